@@ -1,0 +1,2 @@
+// eveflow: Suricata EVE and packet flows in, aggregates and forwarded events out.
+int main() { return 0; }

@@ -1,0 +1,2 @@
+// Pipeline: builds the stages from config and runs them.
+namespace eveflow {}

@@ -1,0 +1,24 @@
+// Input types. A new input is a folder under input/ plus one line here.
+#include "input/registry.h"
+
+#include "util/registry.h"
+
+#include <vector>
+
+namespace eveflow::input {
+namespace {
+
+// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
+const std::vector<SourceType> kSources = {
+};
+
+}  // namespace
+
+std::span<const SourceType> source_types() { return kSources; }
+
+std::unique_ptr<Source> make_source(const ConfigNode& node, Context& ctx) {
+    const SourceType* t = find_type(source_types(), node, "input");
+    return t ? t->create(node, ctx) : nullptr;
+}
+
+}  // namespace eveflow::input

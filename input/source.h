@@ -1,0 +1,73 @@
+// Source: an input stage. It reads bytes or packets and publishes EventBatches.
+#pragma once
+
+#include <cstdint>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "types/event.h"
+#include "util/channel.h"
+#include "util/context.h"
+#include "util/stats.h"
+#include "util/status.h"
+
+namespace eveflow::input {
+
+enum class OnFull { kBlock, kDrop };
+
+/// A source's handle on the pipeline's event channel: applies its `on_full` policy and counts
+/// what it drops (eveflow_input_dropped_total{input}). One per source; used by its threads.
+class Publisher {
+public:
+    Publisher(Channel<EventBatch>& channel, OnFull on_full, SourceId id, Counter& dropped)
+        : channel_(channel), on_full_(on_full), id_(id), dropped_(dropped) {}
+
+    /// Hands the batch on. With `block` waits while the channel is full; with `drop` counts
+    /// the batch's events as dropped instead. Returns false only once the channel is closed.
+    bool publish(EventBatch&& batch) {
+        batch.source = id_;
+        size_t n = batch.events.size();
+        if (n == 0) return !channel_.closed();
+        if (on_full_ == OnFull::kBlock) return channel_.push(std::move(batch));
+        if (!channel_.try_push(std::move(batch))) {
+            if (channel_.closed()) return false;
+            dropped_.inc(n);
+        }
+        return true;
+    }
+    SourceId id() const { return id_; }
+
+private:
+    Channel<EventBatch>& channel_;
+    OnFull on_full_;
+    SourceId id_;
+    Counter& dropped_;
+};
+
+/// Progress of a finite source, for the terminal progress line.
+struct Progress {
+    uint64_t done_bytes = 0;
+    uint64_t total_bytes = 0;   // 0 when unknown (stdin, sockets)
+};
+
+/// An input. Lifecycle: constructed by its factory from config (no side effects, so
+/// --check-config can build it), then open() once on the main thread (binds sockets, opens
+/// files: throws StartupError with a clear message), then run() once on a thread of its own.
+/// Bad input is counted and skipped; run() returns an error only when it cannot go on.
+class Source {
+public:
+    virtual ~Source() = default;
+    /// Instance name for logs and metric labels (`eve_socket`, `eve_file`, `pcap`...).
+    virtual std::string_view name() const = 0;
+    /// True if the source ends by itself (a file read to EOF); the pipeline then exits when
+    /// every source has ended.
+    virtual bool finite() const = 0;
+    virtual void open() {}
+    /// Runs until end of input or until `stop` is requested; then drains what it accepted
+    /// (reads accepted connections to EOF) unless ctx.aborting is set.
+    virtual Status run(std::stop_token stop, Publisher& out) = 0;
+    virtual Progress progress() const { return {}; }
+};
+
+}  // namespace eveflow::input

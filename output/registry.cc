@@ -1,0 +1,23 @@
+// Output types. A new output is a folder under output/ plus one line here.
+#include "output/sink.h"
+#include "util/registry.h"
+
+#include <vector>
+
+namespace eveflow::output {
+namespace {
+
+// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
+const std::vector<SinkType> kSinks = {
+};
+
+}  // namespace
+
+std::span<const SinkType> sink_types() { return kSinks; }
+
+std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
+    const SinkType* t = find_type(sink_types(), node, "output");
+    return t ? t->create(node, ctx) : nullptr;
+}
+
+}  // namespace eveflow::output

@@ -1,0 +1,67 @@
+// Handler: a processing stage (aggregation, forwarding) fed by the dispatcher.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "types/event.h"
+#include "types/record.h"
+#include "util/config_node.h"
+#include "util/context.h"
+
+namespace eveflow::processing {
+
+/// Index of a sink queue in the pipeline.
+using SinkId = uint32_t;
+
+/// Where handlers put records. Implemented by the dispatcher, which batches records per sink
+/// and hands them to the sink queues after each input batch. Single-threaded.
+class Emitter {
+public:
+    virtual ~Emitter() = default;
+    virtual void emit(SinkId sink, Record&& record) = 0;
+};
+
+/// A handler sees the event types it asks for. Each runs on the processing thread, which owns
+/// its state, so it needs no lock. Call order: consume()* with tick() and flush() in between;
+/// flush(Timestamp::max()) exactly once at shutdown or end of input, then nothing.
+class Handler {
+public:
+    virtual ~Handler() = default;
+    virtual std::string_view name() const = 0;
+    /// The types this handler consumes; empty means every type.
+    virtual std::span<const EventType> event_types() const = 0;
+    /// Hot path: no I/O, no throw, no allocation per event where it can be avoided.
+    virtual void consume(const Event& e, Emitter& out) = 0;
+    /// Emits every window ending at or before `watermark`; Timestamp::max() emits all.
+    virtual void flush(Timestamp watermark, Emitter& out) = 0;
+    /// Wall-clock timer, called a few times a second (idle flush of a quiet sensor).
+    virtual void tick(std::chrono::steady_clock::time_point /*now*/, Emitter& /*out*/) {}
+};
+
+/// What handler factories get besides their config section.
+struct HandlerContext {
+    Context& ctx;
+    /// The sinks of the top-level `outputs` list: where aggregates go.
+    std::vector<SinkId> aggregate_sinks;
+    /// Builds a sink from an output section (forwarding rules' own `outputs`).
+    std::function<SinkId(const ConfigNode&)> make_sink;
+};
+
+using HandlerFactory = std::unique_ptr<Handler> (*)(const ConfigNode& node, HandlerContext& hctx);
+
+struct HandlerType {
+    std::string_view name;
+    HandlerFactory create;
+};
+
+std::span<const HandlerType> handler_types();
+/// Builds the handler `node.type` names (default flow_aggregate); unknown types are errors.
+std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx);
+
+}  // namespace eveflow::processing

@@ -1,0 +1,23 @@
+// Handler types. A new handler is a folder under processing/ plus one line here.
+#include "processing/handler.h"
+#include "util/registry.h"
+
+#include <vector>
+
+namespace eveflow::processing {
+namespace {
+
+// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
+const std::vector<HandlerType> kHandlers = {
+};
+
+}  // namespace
+
+std::span<const HandlerType> handler_types() { return kHandlers; }
+
+std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx) {
+    const HandlerType* t = find_type(handler_types(), node, "handler", "flow_aggregate");
+    return t ? t->create(node, hctx) : nullptr;
+}
+
+}  // namespace eveflow::processing

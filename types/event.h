@@ -1,0 +1,55 @@
+// Event: what every input produces; EventBatch: events plus the bytes their views point into.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "types/flow_entry.h"
+
+namespace eveflow {
+
+/// EVE event types, interned. kOther stands for any type not listed (its name stays in the
+/// event's `type_name`).
+enum class EventType : uint8_t {
+    kFlow, kNetflow, kAlert, kAnomaly, kDns, kHttp, kTls, kSsh, kSmtp, kFileinfo, kStats,
+    kDhcp, kNfs, kSmb, kKrb5, kSnmp, kSip, kRdp, kRfb, kMqtt, kFtp, kFtpData, kTftp, kIke,
+    kQuic, kHttp2, kDnp3, kModbus, kArp, kPgsql, kDrop, kOther,
+};
+constexpr size_t kEventTypeCount = static_cast<size_t>(EventType::kOther) + 1;
+
+std::string_view event_type_name(EventType t);
+/// kOther for names not in the list.
+EventType event_type_from_name(std::string_view name);
+
+/// Where an event came from, for per-input metrics; index into the pipeline's input list.
+using SourceId = uint16_t;
+
+/// One event. The views point into the EventBatch that holds it: an Event never outlives
+/// its batch and is never copied out of it (handlers copy what they keep).
+///
+/// Design note: STYLE.md's Event owns `std::string raw`. At millions of events a second one
+/// allocation per event costs more than the parsing, so the batch owns one buffer of lines and
+/// events point into it.
+struct Event {
+    EventType type = EventType::kOther;
+    bool aggregatable = false;   // a flow (or meter flow) with valid timestamp, src_ip, dest_ip
+    std::string_view type_name;  // the event_type string as written
+    std::string_view raw;        // the line as received, without its newline
+    FlowEntry fields;            // common fields; counters for flows
+};
+
+/// A batch of events from one source, moved whole through the channels. Its buffer is a
+/// std::vector so moving the batch never moves the bytes the views point into.
+struct EventBatch {
+    SourceId source = 0;
+    std::vector<char> buffer;
+    std::vector<Event> events;
+    /// Called by the processing stage once every event of the batch has been handed to the
+    /// sink queues (sources that commit offsets, such as Kafka, use it). May be empty.
+    std::shared_ptr<void> on_consumed;
+};
+
+}  // namespace eveflow

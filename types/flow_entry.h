@@ -1,0 +1,37 @@
+// FlowEntry: the typed fields of one event; for a flow, its key, times and counters.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "types/ip_addr.h"
+#include "types/timestamp.h"
+
+namespace eveflow {
+
+/// Filled from any EVE event's common fields (what the line has), or by the pcap meter for
+/// a finished flow. Counters are set for flow events only; absent counters are 0.
+/// String views point into the owning EventBatch's buffer (or static storage).
+struct FlowEntry {
+    Timestamp ts;                       // top-level "timestamp": when Suricata logged it
+    Timestamp start, end;               // flow.start / flow.end, none() when absent
+    IpAddr src_ip, dest_ip;
+    bool has_src_ip = false, has_dest_ip = false;
+    bool has_src_port = false, has_dest_port = false;
+    uint16_t src_port = 0, dest_port = 0;
+    uint8_t proto = 0;                  // IPPROTO_* number
+    bool has_proto = false;
+    uint16_t vlan = 0;                  // outermost VLAN id, 0 when untagged
+    uint64_t flow_id = 0;
+    uint64_t pkts_toserver = 0, pkts_toclient = 0;
+    uint64_t bytes_toserver = 0, bytes_toclient = 0;
+    std::string_view app_proto;         // "tls", "failed", nDPI's "TLS.Google"; empty if none
+    std::string_view in_iface;
+};
+
+/// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.
+const char* proto_name(uint8_t proto);
+/// Accepts a name (any case) or a decimal number 0-255.
+bool parse_proto(std::string_view text, uint8_t& out);
+
+}  // namespace eveflow

@@ -1,0 +1,69 @@
+// Record: what handlers hand to sinks: an aggregate of flows, or a forwarded raw event.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "types/event.h"
+#include "types/flow_entry.h"
+#include "types/ip_addr.h"
+#include "types/timestamp.h"
+
+namespace eveflow {
+
+/// Aggregation key fields (pmacct's aggregate primitives), as bits of a mask.
+enum KeyField : uint32_t {
+    kKeySrcIp = 1u << 0,
+    kKeyDestIp = 1u << 1,
+    kKeySrcPort = 1u << 2,
+    kKeyDestPort = 1u << 3,
+    kKeyProto = 1u << 4,
+    kKeyAppProto = 1u << 5,
+    kKeyVlan = 1u << 6,
+    kKeyInIface = 1u << 7,
+};
+constexpr uint32_t kDefaultKeyFields = kKeySrcIp | kKeyDestIp | kKeyDestPort | kKeyProto;
+/// Config names of the key fields, in bit order.
+constexpr std::string_view kKeyFieldNames[] = {"src_ip", "dest_ip", "src_port", "dest_port",
+                                               "proto", "app_proto", "vlan", "in_iface"};
+
+/// One (window, key) aggregate. Fields outside `key_fields` are zero/empty and not printed.
+struct AggregateRecord {
+    Timestamp window_start, window_end;
+    uint32_t key_fields = kDefaultKeyFields;
+    IpAddr src_ip, dest_ip;
+    uint16_t src_port = 0, dest_port = 0;
+    uint8_t proto = 0;
+    uint16_t vlan = 0;
+    std::string app_proto, in_iface;
+    uint64_t flows = 0, src_ports = 0;
+    uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
+    Timestamp first_seen, last_seen;
+    bool late = false;   // a record for a window already emitted: add it to the earlier ones
+};
+
+/// A raw event forwarded as received (plus configured fields).
+struct RawEvent {
+    EventType type = EventType::kOther;
+    std::string type_name;
+    std::string line;   // the JSON object, without newline, add_fields already spliced in
+    FlowEntry fields;   // its common fields (views cleared: they would dangle)
+};
+
+struct Record {
+    enum class Kind : uint8_t { kAggregate, kRaw };
+    Kind kind = Kind::kAggregate;
+    AggregateRecord aggregate;
+    RawEvent raw;
+};
+
+/// Appends the aggregate as one JSON object (no newline), the format of --jsonl and Kafka:
+/// {"event_type":"flow_aggregate","window_start":...,"sensor_id":...}.
+void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id);
+/// Proto as Suricata names it, else the number.
+std::string proto_text(uint8_t proto);
+/// Appends `s` as a JSON string literal, escaping as RFC 8259 requires.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace eveflow

@@ -1,0 +1,25 @@
+// Context: what every component may use at set-up and run time, owned by the pipeline.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "util/clock.h"
+#include "util/stats.h"
+
+namespace eveflow {
+
+struct Context {
+    Stats& stats;
+    const Clock& clock;
+    std::string sensor_id;
+    /// Graceful shutdown bound: after SIGTERM, sources drain and sinks flush within this.
+    std::chrono::milliseconds shutdown_timeout{10000};
+    /// Set when the shutdown bound has passed: everything still blocked gives up now.
+    std::atomic<bool> aborting{false};
+    /// True under --check-config: build and validate, open nothing.
+    bool check_only = false;
+};
+
+}  // namespace eveflow
