@@ -11,9 +11,14 @@ namespace {
 const std::vector<SinkType> kSinks = {
 };
 
+// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
+const std::vector<ServiceType> kServices = {
+};
+
 }  // namespace
 
 std::span<const SinkType> sink_types() { return kSinks; }
+std::span<const ServiceType> service_types() { return kServices; }
 
 std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
     const SinkType* t = find_type(sink_types(), node, "output");

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "types/record.h"
 #include "util/config_node.h"
@@ -30,6 +31,10 @@ public:
     /// SIGHUP: reopen files (logrotate). Called from the sink's thread.
     virtual void reopen() {}
     virtual Status close() { return {}; }
+    /// Raw event types this sink wants besides aggregates (a PostgreSQL sink's
+    /// `raw_events.types`); "all" for every type. The pipeline routes them to it as forwarded
+    /// RawEvent records. Empty: aggregates only.
+    virtual std::vector<std::string> raw_event_types() const { return {}; }
 };
 
 using SinkFactory = std::unique_ptr<Sink> (*)(const ConfigNode& node, Context& ctx);
@@ -42,5 +47,24 @@ struct SinkType {
 std::span<const SinkType> sink_types();
 /// Builds the sink `node.type` names; unknown types are errors (nullptr returned).
 std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx);
+
+/// A process-wide service configured by a top-level key (`metrics:`). Built after the
+/// pipeline's stages; open() before the first event is read (may throw StartupError, e.g. a
+/// port in use); stop() after the pipeline has drained and the sinks have closed.
+class Service {
+public:
+    virtual ~Service() = default;
+    virtual void open() {}
+    virtual void stop() {}
+};
+
+using ServiceFactory = std::unique_ptr<Service> (*)(const ConfigNode& node, Context& ctx);
+
+struct ServiceType {
+    std::string_view key;   // the top-level config key that enables it
+    ServiceFactory create;
+};
+
+std::span<const ServiceType> service_types();
 
 }  // namespace eveflow::output
