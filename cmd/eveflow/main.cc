@@ -1,2 +1,62 @@
-// eveflow: Suricata EVE and packet flows in, aggregates and forwarded events out.
-int main() { return 0; }
+// eveflow: Suricata EVE and packet flows in; flow aggregates and forwarded events out.
+#include <chrono>
+#include <cstdio>
+
+#include "cmd/eveflow/app.h"
+#include "cmd/eveflow/cli.h"
+#include "cmd/eveflow/pipeline.h"
+#include "util/log.h"
+
+using namespace eveflow;
+
+int main(int argc, char** argv) {
+    cmd::CliOptions opts;
+    if (auto rc = cmd::parse_cli(argc, argv, opts)) return *rc;
+    if (opts.show_version) {
+        std::printf("%s\n", cmd::version_text().c_str());
+        return 0;
+    }
+    std::vector<std::string> errors;
+    YAML::Node tree = cmd::build_config_tree(opts, errors);
+    if (!errors.empty()) {
+        cmd::print_errors(errors);
+        return 2;
+    }
+
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), {}};
+    ctx.check_only = opts.check_config;
+    auto diag = std::make_shared<ConfigDiagnostics>(
+        opts.config_path.empty() ? std::string("(command line)") : opts.config_path);
+    ConfigNode root(tree, "", diag);
+    root.touch("has_output_flag");
+    std::string log_level;
+    cmd::read_process_keys(root, ctx, log_level);
+    log::init(log_level);
+
+    auto pipeline = std::make_unique<cmd::Pipeline>(ctx);
+    pipeline->build(root);
+    diag->report_unknown();
+    if (!diag->ok()) {
+        cmd::print_errors(diag->errors());
+        return 2;
+    }
+    if (opts.check_config) {
+        std::fprintf(stderr, "eveflow: configuration OK\n");
+        return 0;
+    }
+
+    cmd::SignalThread signals([&] { pipeline->request_stop(); },
+                              [&] { pipeline->request_reopen(); });
+    auto t0 = std::chrono::steady_clock::now();
+    int rc;
+    try {
+        rc = pipeline->run();
+    } catch (const StartupError& e) {
+        std::fprintf(stderr, "eveflow: error: %s\n", e.what());
+        return 1;
+    }
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "%s\n", cmd::run_summary(stats, wall).c_str());
+    return rc;
+}

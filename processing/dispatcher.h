@@ -1,0 +1,54 @@
+// Dispatcher: the processing stage. Feeds each event to the handlers that asked for its type
+// and hands the records they emit to the sink queues in batches.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "processing/handler.h"
+#include "util/channel.h"
+#include "util/context.h"
+#include "util/stats.h"
+
+namespace eveflow::processing {
+
+using RecordBatch = std::vector<Record>;
+
+/// Runs on one thread. Owns the handlers; never owns the channels.
+class Dispatcher final : public Emitter {
+public:
+    Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handlers,
+               std::vector<Channel<RecordBatch>*> sinks, std::vector<std::string> source_names);
+
+    /// Consumes `in` until it is closed and drained, then flushes every handler with
+    /// Timestamp::max(), hands everything over and closes every sink queue.
+    void run(Channel<EventBatch>& in);
+
+    /// Handles one batch (tests drive the dispatcher with this and finish()).
+    void consume(const EventBatch& batch);
+    void tick();
+    void finish();
+
+    void emit(SinkId sink, Record&& record) override;
+
+private:
+    void hand_over();
+    Counter& events_counter(SourceId source, EventType type);
+
+    Context& ctx_;
+    std::vector<std::unique_ptr<Handler>> handlers_;
+    std::array<std::vector<Handler*>, kEventTypeCount> by_type_;
+    std::vector<Channel<RecordBatch>*> sinks_;
+    std::vector<RecordBatch> pending_;
+    std::vector<std::string> source_names_;
+    std::vector<std::array<Counter*, kEventTypeCount>> events_;
+    Gauge& lag_;
+    Counter& records_emitted_;
+    int64_t max_event_us_ = Timestamp::kNone;
+    std::chrono::steady_clock::time_point last_tick_{};
+};
+
+}  // namespace eveflow::processing

@@ -1,0 +1,4 @@
+# End-to-end tests of the eveflow binary (label e2e); exit code 77 means skipped.
+add_test(NAME e2e_eve_files
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/eve_files.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_eve_files PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 900)

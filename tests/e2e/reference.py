@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Independent reference for eveflow's EVE reading and flow aggregation.
+
+Written from the specification, not from eveflow's code: Python's json and ipaddress modules
+read the EVE lines, and the aggregates are computed with plain dictionaries.
+
+  reference.py [--period 60] [--time-field timestamp] FILE... > reference.json
+
+Prints one JSON document: {"events": {type: n}, "malformed": n, "aggregates": [...]}, where each
+aggregate is keyed by window_start and (src_ip, dest_ip, dest_port, proto).
+"""
+import argparse
+import ipaddress
+import json
+import re
+import sys
+
+MAX_LINE = 16 * 1024 * 1024
+PROTO_NAMES = {0: "HOPOPT", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP", 41: "IPv6",
+               47: "GRE", 50: "ESP", 51: "AH", 58: "IPv6-ICMP", 89: "OSPF", 103: "PIM",
+               112: "VRRP", 132: "SCTP", 136: "UDPLite"}
+NAME_TO_PROTO = {v.lower(): k for k, v in PROTO_NAMES.items()}
+NAME_TO_PROTO["icmpv6"] = 58
+TS_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+                   r"(Z|z|[+-]\d{2}:?\d{2})?$")
+GLUE = b'{"timestamp"'
+
+
+def days_from_civil(y, m, d):
+    # Proleptic Gregorian day count via the ordinal of Python's date (1970-01-01 = 719163).
+    import datetime
+    return datetime.date(y, m, d).toordinal() - 719163
+
+
+def parse_ts(text):
+    """µs since the epoch, or None."""
+    if not isinstance(text, str):
+        return None
+    m = TS_RE.match(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+    try:
+        days = days_from_civil(y, mo, d)
+    except ValueError:
+        return None
+    if h > 23 or mi > 59 or s > 60:
+        return None
+    frac = (m.group(7) or "").ljust(6, "0")[:6]
+    off = 0
+    tz = m.group(8)
+    if tz and tz not in ("Z", "z"):
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        oh, om = int(digits[:2]), int(digits[2:])
+        if oh > 23 or om > 59:
+            return None
+        off = sign * (oh * 3600 + om * 60)
+    secs = days * 86400 + h * 3600 + mi * 60 + s - off
+    return secs * 1_000_000 + int(frac)
+
+
+def fmt_ts(us):
+    import datetime
+    secs, frac = divmod(us, 1_000_000)
+    dt = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=secs)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % frac
+
+
+def norm_ip(text):
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
+def proto_text(value):
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str):
+        if value.isdigit():
+            n = int(value)
+        else:
+            n = NAME_TO_PROTO.get(value.lower())
+            if n is None:
+                return None
+    else:
+        return None
+    if not 0 <= n <= 255:
+        return None
+    return PROTO_NAMES.get(n, str(n))
+
+
+def port(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        return None
+    return value
+
+
+def counter(flow, name):
+    v = flow.get(name) if isinstance(flow, dict) else None
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
+
+
+def decode(line):
+    """The JSON object on this line, or None."""
+    try:
+        obj = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def records_of(line, stats):
+    """The records a line yields, recovering records glued after a torn one."""
+    out = []
+    while True:
+        obj = decode(line)
+        if obj is not None:
+            out.append(obj)
+            return out
+        glued = line.find(GLUE, 1)
+        stats["malformed"] += 1
+        if glued < 0:
+            return out
+        line = line[glued:]
+
+
+class Aggregator:
+    def __init__(self, period_us, time_field):
+        self.period = period_us
+        self.time_field = time_field
+        self.windows = {}
+
+    def add(self, ev):
+        ts = parse_ts(ev.get("timestamp"))
+        src, dst = norm_ip(ev.get("src_ip")), norm_ip(ev.get("dest_ip"))
+        if ts is None or src is None or dst is None:
+            return False
+        flow = ev.get("flow") if isinstance(ev.get("flow"), dict) else {}
+        start, end = parse_ts(flow.get("start")), parse_ts(flow.get("end"))
+        t = {"timestamp": ts, "flow_start": start, "flow_end": end}[self.time_field]
+        if t is None:
+            t = ts
+        window = (t // self.period) * self.period
+        proto = proto_text(ev.get("proto"))
+        key = (window, src, dst, port(ev.get("dest_port")) or 0, proto if proto else "0")
+        a = self.windows.setdefault(key, {"flows": 0, "ports": set(), "pkts_toserver": 0,
+                                          "pkts_toclient": 0, "bytes_toserver": 0,
+                                          "bytes_toclient": 0, "first": None, "last": None})
+        a["flows"] += 1
+        sp = port(ev.get("src_port"))
+        if sp is not None:
+            a["ports"].add(sp)
+        for c in ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"):
+            a[c] += counter(flow, c)
+        first = start if start is not None else ts
+        last = end if end is not None else ts
+        a["first"] = first if a["first"] is None else min(a["first"], first)
+        a["last"] = last if a["last"] is None else max(a["last"], last)
+        return True
+
+    def records(self):
+        out = []
+        for (window, src, dst, dport, proto), a in sorted(self.windows.items()):
+            out.append({"window_start": fmt_ts(window), "window_end": fmt_ts(window + self.period),
+                        "src_ip": src, "dest_ip": dst, "dest_port": dport, "proto": proto,
+                        "flows": a["flows"], "src_ports": len(a["ports"]),
+                        "pkts_toserver": a["pkts_toserver"], "pkts_toclient": a["pkts_toclient"],
+                        "bytes_toserver": a["bytes_toserver"],
+                        "bytes_toclient": a["bytes_toclient"],
+                        "first_seen": fmt_ts(a["first"]), "last_seen": fmt_ts(a["last"])})
+        return out
+
+
+def lines_of(path):
+    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    for line in data.split(b"\n"):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line.strip(b" \t\r") == b"":
+            continue
+        yield line
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--period", type=int, default=60, help="seconds")
+    ap.add_argument("--time-field", default="timestamp",
+                    choices=["timestamp", "flow_start", "flow_end"])
+    ap.add_argument("files", nargs="+")
+    args = ap.parse_args()
+    stats = {"malformed": 0, "events": {}, "flows_aggregated": 0}
+    agg = Aggregator(args.period * 1_000_000, args.time_field)
+    for path in args.files:
+        for line in lines_of(path):
+            if len(line) > MAX_LINE:
+                stats["malformed"] += 1
+                continue
+            for ev in records_of(line, stats):
+                et = ev.get("event_type")
+                et = et if isinstance(et, str) else "other"
+                stats["events"][et] = stats["events"].get(et, 0) + 1
+                if et != "flow":
+                    continue
+                if agg.add(ev):
+                    stats["flows_aggregated"] += 1
+                else:
+                    stats["malformed"] += 1
+    stats["aggregates"] = agg.records()
+    json.dump(stats, sys.stdout, indent=0, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
