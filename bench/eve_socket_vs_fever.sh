@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# End-to-end EVE ingestion: eveflow against DCSO FEVER 1.3.5, same input, same machine, same run.
+#
+#   bench/eve_socket_vs_fever.sh [N=1000000]
+#
+# 1. FEVER: ../shared/bench/fever/fever_bench.sh N (installs fever, generates the input with
+#    gen_eve.py --seed 42, feeds it through FEVER's unix socket, median of REPS runs).
+# 2. eveflow, REPS times: `eveflow --eve-socket S --jsonl OUT` under /usr/bin/time -v; the same
+#    file is sent into the socket with sendfile (feed_socket.py); then SIGTERM. Wall time runs
+#    from the first byte sent until eveflow has drained, flushed every window and exited (so it
+#    includes writing the aggregates); CPU and peak RSS come from time -v. The run counts only
+#    if eveflow's summary shows N events and exactly the input's flow events aggregated.
+# Prints the medians and the ratios; appends a line to bench/results/eve_socket.md.
+set -euo pipefail
+N=${1:-1000000}
+REPS=${REPS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+BIN=${EVEFLOW:-$ROOT/build/release/cmd/eveflow/eveflow}
+DATA_DIR=${DATA_DIR:-/tmp/fever-bench}
+[ -x "$BIN" ] || { echo "build eveflow first (cmake --build build/release)"; exit 1; }
+
+echo "== FEVER =="
+FEVER_LOG=$(mktemp)
+bash "$SHARED/bench/fever/fever_bench.sh" "$N" 2>"$FEVER_LOG" | tee "$FEVER_LOG.out"
+FEVER_EPS=$(awk '/^events\/s:/ {print $2}' "$FEVER_LOG.out" | tail -1)
+FEVER_RSS=$(grep -o 'median of .*peakRSS [0-9.]* MiB' "$FEVER_LOG" | grep -o 'peakRSS [0-9.]*' | awk '{print $2}')
+FEVER_CPU=$(grep -o 'median of .*cpu(total) [0-9.]*s' "$FEVER_LOG" | grep -o 'cpu(total) [0-9.]*' | awk '{print $2}')
+tail -3 "$FEVER_LOG"
+
+EVE="$DATA_DIR/eve_${N}_s42.json"
+SUM="$DATA_DIR/eve_${N}_s42.summary.json"
+FLOWS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flow_events"])' "$SUM")
+echo "== eveflow ($BIN) =="
+rows=()
+for i in $(seq 1 "$REPS"); do
+  RUN=$(mktemp -d /tmp/eveflow-bench.XXXXXX)
+  /usr/bin/time -v -o "$RUN/time.txt" "$BIN" --eve-socket "$RUN/in.sock" --jsonl "$RUN/out.jsonl" \
+    --period 60s --log-level warn 2>"$RUN/err.log" &
+  PID=$!
+  t0=$(date +%s.%N)
+  python3 "$HERE/feed_socket.py" "$RUN/in.sock" "$EVE" >/dev/null
+  # time's child is eveflow: signal it, not time.
+  EPID=$(ps --ppid $PID -o pid= | tr -d ' ')
+  kill -TERM "$EPID"
+  wait $PID || true
+  t1=$(date +%s.%N)
+  summary=$(grep 'eveflow: done:' "$RUN/err.log" || true)
+  events=$(sed -n 's/.*events=\([0-9]*\) .*/\1/p' <<<"$summary")
+  flows=$(sed -n 's/.*flows_aggregated=\([0-9]*\).*/\1/p' <<<"$summary")
+  rss=$(awk -F: '/Maximum resident/ {print $2/1024}' "$RUN/time.txt")
+  cpu=$(awk -F: '/User time|System time/ {s+=$2} END {print s}' "$RUN/time.txt")
+  wall=$(python3 -c "print($t1 - $t0)")
+  ok=$([ "$events" = "$N" ] && [ "$flows" = "$FLOWS" ] && echo yes || echo NO)
+  echo "run $i: wall ${wall}s events/s $(python3 -c "print(int($N / $wall))") cpu ${cpu}s peakRSS ${rss} MiB verified=$ok ($events events, $flows/$FLOWS flows)"
+  rows+=("$wall $cpu $rss $ok")
+  rm -rf "$RUN"
+done
+printf '%s\n' "${rows[@]}" | python3 -c '
+import statistics, sys
+n, feps, frss, fcpu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3] or 0), float(sys.argv[4] or 0)
+rows = [l.split() for l in sys.stdin if l.strip()]
+ok = all(r[3] == "yes" for r in rows)
+wall = statistics.median(float(r[0]) for r in rows)
+cpu = statistics.median(float(r[1]) for r in rows)
+rss = statistics.median(float(r[2]) for r in rows)
+eps = n / wall
+print("eveflow median: %.0f events/s, %.2f us CPU/event, peak RSS %.1f MiB, all verified=%s" % (eps, cpu / n * 1e6, rss, ok))
+print("FEVER   median: %.0f events/s, %.2f us CPU/event, peak RSS %.1f MiB" % (feps, fcpu / n * 1e6, frss))
+print("ratio eveflow/FEVER: events/s %.2fx, peak RSS %.2fx, CPU/event %.2fx" % (eps / feps, rss / frss if frss else 0, (cpu / fcpu) if fcpu else 0))
+' "$N" "$FEVER_EPS" "$FEVER_RSS" "$FEVER_CPU"
