@@ -1,6 +1,9 @@
 // Input types. A new input is a folder under input/ plus one line here.
 #include "input/registry.h"
 
+#include "input/eve_file/eve_file.h"
+#include "input/eve_socket/eve_socket.h"
+
 #include "util/registry.h"
 
 #include <vector>
@@ -10,6 +13,8 @@ namespace {
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
 const std::vector<SourceType> kSources = {
+    {"eve_file", &EveFile::create},
+    {"eve_socket", &EveSocket::create},
 };
 
 }  // namespace

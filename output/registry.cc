@@ -1,5 +1,7 @@
 // Output types. A new output is a folder under output/ plus one line here.
+#include "output/jsonl/jsonl_sink.h"
 #include "output/sink.h"
+#include "output/unix_socket/unix_socket_sink.h"
 #include "util/registry.h"
 
 #include <vector>
@@ -9,6 +11,8 @@ namespace {
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
 const std::vector<SinkType> kSinks = {
+    {"jsonl", &JsonlSink::create},
+    {"unix_socket", &UnixSocketSink::create},
 };
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.

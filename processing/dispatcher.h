@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ public:
 private:
     void hand_over();
     Counter& events_counter(SourceId source, EventType type);
+    Counter& other_counter(SourceId source, std::string_view type_name);
 
     Context& ctx_;
     std::vector<std::unique_ptr<Handler>> handlers_;
@@ -45,6 +47,9 @@ private:
     std::vector<RecordBatch> pending_;
     std::vector<std::string> source_names_;
     std::vector<std::array<Counter*, kEventTypeCount>> events_;
+    // Types outside EventType keep their own label, up to kMaxOtherTypes names; then "other".
+    std::map<SourceId, std::map<std::string, Counter*, std::less<>>> other_types_;
+    size_t other_type_count_ = 0;
     Gauge& lag_;
     Counter& records_emitted_;
     int64_t max_event_us_ = Timestamp::kNone;

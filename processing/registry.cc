@@ -1,4 +1,6 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
+#include "processing/flow_aggregate/flow_aggregate.h"
+#include "processing/forward/forward.h"
 #include "processing/handler.h"
 #include "util/registry.h"
 
@@ -9,6 +11,8 @@ namespace {
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
 const std::vector<HandlerType> kHandlers = {
+    {"flow_aggregate", &FlowAggregate::create},
+    {"forward", &Forward::create},
 };
 
 }  // namespace

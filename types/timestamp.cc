@@ -95,6 +95,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
 }
 
 void append_timestamp(std::string& out, Timestamp t) {
+    if (!t.valid()) t.us = 0;  // an unset time prints as the epoch rather than overflowing
     int64_t secs = floor_to(t.us, 1'000'000) / 1'000'000;
     int64_t frac = t.us - secs * 1'000'000;
     int64_t days = floor_to(secs, 86400) / 86400;

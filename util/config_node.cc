@@ -131,7 +131,8 @@ YAML::Node ConfigNode::get(std::string_view key) const {
     if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
     const YAML::Node& cn = node_;
     YAML::Node v = cn[std::string(key)];
-    if (v.IsDefined() && v.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+    // A missing key gives yaml-cpp's invalid "zombie" node, which throws on most calls.
+    if (!v.IsDefined() || v.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
     return v;
 }
 

@@ -38,8 +38,8 @@ ClientConfig parse_client(
             if (key == name) use = instead;
         }
         if (!use.empty()) {
-            node.error("properties." + key, "set by eveflow: use key '" + std::string(use) +
-                                                "' instead");
+            node.error("properties." + key,
+                       "set by eveflow: use key '" + std::string(use) + "' instead");
             continue;
         }
         c.properties.emplace_back(key, value);

@@ -17,8 +17,8 @@ using Properties = std::vector<std::pair<std::string, std::string>>;
 
 /// The settings every Kafka section has: `brokers` and the `properties` pass-through.
 struct ClientConfig {
-    std::string brokers;     // bootstrap list, "host:port,host:port"
-    Properties properties;   // the user's librdkafka settings, as written
+    std::string brokers;    // bootstrap list, "host:port,host:port"
+    Properties properties;  // the user's librdkafka settings, as written
 };
 
 /// True for settings whose values are never printed (passwords, secrets, private keys).
@@ -27,9 +27,9 @@ bool is_secret(std::string_view key);
 /// Reads `brokers` (required) and `properties`. Properties that eveflow derives from its own
 /// keys (bootstrap.servers, and the caller's `reserved` ones such as group.id) are errors
 /// naming the key to use instead.
-ClientConfig parse_client(const ConfigNode& node,
-                          std::initializer_list<std::pair<std::string_view, std::string_view>>
-                              reserved = {});
+ClientConfig parse_client(
+    const ConfigNode& node,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> reserved = {});
 
 /// The full list to hand to librdkafka: `defaults`, then bootstrap.servers, then the user's
 /// properties (a user setting overrides a default).

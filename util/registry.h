@@ -22,6 +22,10 @@ const Entry* find_type(std::span<const Entry> table, const ConfigNode& node, std
     std::string known;
     for (const auto& e : table) known += (known.empty() ? "" : ", ") + std::string(e.name);
     node.error("type", "unknown " + std::string(what) + " '" + type + "' (known: " + known + ")");
+    // The section's other keys cannot be judged without its type: don't report them too.
+    if (node.yaml().IsMap()) {
+        for (const auto& kv : node.yaml()) node.touch(kv.first.Scalar());
+    }
     return nullptr;
 }
 

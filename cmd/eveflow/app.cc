@@ -79,6 +79,7 @@ std::string run_summary(const Stats& stats, double wall_seconds) {
     }
     std::string types;
     for (const auto& [t, n] : by_type) {
+        if (n == 0) continue;
         types += (types.empty() ? "" : " ") + t + "=" + std::to_string(static_cast<uint64_t>(n));
     }
     char buf[512];

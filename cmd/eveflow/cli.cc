@@ -2,7 +2,6 @@
 #include "cmd/eveflow/cli.h"
 
 #include <CLI/CLI.hpp>
-#include <simdjson.h>
 
 #include <cerrno>
 #include <cstring>
@@ -116,8 +115,7 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
 
 std::string version_text() {
     std::ostringstream o;
-    o << "eveflow " << EVEFLOW_VERSION << " (simdjson " << SIMDJSON_VERSION_MAJOR << "."
-      << SIMDJSON_VERSION_MINOR << "." << SIMDJSON_VERSION_REVISION << ")";
+    o << "eveflow " << EVEFLOW_VERSION;
     return o.str();
 }
 

@@ -60,8 +60,8 @@ size_t terminal_width(int fd) {
 std::string format_progress(const ProgressFigures& now, const ProgressFigures& prev) {
     std::string line = "bytes " + human_bytes(static_cast<double>(now.bytes_done));
     if (now.bytes_total > 0) {
-        double pct = 100.0 * static_cast<double>(now.bytes_done) /
-                     static_cast<double>(now.bytes_total);
+        double pct =
+            100.0 * static_cast<double>(now.bytes_done) / static_cast<double>(now.bytes_total);
         char buf[16];
         std::snprintf(buf, sizeof buf, " (%.0f%%)", std::min(pct, 100.0));
         line += " / " + human_bytes(static_cast<double>(now.bytes_total)) + buf;
@@ -85,9 +85,9 @@ std::string format_summary(const ProgressFigures& end) {
     std::snprintf(secs, sizeof secs, "%.1fs", end.seconds);
     std::string rate = end.seconds > 0 ? " (" + human_count(end.events / end.seconds) + "/s)" : "";
     return std::string("eveflow: done in ") + secs + ": " +
-           human_bytes(static_cast<double>(end.bytes_done)) + " read, " +
-           human_count(end.events) + " events" + rate + ", " + human_count(end.packets) +
-           " packets, " + human_count(end.flows) + " flows";
+           human_bytes(static_cast<double>(end.bytes_done)) + " read, " + human_count(end.events) +
+           " events" + rate + ", " + human_count(end.packets) + " packets, " +
+           human_count(end.flows) + " flows";
 }
 
 ProgressLine::ProgressLine(Stats& stats, BytesFn bytes_done_total, int fd)

@@ -18,7 +18,7 @@ namespace eveflow {
 struct ProgressFigures {
     uint64_t bytes_done = 0, bytes_total = 0;  // total 0: unknown
     double events = 0, packets = 0, flows = 0;
-    double seconds = 0;                        // since start
+    double seconds = 0;  // since start
 };
 
 /// `bytes 1.2 GiB / 4.0 GiB (30%)  events 1.5M/s  flows 42k  ETA 0:12`; rates over the span

@@ -37,7 +37,7 @@ bool has(const std::vector<std::string>& errors, const std::string& want) {
 TEST(PipelineConfig, RequiresAnInput) {
     auto errors = check("outputs: [{type: jsonl, path: /dev/null}]\n");
     has(errors,
-        "eveflow.yaml: inputs: at least one input is required (--eve-socket, --eve-file, --pcap, "
+        "eveflow.yaml:1: inputs: at least one input is required (--eve-socket, --eve-file, --pcap, "
         "--interface, --kafka-input, or inputs: in the configuration)");
 }
 

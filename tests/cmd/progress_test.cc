@@ -52,8 +52,12 @@ TEST(ProgressLine, RedrawsOnATerminalAndClearsAtStop) {
     auto& events = stats.counter("eveflow_input_events_total", "", {{"event_type", "flow"}});
     stats.counter("eveflow_aggregate_flows_total", "").inc(7);
     std::atomic<uint64_t> done{0};
-    ProgressLine line(stats, [&] { return std::pair<uint64_t, uint64_t>{done.load(), 1000}; },
-                      slave);
+    ProgressLine line(
+        stats,
+        [&] {
+            return std::pair<uint64_t, uint64_t>{done.load(), 1000};
+        },
+        slave);
     line.start(std::chrono::milliseconds(20));
     for (int i = 0; i < 10; ++i) {
         events.inc(100);
@@ -77,7 +81,12 @@ TEST(ProgressLine, SilentOnAPipeButPrintsTheSummary) {
     ASSERT_EQ(pipe(fds), 0);
     Stats stats;
     stats.counter("eveflow_input_events_total", "", {{"event_type", "dns"}}).inc(5);
-    ProgressLine line(stats, [] { return std::pair<uint64_t, uint64_t>{10, 10}; }, fds[1]);
+    ProgressLine line(
+        stats,
+        [] {
+            return std::pair<uint64_t, uint64_t>{10, 10};
+        },
+        fds[1]);
     line.start(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     line.stop();

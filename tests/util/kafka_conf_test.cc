@@ -60,8 +60,7 @@ TEST(KafkaConf, BrokersRequired) {
     auto node = node_of("{topic: t}", diag);
     parse_client(node);
     ASSERT_EQ(diag->errors().size(), 1u);
-    EXPECT_NE(diag->errors()[0].find("outputs[0].brokers"), std::string::npos)
-        << diag->errors()[0];
+    EXPECT_NE(diag->errors()[0].find("outputs[0].brokers"), std::string::npos) << diag->errors()[0];
 }
 
 }  // namespace

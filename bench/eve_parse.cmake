@@ -1,0 +1,1 @@
+eveflow_add_bench(eve_parse SOURCES eve_parse_bench.cc DEPS eveflow_input_eve eveflow_input_eve_socket)

@@ -1,0 +1,1 @@
+eveflow_add_bench(flow_aggregate SOURCES flow_aggregate_bench.cc DEPS eveflow_processing_flow_aggregate)

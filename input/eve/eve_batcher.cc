@@ -1,0 +1,253 @@
+// EveBatcher: line splitting, glued-record recovery, batching and malformed-line counting.
+#include "input/eve/eve_batcher.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace eveflow::input {
+namespace {
+
+constexpr std::array<std::string_view, kMalformedReasons> kReasonNames = {
+    "not_json", "not_object", "too_long", "partial", "torn", "invalid_flow",
+};
+constexpr std::string_view kGlueMark = "{\"timestamp\"";
+constexpr size_t kLogBytes = 256;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+}  // namespace
+
+std::string_view malformed_reason_name(Malformed r) {
+    return kReasonNames[static_cast<size_t>(r)];
+}
+
+EveCounters::EveCounters(Stats& stats, std::string input) : input_(std::move(input)) {
+    bytes_ = &stats.counter("eveflow_input_bytes_total", "Bytes read by an input",
+                            {{"input", input_}});
+    for (size_t i = 0; i < kMalformedReasons; ++i) {
+        malformed_[i] = &stats.counter("eveflow_input_malformed_total",
+                                       "Input lines that were not valid EVE events, by reason",
+                                       {{"input", input_}, {"reason", std::string(kReasonNames[i])}});
+    }
+}
+
+void EveCounters::log_malformed(Malformed r, std::string_view line) {
+    uint64_t suppressed = 0;
+    if (!log_limit_.allow(suppressed)) return;
+    if (suppressed > 0) {
+        log::warn("{}: malformed lines not logged in the last minute count={}", input_, suppressed);
+    }
+    log::warn("{}: malformed line reason={} bytes={} line=\"{}\"", input_,
+              malformed_reason_name(r), line.size(), log::snippet(line));
+}
+
+EveBatcher::EveBatcher(EveCounters& counters) : EveBatcher(counters, Options{}) {}
+
+EveBatcher::EveBatcher(EveCounters& counters, Options options)
+    : counters_(counters), opt_(options) {
+    opt_.read_chunk = std::max<size_t>(opt_.read_chunk, 1);
+    opt_.buffer_bytes = std::max(opt_.buffer_bytes, opt_.read_chunk);
+    opt_.max_events = std::max<size_t>(opt_.max_events, 1);
+    buf_.resize(opt_.buffer_bytes + kEvePadding);
+    events_.reserve(opt_.max_events);
+}
+
+std::span<char> EveBatcher::write_area() {
+    size_t room = buf_.size() - kEvePadding - data_end_;
+    if (room < opt_.read_chunk) {
+        rotate(opt_.read_chunk);
+        room = buf_.size() - kEvePadding - data_end_;
+    }
+    return {buf_.data() + data_end_, std::min(room, opt_.read_chunk)};
+}
+
+void EveBatcher::commit(size_t n) {
+    data_end_ += n;
+    local_bytes_ += n;
+    // The parser may look at the bytes just after a line that is not valid JSON: make them the
+    // same whatever the read boundaries were (stale bytes would make results chunk-dependent).
+    std::memset(buf_.data() + data_end_, ' ', kEvePadding);
+    scan();
+    if (events_.size() >= opt_.max_events) rotate(opt_.read_chunk);
+}
+
+void EveBatcher::feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+        std::span<char> area = write_area();
+        size_t n = std::min(area.size(), bytes.size());
+        std::memcpy(area.data(), bytes.data(), n);
+        commit(n);
+        bytes.remove_prefix(n);
+    }
+}
+
+void EveBatcher::feed_record(std::string_view message) {
+    feed(message);
+    feed("\n");
+}
+
+// Splits [scan_, data_end_) into lines; the unfinished rest stays for the next commit.
+void EveBatcher::scan() {
+    char* base = buf_.data();
+    while (scan_ < data_end_) {
+        auto* nl = static_cast<char*>(std::memchr(base + scan_, '\n', data_end_ - scan_));
+        if (discarding_) {
+            if (nl == nullptr) {
+                data_end_ = scan_ = line_start_;   // drop the bytes of the too long line
+                return;
+            }
+            discarding_ = false;
+            line_start_ = scan_ = static_cast<size_t>(nl - base) + 1;
+            continue;
+        }
+        if (nl == nullptr) {
+            scan_ = data_end_;
+            if (data_end_ - line_start_ > opt_.max_line) {
+                count(Malformed::kTooLong, base + line_start_, data_end_ - line_start_);
+                discarding_ = true;
+                data_end_ = scan_ = line_start_;
+            }
+            return;
+        }
+        size_t end = static_cast<size_t>(nl - base);
+        handle_line(line_start_, end, Malformed::kNotJson);
+        line_start_ = scan_ = end + 1;
+    }
+}
+
+void EveBatcher::handle_line(size_t start, size_t end, Malformed fail_reason) {
+    const char* p = buf_.data() + start;
+    size_t len = end - start;
+    while (len > 0 && p[len - 1] == '\r') --len;
+    size_t i = 0;
+    while (i < len && is_space(p[i])) ++i;
+    if (i == len) return;   // blank line
+    if (len > opt_.max_line) {
+        count(Malformed::kTooLong, p, len);
+        return;
+    }
+    ParseResult r = parser_.parse(p, len, buf_.data() + buf_.size() - p, events_.emplace_back());
+    if (r == ParseResult::kOk) {
+        const Event& ev = events_.back();
+        if (ev.type == EventType::kFlow && !ev.aggregatable) count(Malformed::kInvalidFlow, p, len);
+        return;
+    }
+    events_.pop_back();
+    if (r == ParseResult::kNotObject) {
+        count(Malformed::kNotObject, p, len);
+    } else if (!recover_glued(p, len)) {
+        count(fail_reason, p, len);
+    }
+}
+
+// A line that is not JSON may be a record torn at Suricata's 4 KiB write boundary with the
+// next record glued on: split it before every later `{"timestamp"` and parse each piece.
+// The pieces that parse are delivered; the others count as torn. False if none parses.
+bool EveBatcher::recover_glued(const char* p, size_t len) {
+    std::string_view line(p, len);
+    size_t next = line.find(kGlueMark, 1);
+    if (next == std::string_view::npos) return false;
+    size_t start = 0;
+    size_t delivered = 0;
+    size_t torn = 0;
+    const char* buf_end = buf_.data() + buf_.size();
+    while (start < len) {
+        size_t end = next == std::string_view::npos ? len : next;
+        const char* s = p + start;
+        Event& ev = events_.emplace_back();
+        if (parser_.parse(s, end - start, buf_end - s, ev) == ParseResult::kOk) {
+            ++delivered;
+            if (ev.type == EventType::kFlow && !ev.aggregatable) {
+                count(Malformed::kInvalidFlow, s, end - start);
+            }
+        } else {
+            events_.pop_back();
+            ++torn;
+        }
+        start = end;
+        next = end < len ? line.find(kGlueMark, end + 1) : std::string_view::npos;
+    }
+    if (delivered == 0) return false;
+    if (torn > 0) {
+        local_malformed_[static_cast<size_t>(Malformed::kTorn)] += torn;
+        counters_.log_malformed(Malformed::kTorn, line.substr(0, kLogBytes));
+    }
+    return true;
+}
+
+void EveBatcher::count(Malformed r, const char* p, size_t len) {
+    ++local_malformed_[static_cast<size_t>(r)];
+    counters_.log_malformed(r, std::string_view(p, std::min(len, kLogBytes)));
+}
+
+void EveBatcher::finish() {
+    if (discarding_) {
+        discarding_ = false;
+        data_end_ = scan_ = line_start_;
+    } else if (line_start_ < data_end_) {
+        std::memset(buf_.data() + data_end_, ' ', kEvePadding);
+        handle_line(line_start_, data_end_, Malformed::kPartial);
+        line_start_ = scan_ = data_end_;
+    }
+    flush();
+}
+
+void EveBatcher::flush() {
+    if (!events_.empty()) rotate(0);
+    publish_counts();
+}
+
+bool EveBatcher::pop(EventBatch& out) {
+    if (ready_.empty()) return false;
+    out = std::move(ready_.front());
+    ready_.pop_front();
+    return true;
+}
+
+// Makes room for `min_room` more bytes. With events built, the buffer goes out as a batch and
+// the unfinished line moves to a fresh buffer; without, the line moves to the front (or to a
+// bigger buffer: a long line in progress, bounded by max_line).
+void EveBatcher::rotate(size_t min_room) {
+    size_t partial = data_end_ - line_start_;
+    size_t need = partial + min_room + kEvePadding;
+    if (events_.empty() && need <= buf_.size()) {
+        std::memmove(buf_.data(), buf_.data() + line_start_, partial);
+    } else {
+        // After a small batch (a flush when the reader would block) the next buffer starts
+        // small too, so frequent flushes do not allocate and clear 1 MiB each.
+        size_t used = events_.empty() ? buf_.size() : line_start_;
+        size_t size = std::min(opt_.buffer_bytes, std::max(2 * used, 2 * opt_.read_chunk));
+        size = std::max(size + kEvePadding, need);
+        if (events_.empty()) {
+            // Doubling keeps a growing long line linear; max_line bounds it.
+            size_t cap = opt_.max_line + opt_.read_chunk + kEvePadding + 1;
+            size = std::max(size, std::min(2 * buf_.size(), cap));
+        }
+        std::vector<char> next(size);
+        std::memcpy(next.data(), buf_.data() + line_start_, partial);
+        if (!events_.empty()) {
+            EventBatch batch;
+            batch.buffer = std::move(buf_);
+            batch.events = std::move(events_);
+            ready_.push_back(std::move(batch));
+            events_ = {};
+            events_.reserve(opt_.max_events);
+        }
+        buf_ = std::move(next);
+    }
+    scan_ -= line_start_;
+    line_start_ = 0;
+    data_end_ = partial;
+    publish_counts();
+}
+
+void EveBatcher::publish_counts() {
+    if (local_bytes_ > 0) counters_.bytes().inc(local_bytes_);
+    local_bytes_ = 0;
+    for (size_t i = 0; i < kMalformedReasons; ++i) {
+        if (local_malformed_[i] > 0) counters_.malformed(static_cast<Malformed>(i)).inc(local_malformed_[i]);
+        local_malformed_[i] = 0;
+    }
+}
+
+}  // namespace eveflow::input

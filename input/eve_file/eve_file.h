@@ -1,0 +1,71 @@
+// EveFile: reads EVE-JSON from a file or stdin, optionally following it like `tail -F`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "input/eve/eve_batcher.h"
+#include "input/source.h"
+#include "util/config_node.h"
+#include "util/context.h"
+
+namespace eveflow::input {
+
+struct EveFileConfig {
+    std::string name = "eve_file";
+    std::string path;                                  // "-" = stdin
+    bool follow = false;
+    std::chrono::microseconds poll_interval{250000};
+    size_t max_line = kDefaultMaxLine;
+
+    /// Reads and checks the section; problems go to the node's diagnostics.
+    static EveFileConfig parse(const ConfigNode& node);
+};
+
+/// Input type `eve_file`. Without `follow` it reads to end of file and returns (finite);
+/// with `follow` it keeps reading as the file grows and survives rotation by rename (drains
+/// the old file, then opens the new one) and truncation (starts over at offset 0).
+/// open() on the main thread, run() once on its own thread; progress() from any thread.
+class EveFile final : public Source {
+public:
+    EveFile(EveFileConfig config, Context& ctx);
+    ~EveFile() override;
+
+    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
+
+    std::string_view name() const override { return config_.name; }
+    bool finite() const override { return !config_.follow; }
+    /// Opens the file; StartupError `eve_file: cannot open /x: No such file or directory`.
+    void open() override;
+    Status run(std::stop_token stop, Publisher& out) override;
+    /// Bytes read / file size at open (0 total for stdin).
+    Progress progress() const override;
+
+private:
+    bool read_available(std::stop_token& stop, EveBatcher& batcher, Publisher& out);
+    bool publish(EveBatcher& batcher, Publisher& out);
+    bool wait_for_data(std::stop_token& stop);
+    void drain_to_end(EveBatcher& batcher);
+    bool check_rotation(std::stop_token& stop, EveBatcher& batcher, Publisher& out);
+    int open_path() const;
+    void close_fd();
+
+    EveFileConfig config_;
+    Context& ctx_;
+    std::unique_ptr<EveCounters> counters_;
+    int fd_ = -1;
+    bool is_stdin_ = false;
+    bool must_poll_ = false;   // not a regular file: poll before reading
+    dev_t dev_ = 0;
+    ino_t ino_ = 0;
+    uint64_t offset_ = 0;   // bytes read from the file now open
+    std::atomic<uint64_t> done_bytes_{0};
+    std::atomic<uint64_t> total_bytes_{0};
+};
+
+}  // namespace eveflow::input

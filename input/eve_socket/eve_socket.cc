@@ -1,0 +1,238 @@
+// EveSocket: unix stream socket input; one poll loop serves every writer's connection.
+//
+// Why one poll loop and not a thread per connection: the connections are few (one per
+// Suricata instance) and the work per byte is the same either way; one thread keeps the
+// number of threads fixed, lets every connection publish its partial batch as soon as its
+// read would block, and makes shutdown (stop accepting, drain each connection) one loop. With
+// `on_full: block` a full event queue pauses every connection alike: the backpressure wanted.
+#include "input/eve_socket/eve_socket.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "util/log.h"
+#include "util/status.h"
+
+namespace eveflow::input {
+namespace {
+
+constexpr int kReadsPerTurn = 16;   // then the other connections get their turn
+constexpr int kPollMs = 100;        // bound on noticing ctx.aborting
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+bool parse_mode(const std::string& text, mode_t& out) {
+    if (text.empty() || text.size() > 4) return false;
+    unsigned v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '7') return false;
+        v = v * 8 + static_cast<unsigned>(c - '0');
+    }
+    out = static_cast<mode_t>(v);
+    return v <= 0777;
+}
+
+sockaddr_un make_addr(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), std::min(path.size() + 1, sizeof addr.sun_path));
+    return addr;
+}
+
+}  // namespace
+
+struct EveSocket::Connection {
+    Connection(int f, EveCounters& counters, EveBatcher::Options opt)
+        : fd(f), batcher(counters, opt) {}
+    int fd;
+    EveBatcher batcher;
+};
+
+EveSocketConfig EveSocketConfig::parse(const ConfigNode& node) {
+    EveSocketConfig c;
+    c.name = node.str("name", "eve_socket");
+    c.path = node.required_str("path");
+    if (c.path.size() >= sizeof(sockaddr_un::sun_path)) {
+        node.error("path", "too long for a unix socket (at most " +
+                               std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes)");
+    }
+    std::string mode = node.str("mode", "0660");
+    if (!parse_mode(mode, c.mode)) {
+        node.error("mode", "must be an octal file mode 0000-0777 such as \"0660\" (got \"" +
+                               mode + "\")");
+    }
+    c.max_line = node.size("max_line", kDefaultMaxLine, 1024, uint64_t{1} << 30);
+    return c;
+}
+
+EveSocket::EveSocket(EveSocketConfig config, Context& ctx) : config_(std::move(config)), ctx_(ctx) {}
+
+EveSocket::~EveSocket() {
+    close_listener();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+std::unique_ptr<Source> EveSocket::create(const ConfigNode& node, Context& ctx) {
+    return std::make_unique<EveSocket>(EveSocketConfig::parse(node), ctx);
+}
+
+void EveSocket::open() {
+    counters_ = std::make_unique<EveCounters>(ctx_.stats, config_.name);
+    connections_ = &ctx_.stats.gauge("eveflow_input_connections",
+                                     "Open connections of a socket input", {{"input", config_.name}});
+    remove_stale_socket();
+    bind_and_listen();
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw StartupError("eve_socket: eventfd: " + errno_text(errno));
+    log::info("{}: listening path={} mode={:o}", config_.name, config_.path, config_.mode);
+}
+
+// A socket file nobody listens on (left by a crash) is replaced; a live one is refused.
+void EveSocket::remove_stale_socket() const {
+    const std::string& path = config_.path;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return;
+    if (!S_ISSOCK(st.st_mode)) {
+        throw StartupError("eve_socket: " + path + " exists and is not a socket");
+    }
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw StartupError("eve_socket: socket: " + errno_text(errno));
+    sockaddr_un addr = make_addr(path);
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int err = errno;
+    ::close(fd);
+    if (rc == 0) {
+        throw StartupError("eve_socket: " + path +
+                           " is in use: another process is listening on it");
+    }
+    if (err != ECONNREFUSED) {
+        throw StartupError("eve_socket: cannot check " + path + ": " + errno_text(err));
+    }
+    if (::unlink(path.c_str()) != 0) {
+        throw StartupError("eve_socket: cannot remove stale " + path + ": " + errno_text(errno));
+    }
+    log::info("{}: removed stale socket file {}", config_.name, path);
+}
+
+void EveSocket::bind_and_listen() {
+    const std::string& path = config_.path;
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) throw StartupError("eve_socket: socket: " + errno_text(errno));
+    sockaddr_un addr = make_addr(path);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        int err = errno;
+        close_listener();
+        throw StartupError("eve_socket: cannot bind " + path + ": " + errno_text(err));
+    }
+    bound_ = true;
+    if (::chmod(path.c_str(), config_.mode) != 0 || ::listen(listen_fd_, 128) != 0) {
+        int err = errno;
+        close_listener();
+        throw StartupError("eve_socket: cannot set up " + path + ": " + errno_text(err));
+    }
+}
+
+// Stops accepting and removes the socket file, so new writers see the service is gone.
+void EveSocket::close_listener() {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    listen_fd_ = -1;
+    if (bound_) ::unlink(config_.path.c_str());
+    bound_ = false;
+}
+
+void EveSocket::accept_all(std::vector<std::unique_ptr<Connection>>& conns) {
+    EveBatcher::Options opt;
+    opt.max_line = config_.max_line;
+    for (;;) {
+        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                log::warn("{}: accept failed: {}", config_.name, errno_text(errno));
+            }
+            return;
+        }
+        conns.push_back(std::make_unique<Connection>(fd, *counters_, opt));
+        connections_->add(1);
+        log::debug("{}: writer connected open={}", config_.name, conns.size());
+    }
+}
+
+// Reads what the connection has. False once it has ended (its last line handled, fd closed).
+bool EveSocket::serve(Connection& c, Publisher& out) {
+    auto publish = [&] {
+        EventBatch batch;
+        while (c.batcher.pop(batch)) {
+            if (!out.publish(std::move(batch))) channel_closed_ = true;
+        }
+    };
+    for (int i = 0; i < kReadsPerTurn; ++i) {
+        std::span<char> area = c.batcher.write_area();
+        ssize_t n = ::read(c.fd, area.data(), area.size());
+        if (n > 0) {
+            c.batcher.commit(static_cast<size_t>(n));
+            publish();
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c.batcher.flush();   // nothing more now: hand on what we have
+            publish();
+            return true;
+        }
+        c.batcher.finish();      // end of stream (or reset): the last line if it parses
+        publish();
+        ::close(c.fd);
+        connections_->add(-1);
+        return false;
+    }
+    return true;
+}
+
+Status EveSocket::run(std::stop_token stop, Publisher& out) {
+    std::vector<std::unique_ptr<Connection>> conns;
+    std::stop_callback wake(stop, [this] {
+        uint64_t one = 1;
+        [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
+    });
+    std::vector<pollfd> fds;
+    while (!ctx_.aborting && !channel_closed_) {
+        if (stop.stop_requested() && listen_fd_ >= 0) {
+            close_listener();
+            log::info("{}: stopped accepting, draining connections={}", config_.name, conns.size());
+        }
+        if (listen_fd_ < 0 && conns.empty()) break;
+        fds.assign({{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}});
+        for (const auto& c : conns) fds.push_back({c->fd, POLLIN, 0});
+        int r = ::poll(fds.data(), fds.size(), kPollMs);
+        if (r < 0 && errno != EINTR) return Status::error("eve_socket: poll: " + errno_text(errno));
+        if (r <= 0) continue;
+        if (fds[0].revents != 0) {
+            uint64_t count = 0;
+            [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
+        }
+        size_t polled = conns.size();
+        if (fds[1].revents != 0 && listen_fd_ >= 0) accept_all(conns);
+        for (size_t i = 0; i < polled; ++i) {
+            if (fds[i + 2].revents != 0 && !serve(*conns[i], out)) conns[i].reset();
+        }
+        std::erase(conns, nullptr);
+    }
+    for (auto& c : conns) {   // aborting: what was not read is given up
+        ::close(c->fd);
+        connections_->add(-1);
+    }
+    close_listener();
+    log::info("{}: stopped", config_.name);
+    return {};
+}
+
+}  // namespace eveflow::input

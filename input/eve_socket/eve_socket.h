@@ -1,0 +1,64 @@
+// EveSocket: a unix stream socket server that Suricata's `filetype: unix_stream` writes to.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "input/eve/eve_batcher.h"
+#include "input/source.h"
+#include "util/config_node.h"
+#include "util/context.h"
+
+namespace eveflow::input {
+
+struct EveSocketConfig {
+    std::string name = "eve_socket";
+    std::string path;
+    mode_t mode = 0660;
+    size_t max_line = kDefaultMaxLine;
+
+    /// Reads and checks the section; problems go to the node's diagnostics.
+    static EveSocketConfig parse(const ConfigNode& node);
+};
+
+/// Input type `eve_socket`: many concurrent writers, each connection split into lines on its
+/// own (a writer that disconnects mid-line loses only that line, counted `partial`).
+/// open() binds on the main thread (replacing a stale socket file, refusing a live one);
+/// run() serves every connection from one poll loop on the calling thread. On stop it stops
+/// accepting, reads every accepted connection to its end (unless ctx.aborting), removes the
+/// socket file and returns.
+class EveSocket final : public Source {
+public:
+    EveSocket(EveSocketConfig config, Context& ctx);
+    ~EveSocket() override;
+
+    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
+
+    std::string_view name() const override { return config_.name; }
+    bool finite() const override { return false; }
+    void open() override;
+    Status run(std::stop_token stop, Publisher& out) override;
+
+private:
+    struct Connection;
+    void remove_stale_socket() const;
+    void bind_and_listen();
+    void accept_all(std::vector<std::unique_ptr<Connection>>& conns);
+    bool serve(Connection& c, Publisher& out);
+    void close_listener();
+
+    EveSocketConfig config_;
+    Context& ctx_;
+    std::unique_ptr<EveCounters> counters_;
+    Gauge* connections_ = nullptr;
+    int listen_fd_ = -1;
+    int wake_fd_ = -1;
+    bool bound_ = false;
+    bool channel_closed_ = false;
+};
+
+}  // namespace eveflow::input

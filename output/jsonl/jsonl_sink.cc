@@ -1,0 +1,161 @@
+// JsonlSink: config, buffered writes with EINTR/partial-write handling, reopen and fsync.
+#include "output/jsonl/jsonl_sink.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "util/log.h"
+
+namespace eveflow::output {
+
+JsonlConfig parse_jsonl_config(const ConfigNode& node) {
+    JsonlConfig c;
+    node.touch("type");
+    c.name = node.str("name", "jsonl");
+    c.path = node.required_str("path");
+    c.append = node.boolean("append", c.append);
+    c.buffer = node.size("buffer", c.buffer, 0, uint64_t{1} << 30);
+    c.flush_interval = node.duration("flush_interval", c.flush_interval);
+    return c;
+}
+
+JsonlSink::JsonlSink(JsonlConfig config, Context& ctx)
+    : config_(std::move(config)),
+      ctx_(ctx),
+      write_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                                      {{"sink", config_.name}, {"kind", "write"}})),
+      open_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                                     {{"sink", config_.name}, {"kind", "open"}})) {}
+
+JsonlSink::~JsonlSink() {
+    if (fd_ >= 0 && !is_stdout()) ::close(fd_);
+}
+
+std::unique_ptr<Sink> JsonlSink::create(const ConfigNode& node, Context& ctx) {
+    return std::make_unique<JsonlSink>(parse_jsonl_config(node), ctx);
+}
+
+std::string JsonlSink::open_path(bool truncate) {
+    if (is_stdout()) {
+        fd_ = STDOUT_FILENO;
+        return {};
+    }
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND);
+    int fd = ::open(config_.path.c_str(), flags, 0644);
+    if (fd < 0) return std::strerror(errno);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+    return {};
+}
+
+void JsonlSink::open() {
+    std::string err = open_path(!config_.append);
+    if (!err.empty()) {
+        throw StartupError("jsonl output '" + config_.name + "': cannot open " + config_.path +
+                           ": " + err);
+    }
+    buf_.reserve(std::min<uint64_t>(config_.buffer, 4 << 20) + 4096);
+    last_flush_ = ctx_.clock.steady_now();
+    log::info("jsonl: opened sink={} path={} append={}", config_.name, config_.path,
+              config_.append);
+}
+
+void JsonlSink::set_failing(bool failing, const std::string& why) {
+    if (failing == failing_) return;
+    failing_ = failing;
+    if (failing) {
+        log::error("jsonl: write failed sink={} path={} error={}", config_.name, config_.path, why);
+    } else {
+        log::info("jsonl: writing again sink={} path={}", config_.name, config_.path);
+    }
+}
+
+Status JsonlSink::flush() {
+    last_flush_ = ctx_.clock.steady_now();
+    if (buf_.empty()) return {};
+    if (fd_ < 0) {
+        buf_.clear();
+        write_errors_.inc();
+        set_failing(true, "not open");
+        return Status::error("jsonl " + config_.name + ": not open");
+    }
+    size_t off = 0;
+    while (off < buf_.size()) {
+        ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            std::string why = n < 0 ? std::strerror(errno) : "wrote nothing";
+            buf_.clear();  // given up: the runner counts the batch as failed
+            write_errors_.inc();
+            set_failing(true, why);
+            return Status::error("jsonl " + config_.name + ": write " + config_.path + ": " + why);
+        }
+        off += static_cast<size_t>(n);
+    }
+    buf_.clear();
+    set_failing(false, {});
+    return {};
+}
+
+Status JsonlSink::write(std::span<const Record> batch) {
+    Status st;
+    for (const Record& r : batch) {
+        if (r.kind == Record::Kind::kAggregate) {
+            append_aggregate_json(buf_, r.aggregate, ctx_.sensor_id);
+        } else {
+            buf_ += r.raw.line;
+        }
+        buf_ += '\n';
+        if (buf_.size() >= config_.buffer) {
+            Status s = flush();
+            if (!s.ok()) st = s;
+        }
+    }
+    if (ctx_.clock.steady_now() - last_flush_ >= config_.flush_interval) {
+        Status s = flush();
+        if (!s.ok()) st = s;
+    }
+    return st;
+}
+
+void JsonlSink::idle() {
+    if (ctx_.clock.steady_now() - last_flush_ >= config_.flush_interval) (void)flush();
+}
+
+void JsonlSink::reopen() {
+    (void)flush();
+    if (is_stdout()) return;
+    std::string err = open_path(/*truncate=*/false);
+    if (!err.empty()) {
+        open_errors_.inc();
+        log::error("jsonl: reopen failed sink={} path={} error={}", config_.name, config_.path,
+                   err);
+        return;
+    }
+    log::info("jsonl: reopened sink={} path={}", config_.name, config_.path);
+}
+
+Status JsonlSink::close() {
+    Status st = flush();
+    if (fd_ < 0 || is_stdout()) {
+        fd_ = -1;
+        return st;
+    }
+    struct stat sb {};
+    if (::fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode) && ::fsync(fd_) != 0 && st.ok()) {
+        write_errors_.inc();
+        st = Status::error("jsonl " + config_.name + ": fsync " + config_.path + ": " +
+                           std::strerror(errno));
+    }
+    ::close(fd_);
+    fd_ = -1;
+    return st;
+}
+
+}  // namespace eveflow::output

@@ -1,0 +1,218 @@
+// UnixSocketSink: connection management, bounded buffering, non-blocking sends.
+#include "output/unix_socket/unix_socket_sink.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "util/log.h"
+
+namespace eveflow::output {
+namespace {
+
+constexpr size_t kMaxPathLen = sizeof(sockaddr_un::sun_path) - 1;
+
+}  // namespace
+
+UnixSocketConfig parse_unix_socket_config(const ConfigNode& node) {
+    UnixSocketConfig c;
+    node.touch("type");
+    c.name = node.str("name", "unix_socket");
+    c.path = node.required_str("path");
+    if (c.path.size() > kMaxPathLen) {
+        node.error("path", "must be at most " + std::to_string(kMaxPathLen) + " bytes long (got " +
+                               std::to_string(c.path.size()) + ")");
+    }
+    c.max_buffer = node.size("max_buffer", c.max_buffer, 1, uint64_t{1} << 34);
+    c.reconnect_backoff_max = node.duration("reconnect_backoff_max", c.reconnect_backoff_max,
+                                            std::chrono::milliseconds(100), false);
+    return c;
+}
+
+UnixSocketSink::UnixSocketSink(UnixSocketConfig config, Context& ctx)
+    : config_(std::move(config)),
+      ctx_(ctx),
+      up_(ctx.stats.gauge("eveflow_sink_up", "1 when the sink's destination is reachable",
+                          {{"sink", config_.name}})),
+      dropped_(ctx.stats.counter("eveflow_sink_dropped_total", "Records a sink dropped",
+                                 {{"sink", config_.name}})),
+      connect_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                                        {{"sink", config_.name}, {"kind", "connect"}})),
+      send_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                                     {{"sink", config_.name}, {"kind", "send"}})),
+      retries_(ctx.stats.counter("eveflow_sink_retries_total", "Sink retries",
+                                 {{"sink", config_.name}})) {}
+
+UnixSocketSink::~UnixSocketSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::unique_ptr<Sink> UnixSocketSink::create(const ConfigNode& node, Context& ctx) {
+    return std::make_unique<UnixSocketSink>(parse_unix_socket_config(node), ctx);
+}
+
+void UnixSocketSink::open() {
+    up_.set(0);
+    connect_if_due(/*ignore_backoff=*/true);
+}
+
+bool UnixSocketSink::connect_if_due(bool ignore_backoff) {
+    if (fd_ >= 0) return true;
+    auto now = ctx_.clock.steady_now();
+    if (!ignore_backoff && now < next_attempt_) return false;
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, config_.path.data(), std::min(config_.path.size(), kMaxPathLen));
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        fd_ = fd;
+        backoff_ = kInitialBackoff;
+        connect_failing_ = false;
+        mid_line_ = false;
+        up_.set(1);
+        log::info("unix_socket: connected sink={} path={}", config_.name, config_.path);
+        return true;
+    }
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    connect_errors_.inc();
+    retries_.inc();
+    if (!connect_failing_) {
+        connect_failing_ = true;
+        log::warn(
+            "unix_socket: cannot connect sink={} path={} error={} (retrying, buffering up "
+            "to {} bytes)",
+            config_.name, config_.path, std::strerror(err), config_.max_buffer);
+    }
+    next_attempt_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, config_.reconnect_backoff_max);
+    return false;
+}
+
+void UnixSocketSink::disconnect(const std::string& why) {
+    ::close(fd_);
+    fd_ = -1;
+    up_.set(0);
+    send_errors_.inc();
+    if (mid_line_) {
+        // The receiver got the head of this line; resending its tail would glue it onto
+        // the next connection's first line.
+        size_t nl = buf_.find('\n', off_);
+        off_ = nl == std::string::npos ? buf_.size() : nl + 1;
+        mid_line_ = false;
+        dropped_.inc();
+    }
+    next_attempt_ = ctx_.clock.steady_now();  // the first retry is immediate
+    log::warn("unix_socket: disconnected sink={} path={} error={} buffered={}", config_.name,
+              config_.path, why, buffered());
+}
+
+void UnixSocketSink::pump(std::chrono::steady_clock::time_point deadline) {
+    if (off_ < buf_.size() && !connect_if_due(false)) return;
+    while (off_ < buf_.size()) {
+        ssize_t n =
+            ::send(fd_, buf_.data() + off_, buf_.size() - off_, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off_ += static_cast<size_t>(n);
+            mid_line_ = buf_[off_ - 1] != '\n';
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) break;
+            pollfd p{fd_, POLLOUT, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+            continue;
+        }
+        disconnect(n < 0 ? std::strerror(errno) : "send returned 0");
+        break;
+    }
+    if (off_ == buf_.size()) {
+        buf_.clear();
+        off_ = 0;
+    } else if (off_ > (1u << 16) && off_ > buf_.size() / 2) {
+        buf_.erase(0, off_);
+        off_ = 0;
+    }
+}
+
+void UnixSocketSink::note_dropping(bool dropping) {
+    if (dropping == dropping_) return;
+    dropping_ = dropping;
+    if (dropping) {
+        log::warn("unix_socket: buffer full, dropping records sink={} max_buffer={}", config_.name,
+                  config_.max_buffer);
+    } else {
+        log::info("unix_socket: buffer has room again sink={} dropped={}", config_.name,
+                  dropped_in_episode_);
+        dropped_in_episode_ = 0;
+    }
+}
+
+void UnixSocketSink::append_line(std::string_view line, std::string_view suffix) {
+    if (buffered() + line.size() + suffix.size() > config_.max_buffer) {
+        dropped_.inc();
+        ++dropped_in_episode_;
+        note_dropping(true);
+        return;
+    }
+    note_dropping(false);
+    buf_.append(line);
+    buf_.append(suffix);
+}
+
+Status UnixSocketSink::write(std::span<const Record> batch) {
+    auto deadline = std::chrono::steady_clock::now() + kWriteWait;
+    for (const Record& r : batch) {
+        if (r.kind == Record::Kind::kAggregate) {
+            scratch_.clear();
+            append_aggregate_json(scratch_, r.aggregate, ctx_.sensor_id);
+            append_line(scratch_);
+        } else {
+            append_line(r.raw.line);
+        }
+        if (buffered() >= config_.max_buffer / 2) pump(deadline);
+    }
+    pump(deadline);
+    return {};
+}
+
+void UnixSocketSink::idle() { pump(std::chrono::steady_clock::now() + kWriteWait); }
+
+Status UnixSocketSink::close() {
+    auto deadline = std::chrono::steady_clock::now() + ctx_.shutdown_timeout;
+    while (buffered() > 0 && !ctx_.aborting.load() && std::chrono::steady_clock::now() < deadline) {
+        if (fd_ < 0 && !connect_if_due(/*ignore_backoff=*/true)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
+        pump(deadline);
+    }
+    Status st;
+    if (buffered() > 0) {
+        uint64_t lines = static_cast<uint64_t>(
+            std::count(buf_.begin() + static_cast<long>(off_), buf_.end(), '\n'));
+        dropped_.inc(lines);
+        log::error("unix_socket: gave up at shutdown sink={} path={} dropped={}", config_.name,
+                   config_.path, lines);
+        st = Status::error("unix_socket " + config_.name + ": " + std::to_string(lines) +
+                           " records not delivered");
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    up_.set(0);
+    buf_.clear();
+    off_ = 0;
+    return st;
+}
+
+}  // namespace eveflow::output

@@ -1,0 +1,74 @@
+// UnixSocketSink: sends each record as one line to a unix stream socket someone else listens on.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "output/sink.h"
+
+namespace eveflow::output {
+
+struct UnixSocketConfig {
+    std::string name = "unix_socket";
+    std::string path;
+    uint64_t max_buffer = 16 << 20;
+    std::chrono::microseconds reconnect_backoff_max{5'000'000};
+};
+
+UnixSocketConfig parse_unix_socket_config(const ConfigNode& node);
+
+/// Connects (non-blocking) to `path`; a receiver that is absent or goes away is not an error:
+/// lines are kept, up to max_buffer bytes, while it reconnects with capped exponential backoff
+/// (100ms doubling to reconnect_backoff_max); beyond that new lines are dropped and counted.
+/// write() waits at most kWriteWait for a slow receiver; idle() retries and drains; close()
+/// keeps trying until ctx.shutdown_timeout. Sends use MSG_NOSIGNAL: never SIGPIPE. A line
+/// cut by a disconnect is not resent (the receiver saw its head); it counts as dropped.
+/// All calls come from the sink's thread.
+class UnixSocketSink final : public Sink {
+public:
+    static constexpr std::chrono::milliseconds kWriteWait{100};
+    static constexpr std::chrono::milliseconds kInitialBackoff{100};
+
+    UnixSocketSink(UnixSocketConfig config, Context& ctx);
+    ~UnixSocketSink() override;
+    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
+
+    std::string_view name() const override { return config_.name; }
+    void open() override;
+    Status write(std::span<const Record> batch) override;
+    void idle() override;
+    Status close() override;
+
+    /// Bytes held for sending.
+    size_t buffered() const { return buf_.size() - off_; }
+
+private:
+    void append_line(std::string_view line, std::string_view suffix = "\n");
+    bool connect_if_due(bool ignore_backoff);
+    void disconnect(const std::string& why);
+    /// Sends what it can; waits for a writable socket until `deadline` at most.
+    void pump(std::chrono::steady_clock::time_point deadline);
+    void note_dropping(bool dropping);
+
+    UnixSocketConfig config_;
+    Context& ctx_;
+    int fd_ = -1;
+    std::string buf_;
+    size_t off_ = 0;         // bytes of buf_ already sent
+    bool mid_line_ = false;  // the last send ended inside a line
+    std::chrono::microseconds backoff_{kInitialBackoff};
+    std::chrono::steady_clock::time_point next_attempt_{};
+    bool connect_failing_ = false;
+    bool dropping_ = false;
+    uint64_t dropped_in_episode_ = 0;
+    std::string scratch_;
+    Gauge& up_;
+    Counter& dropped_;
+    Counter& connect_errors_;
+    Counter& send_errors_;
+    Counter& retries_;
+};
+
+}  // namespace eveflow::output

@@ -1,0 +1,259 @@
+// FlowAggregate: window bookkeeping, the per-event hot path and emission of records.
+#include "processing/flow_aggregate/flow_aggregate.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "util/log.h"
+
+namespace eveflow::processing {
+namespace {
+
+constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
+constexpr EventType kTypes[] = {EventType::kFlow};
+constexpr size_t kMaxSpareTables = 4;
+
+int64_t sat_add(int64_t a, int64_t b) { return a > kMaxTime - b ? kMaxTime : a + b; }
+int64_t sat_sub(int64_t a, int64_t b) { return a < kMinTime + b ? kMinTime : a - b; }
+
+int64_t event_time(const FlowEntry& f, TimeField field) {
+    if (field == TimeField::kFlowStart && f.start.valid()) return f.start.us;
+    if (field == TimeField::kFlowEnd && f.end.valid()) return f.end.us;
+    return f.ts.us;
+}
+
+std::vector<double> flush_buckets() { return {1e-5, 1e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5}; }
+
+log::RateLimit& early_flush_log() {
+    static log::RateLimit limit(5);
+    return limit;
+}
+
+}  // namespace
+
+FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
+    : config_(std::move(config)),
+      period_(config_.period.count()),
+      lateness_(config_.allowed_lateness.count()),
+      sinks_(hctx.aggregate_sinks),
+      closed_until_(kMinTime),
+      max_event_time_(kMinTime),
+      open_keys_gauge_(hctx.ctx.stats.gauge("eveflow_aggregate_open_keys",
+                                            "Open (window, key) entries of the aggregator",
+                                            {{"handler", config_.name}})),
+      records_total_(hctx.ctx.stats.counter("eveflow_aggregate_records_total",
+                                            "Aggregate records emitted",
+                                            {{"handler", config_.name}})),
+      flows_total_(hctx.ctx.stats.counter("eveflow_aggregate_flows_total", "Flow events aggregated",
+                                          {{"handler", config_.name}})),
+      late_total_(hctx.ctx.stats.counter("eveflow_late_events_total",
+                                         "Flow events for a window already emitted",
+                                         {{"handler", config_.name}})),
+      early_flushes_(hctx.ctx.stats.counter("eveflow_aggregate_early_flushes_total",
+                                            "Windows emitted early because max_keys was reached",
+                                            {{"handler", config_.name}})),
+      flush_seconds_(hctx.ctx.stats.histogram("eveflow_window_flush_seconds",
+                                              "Time taken by one emission of records",
+                                              {{"handler", config_.name}}, flush_buckets())) {}
+
+FlowAggregate::~FlowAggregate() { open_keys_gauge_.add(-static_cast<double>(published_keys_)); }
+
+std::unique_ptr<Handler> FlowAggregate::create(const ConfigNode& node, HandlerContext& hctx) {
+    return std::make_unique<FlowAggregate>(parse_flow_aggregate_config(node), hctx);
+}
+
+std::span<const EventType> FlowAggregate::event_types() const { return kTypes; }
+
+void FlowAggregate::consume(const Event& e, Emitter& out) {
+    if (!e.aggregatable) return;
+    const FlowEntry& f = e.fields;
+    seen_since_tick_ = true;
+    const int64_t t = event_time(f, config_.time_field);
+    if (t > max_event_time_) {
+        max_event_time_ = t;
+        int64_t until = floor_to(sat_sub(t, lateness_), period_);
+        if (until > closed_until_) close_until(until, out);
+    }
+    const FlowKey key = make_key(f, config_.key_fields, strings_);
+    bool late = false;
+    bool inserted = false;
+    Accum& a = table_for(floor_to(t, period_), late).find_or_insert(key, hash_key(key), inserted);
+    const int64_t first = f.start.valid() ? f.start.us : f.ts.us;
+    const int64_t last = f.end.valid() ? f.end.us : f.ts.us;
+    if (inserted) {
+        a.first_seen = first;
+        a.last_seen = last;
+        ++open_keys_;
+    } else {
+        a.first_seen = std::min(a.first_seen, first);
+        a.last_seen = std::max(a.last_seen, last);
+    }
+    ++a.flows;
+    a.pkts_toserver += f.pkts_toserver;
+    a.pkts_toclient += f.pkts_toclient;
+    a.bytes_toserver += f.bytes_toserver;
+    a.bytes_toclient += f.bytes_toclient;
+    if (f.has_src_port) a.src_ports.add(f.src_port);
+    ++pending_flows_;
+    pending_late_ += late ? 1 : 0;
+    if (open_keys_ > config_.max_keys) make_room(out);
+}
+
+WindowTable& FlowAggregate::table_for(int64_t window_start, bool& late) {
+    if (window_start < closed_until_) {
+        late = true;
+        return open_table(late_, window_start);
+    }
+    if (cached_ != nullptr && cached_start_ == window_start) return *cached_;
+    cached_ = &open_table(open_, window_start);
+    cached_start_ = window_start;
+    return *cached_;
+}
+
+WindowTable& FlowAggregate::open_table(Windows& windows, int64_t window_start) {
+    auto it = windows.find(window_start);
+    if (it != windows.end()) return *it->second;
+    std::unique_ptr<WindowTable> table;
+    if (!spare_.empty()) {
+        table = std::move(spare_.back());
+        spare_.pop_back();
+    } else {
+        table = std::make_unique<WindowTable>();
+    }
+    return *windows.emplace(window_start, std::move(table)).first->second;
+}
+
+void FlowAggregate::make_room(Emitter& out) {
+    while (open_keys_ > config_.max_keys) {
+        if (!late_.empty()) {
+            emit_late(out);
+            continue;
+        }
+        if (open_.empty()) break;
+        int64_t start = open_.begin()->first;
+        early_flushes_.inc();
+        uint64_t suppressed = 0;
+        if (early_flush_log().allow(suppressed)) {
+            log::warn(
+                "flow_aggregate: max_keys reached, emitting window early handler={} "
+                "max_keys={} window_start={} suppressed={}",
+                config_.name, config_.max_keys, format_timestamp({start}), suppressed);
+        }
+        close_until(sat_add(start, period_), out);
+    }
+}
+
+void FlowAggregate::close_until(int64_t until, Emitter& out) {
+    closed_until_ = std::max(closed_until_, until);
+    if (late_.empty() && (open_.empty() || open_.begin()->first >= closed_until_)) return;
+    auto begin = std::chrono::steady_clock::now();
+    emit_late(out);
+    while (!open_.empty() && open_.begin()->first < closed_until_) {
+        auto node = open_.extract(open_.begin());
+        emit_table(node.key(), *node.mapped(), /*late=*/false, out);
+        release(std::move(node.mapped()));
+    }
+    cached_ = nullptr;
+    publish_counts();
+    flush_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+}
+
+void FlowAggregate::emit_late(Emitter& out) {
+    while (!late_.empty()) {
+        auto node = late_.extract(late_.begin());
+        emit_table(node.key(), *node.mapped(), /*late=*/true, out);
+        release(std::move(node.mapped()));
+    }
+}
+
+void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out) {
+    const uint32_t fields = config_.key_fields;
+    uint64_t n = 0;
+    table.for_each([&](const FlowKey& k, Accum& a) {
+        AggregateRecord r;
+        r.window_start = Timestamp::from_us(window_start);
+        r.window_end = Timestamp::from_us(sat_add(window_start, period_));
+        r.key_fields = fields;
+        r.src_ip = k.src_ip;
+        r.dest_ip = k.dest_ip;
+        r.src_port = k.src_port;
+        r.dest_port = k.dest_port;
+        r.proto = k.proto;
+        r.vlan = k.vlan;
+        if (fields & kKeyAppProto) r.app_proto = strings_.name(k.app_proto);
+        if (fields & kKeyInIface) r.in_iface = strings_.name(k.in_iface);
+        r.flows = a.flows;
+        r.src_ports = a.src_ports.count();
+        r.pkts_toserver = a.pkts_toserver;
+        r.pkts_toclient = a.pkts_toclient;
+        r.bytes_toserver = a.bytes_toserver;
+        r.bytes_toclient = a.bytes_toclient;
+        r.first_seen = Timestamp::from_us(a.first_seen);
+        r.last_seen = Timestamp::from_us(a.last_seen);
+        r.late = late;
+        emit_record(std::move(r), out);
+        ++n;
+    });
+    open_keys_ -= table.size();
+    records_total_.inc(n);
+    log::debug("flow_aggregate: emitted handler={} window_start={} records={} late={}",
+               config_.name, format_timestamp({window_start}), n, late);
+}
+
+void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {
+    if (sinks_.empty()) return;
+    for (size_t i = 0; i + 1 < sinks_.size(); ++i) {
+        Record copy;
+        copy.aggregate = rec;
+        out.emit(sinks_[i], std::move(copy));
+    }
+    Record last;
+    last.aggregate = std::move(rec);
+    out.emit(sinks_.back(), std::move(last));
+}
+
+void FlowAggregate::release(std::unique_ptr<WindowTable> table) {
+    table->clear();
+    if (spare_.size() < kMaxSpareTables) spare_.push_back(std::move(table));
+}
+
+void FlowAggregate::publish_counts() {
+    flows_total_.inc(pending_flows_);
+    late_total_.inc(pending_late_);
+    pending_flows_ = 0;
+    pending_late_ = 0;
+    // Added as a delta, so handlers sharing the series (shards of one handler) sum up.
+    open_keys_gauge_.add(static_cast<double>(open_keys_) - static_cast<double>(published_keys_));
+    published_keys_ = open_keys_;
+}
+
+void FlowAggregate::flush(Timestamp watermark, Emitter& out) {
+    int64_t until = watermark == Timestamp::max() ? kMaxTime : floor_to(watermark.us, period_);
+    close_until(until, out);
+}
+
+void FlowAggregate::tick(std::chrono::steady_clock::time_point now, Emitter& out) {
+    if (seen_since_tick_ || !activity_known_) {
+        last_activity_ = now;
+        activity_known_ = true;
+        seen_since_tick_ = false;
+    }
+    if (config_.idle_flush.count() > 0 && !open_.empty() &&
+        now - last_activity_ >= config_.idle_flush) {
+        int64_t until = sat_add(open_.rbegin()->first, period_);
+        log::debug("flow_aggregate: idle, emitting open windows handler={} windows={}",
+                   config_.name, open_.size());
+        close_until(until, out);
+        return;
+    }
+    if (!late_.empty()) {
+        close_until(closed_until_, out);
+        return;
+    }
+    publish_counts();
+}
+
+}  // namespace eveflow::processing

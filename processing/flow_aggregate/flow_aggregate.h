@@ -1,0 +1,84 @@
+// FlowAggregate: sums flow events per (event-time window, key) and emits AggregateRecords.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "processing/flow_aggregate/config.h"
+#include "processing/flow_aggregate/flow_key.h"
+#include "processing/flow_aggregate/window_table.h"
+#include "processing/handler.h"
+
+namespace eveflow::processing {
+
+/// Windows follow event time. A window closes when the watermark (largest event time seen
+/// minus allowed_lateness) passes its end, when no event came for idle_flush (tick()), when
+/// max_keys would be exceeded (the oldest window goes early), and at flush(). Windows close
+/// oldest first, so every window starting before `closed_until_` is closed; an event for one
+/// of them goes into a separate late entry, emitted with late=true at the next emission.
+/// Runs on the processing thread only; metrics are read by exporters from other threads.
+class FlowAggregate final : public Handler {
+public:
+    FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx);
+    ~FlowAggregate() override;
+    static std::unique_ptr<Handler> create(const ConfigNode& node, HandlerContext& hctx);
+
+    std::string_view name() const override { return config_.name; }
+    std::span<const EventType> event_types() const override;
+    void consume(const Event& e, Emitter& out) override;
+    void flush(Timestamp watermark, Emitter& out) override;
+    void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
+
+    /// Open (window, key) entries, late ones included.
+    size_t open_keys() const { return open_keys_; }
+
+private:
+    using Windows = std::map<int64_t, std::unique_ptr<WindowTable>>;
+
+    WindowTable& table_for(int64_t window_start, bool& late);
+    WindowTable& open_table(Windows& windows, int64_t window_start);
+    void make_room(Emitter& out);
+    /// Emits open windows starting before `until` (and every late entry).
+    void close_until(int64_t until, Emitter& out);
+    void emit_late(Emitter& out);
+    void emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
+    void emit_record(AggregateRecord&& rec, Emitter& out);
+    void release(std::unique_ptr<WindowTable> table);
+    void publish_counts();
+
+    FlowAggregateConfig config_;
+    int64_t period_;
+    int64_t lateness_;
+    std::vector<SinkId> sinks_;
+    StringInterner strings_;
+
+    Windows open_;
+    Windows late_;
+    std::vector<std::unique_ptr<WindowTable>> spare_;
+    int64_t cached_start_ = 0;  // the window the last event went to
+    WindowTable* cached_ = nullptr;
+    int64_t closed_until_;  // windows starting before this are closed
+    int64_t max_event_time_;
+    size_t open_keys_ = 0;
+    size_t published_keys_ = 0;  // open_keys_ as last added to the gauge
+
+    bool seen_since_tick_ = false;
+    std::chrono::steady_clock::time_point last_activity_{};
+    bool activity_known_ = false;
+
+    uint64_t pending_flows_ = 0;  // counted locally, published per emission/tick
+    uint64_t pending_late_ = 0;
+    Gauge& open_keys_gauge_;
+    Counter& records_total_;
+    Counter& flows_total_;
+    Counter& late_total_;
+    Counter& early_flushes_;
+    Histogram& flush_seconds_;
+};
+
+}  // namespace eveflow::processing

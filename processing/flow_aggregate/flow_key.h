@@ -1,0 +1,84 @@
+// FlowKey: the typed aggregation key (never a joined string) and its hash over all its bytes.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "types/flow_entry.h"
+#include "types/record.h"
+
+namespace eveflow::processing {
+
+/// Fields outside the configured key are zero, so equal keys are equal bytes. Strings
+/// (app_proto, in_iface) are ids from a StringInterner: the event's views would dangle.
+struct FlowKey {
+    IpAddr src_ip, dest_ip;
+    uint16_t src_port = 0, dest_port = 0;
+    uint16_t vlan = 0;
+    uint8_t proto = 0;
+    uint8_t pad = 0;  // explicit, so every byte of the key is defined
+    uint32_t app_proto = 0, in_iface = 0;
+
+    bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
+};
+static_assert(sizeof(FlowKey) == 48, "FlowKey must have no hidden padding");
+static_assert(std::is_trivially_copyable_v<FlowKey>);
+
+/// Multiply-xorshift over the key's six 8-byte words, then a full-avalanche finaliser.
+inline uint64_t hash_key(const FlowKey& k) {
+    uint64_t w[sizeof(FlowKey) / 8];
+    std::memcpy(w, &k, sizeof w);
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (uint64_t x : w) {
+        h ^= x;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/// Maps the few distinct app_proto / in_iface strings to small ids, without allocating on a
+/// hit. Id 0 is the empty string. Bounded: past kMaxStrings new strings share one id whose
+/// text is "other" (Suricata writes a handful of values; this only guards against junk).
+class StringInterner {
+public:
+    static constexpr size_t kMaxStrings = 65536;
+    StringInterner() { names_.emplace_back(); }
+    uint32_t intern(std::string_view s);
+    const std::string& name(uint32_t id) const { return names_[id]; }
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
+    std::vector<std::string> names_;
+    uint32_t overflow_id_ = 0;
+};
+
+/// The key of `f` with only the fields in `key_fields` set.
+inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner& strings) {
+    FlowKey k;
+    if (key_fields & kKeySrcIp) k.src_ip = f.src_ip;
+    if (key_fields & kKeyDestIp) k.dest_ip = f.dest_ip;
+    if (key_fields & kKeySrcPort) k.src_port = f.src_port;
+    if (key_fields & kKeyDestPort) k.dest_port = f.dest_port;
+    if (key_fields & kKeyProto) k.proto = f.proto;
+    if (key_fields & kKeyVlan) k.vlan = f.vlan;
+    if (key_fields & kKeyAppProto) k.app_proto = strings.intern(f.app_proto);
+    if (key_fields & kKeyInIface) k.in_iface = strings.intern(f.in_iface);
+    return k;
+}
+
+}  // namespace eveflow::processing

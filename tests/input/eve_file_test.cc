@@ -1,0 +1,163 @@
+// Tests of the eve_file input on real files in a temp dir: EOF, stdin, follow, rotation.
+#include "input/eve_file/eve_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "tests/input/source_harness.h"
+#include "util/status.h"
+
+namespace eveflow::input {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::flow_line;
+using testing::SourceHarness;
+
+class EveFileTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("eve_file_test." + std::to_string(getpid()) + "." +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+    static void append(const std::string& p, const std::string& text) {
+        std::ofstream out(p, std::ios::app | std::ios::binary);
+        out << text;
+    }
+    std::unique_ptr<Source> make(SourceHarness& h, const std::string& yaml) {
+        auto node = testing::config(yaml);
+        auto src = EveFile::create(node, h.ctx);
+        EXPECT_TRUE(node.diagnostics().ok());
+        src->open();
+        return src;
+    }
+    fs::path dir_;
+};
+
+TEST_F(EveFileTest, ReadsToEndAndReturns) {
+    std::string text;
+    for (int i = 0; i < 3000; ++i) text += flow_line(std::to_string(i)) + "\n";
+    text += "garbage\n" + flow_line("last");   // no newline at the end
+    append(path("eve.json"), text);
+    SourceHarness h;
+    auto src = make(h, "path: " + path("eve.json"));
+    EXPECT_TRUE(src->finite());
+    EXPECT_EQ(src->name(), "eve_file");
+    std::stop_source stop;
+    ASSERT_TRUE(src->run(stop.get_token(), h.publisher).ok());
+    ASSERT_TRUE(h.wait_for(3001));
+    auto lines = h.lines();
+    EXPECT_EQ(lines.front(), flow_line("0"));
+    EXPECT_EQ(lines.back(), flow_line("last"));
+    EXPECT_EQ(h.malformed("not_json"), 1u);
+    EXPECT_EQ(src->progress().done_bytes, text.size());
+    EXPECT_EQ(src->progress().total_bytes, text.size());
+    EXPECT_EQ(h.stats.sum("eveflow_input_bytes_total", {{"input", "eve_file"}}), text.size());
+}
+
+TEST_F(EveFileTest, MissingFileIsAStartupError) {
+    SourceHarness h;
+    auto node = testing::config("path: /nonexistent/eve.json\nname: in1");
+    auto src = EveFile::create(node, h.ctx);
+    try {
+        src->open();
+        FAIL() << "no error";
+    } catch (const StartupError& e) {
+        EXPECT_STREQ(e.what(), "eve_file: cannot open /nonexistent/eve.json: No such file or directory");
+    }
+}
+
+TEST_F(EveFileTest, ConfigErrors) {
+    SourceHarness h;
+    auto node = testing::config("name: x\npoll_interval: 0s\nmax_line: 10\nfollow: maybe");
+    EveFile::create(node, h.ctx);
+    const auto& errors = node.diagnostics().errors();
+    ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find("inputs[0].path"), std::string::npos) << errors[0];
+}
+
+TEST_F(EveFileTest, ReadsStdin) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    int saved = dup(STDIN_FILENO);
+    dup2(fds[0], STDIN_FILENO);
+    close(fds[0]);
+    std::thread writer([w = fds[1]] {
+        for (int i = 0; i < 500; ++i) {
+            std::string l = flow_line(std::to_string(i)) + "\n";
+            [[maybe_unused]] ssize_t n = write(w, l.data(), l.size());
+        }
+        close(w);
+    });
+    SourceHarness h;
+    auto src = make(h, "path: '-'\nfollow: true");
+    EXPECT_TRUE(src->finite());   // a pipe ends: follow does not apply
+    std::stop_source stop;
+    Status st = src->run(stop.get_token(), h.publisher);
+    writer.join();
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+    ASSERT_TRUE(st.ok());
+    ASSERT_TRUE(h.wait_for(500));
+    EXPECT_EQ(h.lines()[499], flow_line("499"));
+}
+
+// Growth, rename rotation (with lines written to the old file after the rename) and
+// truncation: every line arrives exactly once, in order.
+TEST_F(EveFileTest, FollowsGrowthRotationAndTruncation) {
+    std::string p = path("eve.json");
+    append(p, flow_line("a0") + "\n");
+    SourceHarness h;
+    auto src = make(h, "path: " + p + "\nfollow: true\npoll_interval: 10ms");
+    EXPECT_FALSE(src->finite());
+    std::stop_source stop;
+    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    ASSERT_TRUE(h.wait_for(1));
+    append(p, flow_line("a1") + "\n" + flow_line("a2").substr(0, 20));
+    ASSERT_TRUE(h.wait_for(2));
+    append(p, flow_line("a2").substr(20) + "\n");
+    ASSERT_TRUE(h.wait_for(3));
+    fs::rename(p, p + ".1");
+    append(p + ".1", flow_line("a3") + "\n");   // still written to the renamed file
+    append(p, flow_line("b0") + "\n");
+    ASSERT_TRUE(h.wait_for(5));
+    append(p, flow_line("b1") + "\n");
+    ASSERT_TRUE(h.wait_for(6));
+    fs::resize_file(p, 0);
+    append(p, flow_line("c0") + "\n");
+    ASSERT_TRUE(h.wait_for(7));
+    stop.request_stop();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+    EXPECT_TRUE(done.get().ok());
+    std::vector<std::string> want;
+    for (const char* id : {"a0", "a1", "a2", "a3", "b0", "b1", "c0"}) want.push_back(flow_line(id));
+    EXPECT_EQ(h.lines(), want);
+    EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 0);
+}
+
+TEST_F(EveFileTest, FollowStopsPromptly) {
+    std::string p = path("eve.json");
+    append(p, "");
+    SourceHarness h;
+    auto src = make(h, "path: " + p + "\nfollow: true\npoll_interval: 10s");
+    std::stop_source stop;
+    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto t0 = std::chrono::steady_clock::now();
+    stop.request_stop();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(1)), std::future_status::ready);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+}
+
+}  // namespace
+}  // namespace eveflow::input

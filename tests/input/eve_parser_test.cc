@@ -1,0 +1,228 @@
+// Tests of the EVE line parser: every field rule, on small fixtures in tests/data/eve.
+#include "input/eve/eve_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace eveflow::input {
+namespace {
+
+std::vector<std::string> read_lines(const std::string& name) {
+    std::ifstream in(std::string(EVEFLOW_SOURCE_DIR) + "/tests/data/eve/" + name);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// Holds one line with padding after it, as the batcher's buffer does.
+class Line {
+public:
+    explicit Line(std::string_view text) : buf_(text.size() + kEvePadding, 'x'), len_(text.size()) {
+        std::copy(text.begin(), text.end(), buf_.begin());
+    }
+    ParseResult parse(EveParser& p, Event& ev) { return p.parse(buf_.data(), len_, buf_.size(), ev); }
+    const char* begin() const { return buf_.data(); }
+    const char* end() const { return buf_.data() + len_; }
+
+private:
+    std::vector<char> buf_;
+    size_t len_;
+};
+
+int64_t us(const char* iso_utc) { return parse_timestamp(iso_utc)->us; }
+
+class EveParserTest : public ::testing::Test {
+protected:
+    Event parse_fixture(size_t index) {
+        auto lines = read_lines("fields.jsonl");
+        lines_.emplace_back(lines.at(index));
+        Event ev;
+        EXPECT_EQ(lines_.back().parse(parser_, ev), ParseResult::kOk) << lines.at(index);
+        return ev;
+    }
+    bool inside_line(std::string_view v) const {
+        const Line& l = lines_.back();
+        return v.data() >= l.begin() && v.data() + v.size() <= l.end();
+    }
+    EveParser parser_;
+    std::vector<Line> lines_;
+};
+
+TEST_F(EveParserTest, FlowEventAllFields) {
+    Event ev = parse_fixture(0);
+    EXPECT_EQ(ev.type, EventType::kFlow);
+    EXPECT_EQ(ev.type_name, "flow");
+    EXPECT_TRUE(ev.aggregatable);
+    const FlowEntry& f = ev.fields;
+    EXPECT_EQ(f.ts.us, us("2024-05-01T08:00:00.123456Z"));
+    EXPECT_EQ(f.start.us, us("2024-05-01T07:59:50.000001Z"));
+    EXPECT_EQ(f.end.us, us("2024-05-01T07:59:59.500000Z"));
+    EXPECT_EQ(f.src_ip.to_string(), "10.0.0.1");
+    EXPECT_EQ(f.dest_ip.to_string(), "10.0.0.2");
+    EXPECT_EQ(f.src_port, 51000);
+    EXPECT_EQ(f.dest_port, 443);
+    EXPECT_TRUE(f.has_src_port && f.has_dest_port && f.has_proto);
+    EXPECT_EQ(f.proto, 6);
+    EXPECT_EQ(f.flow_id, 1234567890123456u);
+    EXPECT_EQ(f.pkts_toserver, 10u);
+    EXPECT_EQ(f.pkts_toclient, 8u);
+    EXPECT_EQ(f.bytes_toserver, 1500u);
+    EXPECT_EQ(f.bytes_toclient, 87000u);
+    EXPECT_EQ(f.app_proto, "tls");
+    EXPECT_EQ(f.in_iface, "eth0");
+    EXPECT_EQ(f.vlan, 0);
+}
+
+TEST_F(EveParserTest, ViewsPointIntoTheLine) {
+    Event ev = parse_fixture(0);
+    EXPECT_TRUE(inside_line(ev.raw));
+    EXPECT_EQ(ev.raw.size(), lines_.back().end() - lines_.back().begin());
+    EXPECT_TRUE(inside_line(ev.type_name));
+    EXPECT_TRUE(inside_line(ev.fields.app_proto));
+    EXPECT_TRUE(inside_line(ev.fields.in_iface));
+}
+
+TEST_F(EveParserTest, Ipv6PaddedNegativeOffsetIcmpWithoutPortsMissingCounters) {
+    Event ev = parse_fixture(1);
+    const FlowEntry& f = ev.fields;
+    EXPECT_TRUE(ev.aggregatable);
+    EXPECT_EQ(f.ts.us, us("2024-05-01T09:00:00.500000Z"));
+    EXPECT_EQ(f.src_ip.to_string(), "fe80::200:ff:fe00:1");
+    EXPECT_EQ(f.dest_ip.to_string(), "ff02::fb");
+    EXPECT_EQ(f.proto, 58);
+    EXPECT_FALSE(f.has_src_port);
+    EXPECT_FALSE(f.has_dest_port);
+    EXPECT_EQ(f.dest_port, 0);
+    EXPECT_EQ(f.pkts_toserver, 1u);
+    EXPECT_EQ(f.pkts_toclient, 0u);
+    EXPECT_EQ(f.bytes_toserver, 90u);
+    EXPECT_EQ(f.bytes_toclient, 0u);
+    EXPECT_FALSE(f.start.valid());
+    EXPECT_FALSE(f.end.valid());
+}
+
+TEST_F(EveParserTest, ShuffledKeysFloatFlowIdProtoNumberZulu) {
+    Event ev = parse_fixture(2);
+    const FlowEntry& f = ev.fields;
+    EXPECT_TRUE(ev.aggregatable);
+    EXPECT_EQ(f.ts.us, us("2024-05-01T09:00:01Z"));
+    EXPECT_EQ(f.start.us, us("2024-05-01T09:00:00Z"));
+    EXPECT_EQ(f.flow_id, 1350000000000000u);
+    EXPECT_EQ(f.proto, 17);
+    EXPECT_EQ(f.src_port, 40000);
+    EXPECT_EQ(f.dest_port, 53);
+    EXPECT_EQ(f.bytes_toclient, 7u);
+}
+
+TEST_F(EveParserTest, EmptyIpMakesFlowNotAggregatable) {
+    Event ev = parse_fixture(3);
+    EXPECT_EQ(ev.type, EventType::kFlow);
+    EXPECT_FALSE(ev.fields.has_src_ip);
+    EXPECT_TRUE(ev.fields.has_dest_ip);
+    EXPECT_EQ(ev.fields.ts.us, us("2024-05-01T09:00:01Z"));   // nine fraction digits
+    EXPECT_FALSE(ev.aggregatable);
+}
+
+TEST_F(EveParserTest, NullsAreAbsent) {
+    Event ev = parse_fixture(4);
+    EXPECT_FALSE(ev.fields.ts.valid());
+    EXPECT_TRUE(ev.fields.app_proto.empty());
+    EXPECT_EQ(ev.fields.vlan, 0);
+    EXPECT_FALSE(ev.aggregatable);
+}
+
+TEST_F(EveParserTest, NonFlowEventKeepsCommonFieldsButNoCounters) {
+    Event ev = parse_fixture(5);
+    EXPECT_EQ(ev.type, EventType::kAlert);
+    EXPECT_FALSE(ev.aggregatable);
+    EXPECT_EQ(ev.fields.vlan, 100);
+    EXPECT_EQ(ev.fields.proto, 17);
+    EXPECT_EQ(ev.fields.ts.us, us("2017-03-01T12:00:00Z"));
+    EXPECT_EQ(ev.fields.pkts_toserver, 0u);   // counters only for flow events
+    EXPECT_EQ(ev.fields.src_ip.to_string(), "10.1.1.1");
+}
+
+TEST_F(EveParserTest, VlanArrayInvalidIpSctp) {
+    Event ev = parse_fixture(6);
+    EXPECT_EQ(ev.type, EventType::kDns);
+    EXPECT_EQ(ev.fields.vlan, 200);
+    EXPECT_FALSE(ev.fields.has_src_ip);   // 10.0.0.999
+    EXPECT_TRUE(ev.fields.has_dest_ip);
+    EXPECT_EQ(ev.fields.proto, 132);
+}
+
+TEST_F(EveParserTest, SpacedSeparatorsColonOffsetUnknownTypeTrailingSpaces) {
+    Event ev = parse_fixture(7);
+    EXPECT_EQ(ev.type, EventType::kOther);
+    EXPECT_EQ(ev.type_name, "custom_thing");
+    EXPECT_EQ(ev.fields.ts.us, us("2024-05-01T08:00:00Z"));
+    EXPECT_EQ(ev.fields.proto, 0);
+    EXPECT_TRUE(ev.fields.has_proto);
+    EXPECT_TRUE(ev.fields.has_src_port);
+    EXPECT_TRUE(inside_line(ev.type_name));
+}
+
+TEST(EveParser, BrokenLines) {
+    auto lines = read_lines("broken.jsonl");
+    ASSERT_EQ(lines.size(), 6u);
+    const ParseResult expected[] = {ParseResult::kNotObject, ParseResult::kNotObject,
+                                    ParseResult::kNotJson,   ParseResult::kNotJson,
+                                    ParseResult::kNotJson,   ParseResult::kNotJson};
+    EveParser parser;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        Line line(lines[i]);
+        Event ev;
+        EXPECT_EQ(line.parse(parser, ev), expected[i]) << lines[i];
+    }
+}
+
+TEST(EveParser, TimestampFractionLengthsAndOffsets) {
+    struct Case {
+        const char* text;
+        const char* utc;
+    } cases[] = {
+        {"2024-05-01T10:00:00+0200", "2024-05-01T08:00:00Z"},
+        {"2024-05-01T10:00:00.1+0200", "2024-05-01T08:00:00.100000Z"},
+        {"2024-05-01T10:00:00.123-0800", "2024-05-01T18:00:00.123000Z"},
+        {"1969-12-31T16:00:00.000003-0800", "1970-01-01T00:00:00.000003Z"},
+        {"1970-01-01T08:00:00+0800", "1970-01-01T00:00:00Z"},
+    };
+    EveParser parser;
+    for (const auto& c : cases) {
+        Line line(std::string(R"({"event_type":"flow","timestamp":")") + c.text + "\"}");
+        Event ev;
+        ASSERT_EQ(line.parse(parser, ev), ParseResult::kOk);
+        EXPECT_EQ(ev.fields.ts.us, us(c.utc)) << c.text;
+    }
+}
+
+TEST(EveParser, BadValuesAreAbsentNotFatal) {
+    EveParser parser;
+    Line line(R"({"event_type":"flow","src_port":70000,"dest_port":-1,"proto":"NOPE",)"
+              R"("timestamp":"2024-13-01T00:00:00Z","flow_id":"x","flow":7})");
+    Event ev;
+    ASSERT_EQ(line.parse(parser, ev), ParseResult::kOk);
+    EXPECT_FALSE(ev.fields.has_src_port);
+    EXPECT_FALSE(ev.fields.has_dest_port);
+    EXPECT_FALSE(ev.fields.has_proto);
+    EXPECT_FALSE(ev.fields.ts.valid());
+    EXPECT_EQ(ev.fields.flow_id, 0u);
+}
+
+TEST(EveParser, ReusedParserDoesNotLeakFieldsBetweenLines) {
+    EveParser parser;
+    Line a(R"({"event_type":"flow","src_ip":"1.2.3.4","app_proto":"http","flow":{"pkts_toserver":5}})");
+    Line b(R"({"event_type":"flow"})");
+    Event ev;
+    ASSERT_EQ(a.parse(parser, ev), ParseResult::kOk);
+    ASSERT_EQ(b.parse(parser, ev), ParseResult::kOk);
+    EXPECT_FALSE(ev.fields.has_src_ip);
+    EXPECT_TRUE(ev.fields.app_proto.empty());
+    EXPECT_EQ(ev.fields.pkts_toserver, 0u);
+}
+
+}  // namespace
+}  // namespace eveflow::input

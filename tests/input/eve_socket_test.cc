@@ -1,0 +1,221 @@
+// Tests of the eve_socket input over a real unix socket: concurrent writers, a writer killed
+// mid-line, drain on stop, stale and live socket files, mode.
+#include "input/eve_socket/eve_socket.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "tests/input/source_harness.h"
+#include "util/status.h"
+
+namespace eveflow::input {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::flow_line;
+using testing::SourceHarness;
+
+int connect_to(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int listen_on(const std::string& path, bool do_listen) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    if (do_listen) {
+        EXPECT_EQ(listen(fd, 4), 0);
+    }
+    return fd;
+}
+
+// Writes `text` in random small pieces, as a busy writer's syscalls would split it.
+void write_chunked(int fd, const std::string& text, unsigned seed) {
+    std::mt19937 rng(seed);
+    for (size_t off = 0; off < text.size();) {
+        size_t n = std::min<size_t>(text.size() - off, 1 + rng() % 3000);
+        ssize_t w = write(fd, text.data() + off, n);
+        if (w <= 0) return;
+        off += static_cast<size_t>(w);
+    }
+}
+
+std::string lines_for(const std::string& writer, int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += flow_line(writer + "-" + std::to_string(i)) + "\n";
+    return text;
+}
+
+class EveSocketTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("eve_socket_test." + std::to_string(getpid()));
+        fs::create_directories(dir_);
+        path_ = (dir_ / "eve.sock").string();
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::unique_ptr<Source> make(SourceHarness& h, const std::string& extra = "") {
+        auto node = testing::config("path: " + path_ + "\n" + extra);
+        auto src = EveSocket::create(node, h.ctx);
+        EXPECT_TRUE(node.diagnostics().ok()) << ::testing::PrintToString(node.diagnostics().errors());
+        return src;
+    }
+    fs::path dir_;
+    std::string path_;
+};
+
+TEST_F(EveSocketTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
+    SourceHarness h;
+    auto src = make(h);
+    src->open();
+    std::stop_source stop;
+    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    constexpr int kWriters = 4, kLines = 3000;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+        writers.emplace_back([&, w] {
+            int fd = connect_to(path_);
+            ASSERT_GE(fd, 0);
+            write_chunked(fd, lines_for("w" + std::to_string(w), kLines), w);
+            close(fd);
+        });
+    }
+    // A writer process killed mid-line: its complete lines count, the torn one is partial.
+    std::string killed = lines_for("k", 100) + flow_line("k-cut").substr(0, 50);
+    pid_t child = fork();
+    if (child == 0) {
+        int fd = connect_to(path_);
+        if (fd >= 0 && write(fd, killed.data(), killed.size()) > 0) pause();
+        _exit(1);
+    }
+    for (auto& t : writers) t.join();
+    ASSERT_TRUE(h.wait_for(kWriters * kLines + 100));
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    // A writer still connected when stop comes is read to its end.
+    int late = connect_to(path_);
+    ASSERT_GE(late, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stop.request_stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_LT(connect_to(path_), 0);   // no longer accepting
+    write_chunked(late, lines_for("late", 500), 99);
+    close(late);
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_TRUE(done.get().ok());
+    ASSERT_TRUE(h.wait_for(kWriters * kLines + 600));
+    auto lines = h.lines();
+    std::set<std::string> unique(lines.begin(), lines.end());
+    EXPECT_EQ(lines.size(), unique.size());   // exactly once
+    EXPECT_EQ(lines.size(), static_cast<size_t>(kWriters * kLines + 600));
+    EXPECT_TRUE(unique.count(flow_line("w3-2999")) && unique.count(flow_line("late-499")));
+    EXPECT_EQ(h.malformed("partial"), 1u);
+    EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 1);
+    EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 0);
+    EXPECT_FALSE(fs::exists(path_));   // socket file removed
+}
+
+TEST_F(EveSocketTest, LastLineWithoutNewlineAcceptedOnClose) {
+    SourceHarness h;
+    auto src = make(h);
+    src->open();
+    std::stop_source stop;
+    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    int fd = connect_to(path_);
+    std::string l = flow_line("x");
+    ASSERT_EQ(write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    ASSERT_TRUE(h.wait_for(0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_EQ(h.count(), 0u);   // not before the writer is done
+    EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 1);
+    close(fd);
+    ASSERT_TRUE(h.wait_for(1));
+    stop.request_stop();
+    EXPECT_TRUE(done.get().ok());
+    EXPECT_EQ(h.malformed("partial"), 0u);
+}
+
+TEST_F(EveSocketTest, StaleSocketFileReplaced) {
+    close(listen_on(path_, false));   // a socket file nobody listens on
+    ASSERT_TRUE(fs::is_socket(path_));
+    SourceHarness h;
+    auto src = make(h);
+    src->open();
+    int fd = connect_to(path_);
+    EXPECT_GE(fd, 0);
+    close(fd);
+}
+
+TEST_F(EveSocketTest, LiveSocketRefused) {
+    int other = listen_on(path_, true);
+    SourceHarness h;
+    auto src = make(h);
+    try {
+        src->open();
+        FAIL() << "no error";
+    } catch (const StartupError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "eve_socket: " + path_ + " is in use: another process is listening on it");
+    }
+    EXPECT_TRUE(fs::is_socket(path_));   // left alone
+    close(other);
+}
+
+TEST_F(EveSocketTest, RegularFileRefused) {
+    { std::ofstream(path_) << "x"; }
+    SourceHarness h;
+    auto src = make(h);
+    EXPECT_THROW(src->open(), StartupError);
+    EXPECT_TRUE(fs::is_regular_file(path_));
+}
+
+TEST_F(EveSocketTest, ModeApplied) {
+    SourceHarness h;
+    auto src = make(h, "mode: \"0600\"");
+    src->open();
+    struct stat st {};
+    ASSERT_EQ(stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto src2 = EveSocket::create(testing::config("path: " + path_ + "2"), h.ctx);
+    src2->open();
+    ASSERT_EQ(stat((path_ + "2").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0660u);   // the default
+}
+
+TEST_F(EveSocketTest, ConfigErrors) {
+    SourceHarness h;
+    auto node = testing::config("mode: \"0968\"\nmax_line: 1KiB");
+    EveSocket::create(node, h.ctx);
+    const auto& errors = node.diagnostics().errors();
+    ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find("inputs[0].path"), std::string::npos) << errors[0];
+    EXPECT_NE(errors[1].find("inputs[0].mode: must be an octal file mode 0000-0777 such as "
+                             "\"0660\" (got \"0968\")"),
+              std::string::npos)
+        << errors[1];
+}
+
+}  // namespace
+}  // namespace eveflow::input

@@ -1,0 +1,2 @@
+eveflow_add_test(jsonl_sink SOURCES output/jsonl_sink_test.cc
+    DEPS eveflow_output_jsonl LABELS unit)

@@ -1,0 +1,522 @@
+// Tests of the flow_aggregate handler against a reference computed by straightforward code.
+#include "processing/flow_aggregate/flow_aggregate.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "processing/flow_aggregate/port_set.h"
+#include "tests/processing/test_util.h"
+
+namespace eveflow::processing {
+namespace {
+
+using eveflow::testing::RecordingEmitter;
+using eveflow::testing::Section;
+constexpr int64_t kSec = 1'000'000;
+constexpr int64_t kBase = 1714557600LL * kSec;  // 2024-05-01T10:00:00Z
+
+// IP text via inet_ntop, independent of IpAddr's printer.
+std::string ip_text(const IpAddr& ip) {
+    char buf[INET6_ADDRSTRLEN];
+    if (ip.is_v4()) {
+        uint32_t n = htonl(ip.v4_host_order());
+        return inet_ntop(AF_INET, &n, buf, sizeof buf);
+    }
+    return inet_ntop(AF_INET6, ip.bytes().data(), buf, sizeof buf);
+}
+
+Event flow_event(const std::string& src, const std::string& dst, int sport, int dport,
+                 uint8_t proto, int64_t ts) {
+    Event e;
+    e.type = EventType::kFlow;
+    e.type_name = "flow";
+    e.aggregatable = true;
+    FlowEntry& f = e.fields;
+    f.ts = Timestamp::from_us(ts);
+    f.src_ip = *IpAddr::parse(src);
+    f.dest_ip = *IpAddr::parse(dst);
+    f.has_src_ip = f.has_dest_ip = true;
+    if (sport >= 0) f.src_port = static_cast<uint16_t>(sport), f.has_src_port = true;
+    if (dport >= 0) f.dest_port = static_cast<uint16_t>(dport), f.has_dest_port = true;
+    f.proto = proto;
+    f.has_proto = true;
+    f.pkts_toserver = 1;
+    f.pkts_toclient = 2;
+    f.bytes_toserver = 100;
+    f.bytes_toclient = 200;
+    return e;
+}
+
+struct Fixture {
+    explicit Fixture(const std::string& yaml = "{}", std::vector<SinkId> sinks = {7})
+        : ctx{stats, clock, "s1"}, hctx{ctx, std::move(sinks), nullptr}, section(yaml) {
+        handler = FlowAggregate::create(section.node, hctx);
+        EXPECT_TRUE(section.errors().empty());
+    }
+    FlowAggregate& agg() { return static_cast<FlowAggregate&>(*handler); }
+    std::vector<AggregateRecord> records() const {
+        std::vector<AggregateRecord> out;
+        for (const auto& [sink, r] : emitter.records) out.push_back(r.aggregate);
+        return out;
+    }
+    Stats stats;
+    FakeClock clock{0};
+    Context ctx;
+    HandlerContext hctx;
+    Section section;
+    std::unique_ptr<Handler> handler;
+    RecordingEmitter emitter;
+};
+
+// Reference: per (window, printed key) the truth, by plain code.
+using RefKey = std::tuple<int64_t, std::string, std::string, int, int>;
+struct RefAgg {
+    uint64_t flows = 0, pkts_ts = 0, pkts_tc = 0, bytes_ts = 0, bytes_tc = 0;
+    std::set<int> ports;   // reference side
+    uint64_t n_ports = 0;  // emitted side: sum of src_ports
+    int64_t first = INT64_MAX, last = INT64_MIN;
+};
+
+int64_t plain_floor(int64_t t, int64_t p) {
+    int64_t q = t / p;
+    if (t % p < 0) q -= 1;
+    return q * p;
+}
+
+void add_to_reference(std::map<RefKey, RefAgg>& ref, const Event& e, int64_t period) {
+    const FlowEntry& f = e.fields;
+    RefKey k{plain_floor(f.ts.us, period), ip_text(f.src_ip), ip_text(f.dest_ip), f.dest_port,
+             f.proto};
+    RefAgg& a = ref[k];
+    a.flows += 1;
+    a.pkts_ts += f.pkts_toserver;
+    a.pkts_tc += f.pkts_toclient;
+    a.bytes_ts += f.bytes_toserver;
+    a.bytes_tc += f.bytes_toclient;
+    if (f.has_src_port) a.ports.insert(f.src_port);
+    a.first = std::min(a.first, f.ts.us);
+    a.last = std::max(a.last, f.ts.us);
+}
+
+// Sums the emitted records per (window, key); checks window bounds on the way.
+std::map<RefKey, RefAgg> sum_records(const std::vector<AggregateRecord>& recs, int64_t period,
+                                     std::map<RefKey, int>& records_per_key) {
+    std::map<RefKey, RefAgg> got;
+    for (const auto& r : recs) {
+        EXPECT_EQ(r.window_end.us - r.window_start.us, period);
+        RefKey k{r.window_start.us, ip_text(r.src_ip), ip_text(r.dest_ip), r.dest_port, r.proto};
+        RefAgg& a = got[k];
+        a.flows += r.flows;
+        a.pkts_ts += r.pkts_toserver;
+        a.pkts_tc += r.pkts_toclient;
+        a.bytes_ts += r.bytes_toserver;
+        a.bytes_tc += r.bytes_toclient;
+        a.first = std::min(a.first, r.first_seen.us);
+        a.last = std::max(a.last, r.last_seen.us);
+        a.n_ports += r.src_ports;
+        records_per_key[k] += 1;
+    }
+    return got;
+}
+
+void expect_matches(const std::map<RefKey, RefAgg>& ref, const std::map<RefKey, RefAgg>& got,
+                    const std::map<RefKey, int>& records_per_key) {
+    ASSERT_EQ(ref.size(), got.size());
+    for (const auto& [k, want] : ref) {
+        auto it = got.find(k);
+        ASSERT_NE(it, got.end()) << std::get<1>(k) << " -> " << std::get<2>(k);
+        const RefAgg& have = it->second;
+        EXPECT_EQ(have.flows, want.flows);
+        EXPECT_EQ(have.pkts_ts, want.pkts_ts);
+        EXPECT_EQ(have.pkts_tc, want.pkts_tc);
+        EXPECT_EQ(have.bytes_ts, want.bytes_ts);
+        EXPECT_EQ(have.bytes_tc, want.bytes_tc);
+        EXPECT_EQ(have.first, want.first);
+        EXPECT_EQ(have.last, want.last);
+        // Distinct ports do not add across records: exact where the key has one record.
+        if (records_per_key.at(k) == 1) {
+            EXPECT_EQ(have.n_ports, want.ports.size());
+        } else {
+            EXPECT_GE(have.n_ports, want.ports.size());
+        }
+    }
+}
+
+struct KeyPool {
+    explicit KeyPool(std::mt19937_64& rng, int n) {
+        std::uniform_int_distribution<int> octet(0, 255);
+        for (int i = 0; i < n; ++i) {
+            bool v6 = i % 5 == 0;
+            auto addr = [&] {
+                if (v6)
+                    return "2001:db8::" + std::to_string(octet(rng)) + ":" +
+                           std::to_string(octet(rng));
+                return "10." + std::to_string(octet(rng)) + "." + std::to_string(octet(rng)) + "." +
+                       std::to_string(octet(rng));
+            };
+            uint8_t proto = i % 7 == 0 ? (v6 ? 58 : 1) : (i % 3 == 0 ? 17 : 6);
+            keys.push_back({addr(), addr(), proto == 1 || proto == 58 ? 0 : 1 + octet(rng), proto});
+        }
+    }
+    struct K {
+        std::string src, dst;
+        int dport;
+        uint8_t proto;
+    };
+    std::vector<K> keys;
+};
+
+// Random stream: mostly increasing time with jitter, some events minutes late.
+std::vector<Event> random_stream(uint64_t seed, int n, int64_t jitter, int late_pct) {
+    std::mt19937_64 rng(seed);
+    KeyPool pool(rng, 60);
+    std::uniform_int_distribution<size_t> pick(0, pool.keys.size() - 1);
+    std::uniform_int_distribution<int64_t> jit(-jitter, jitter);
+    std::uniform_int_distribution<int> pct(0, 99), port(1024, 1100);
+    std::vector<Event> out;
+    for (int i = 0; i < n; ++i) {
+        const auto& k = pool.keys[pick(rng)];
+        int64_t ts = kBase + i * 50'000 + jit(rng);
+        if (pct(rng) < late_pct) ts -= 240 * kSec;
+        bool icmp = k.proto == 1 || k.proto == 58;
+        Event e = flow_event(k.src, k.dst, icmp ? -1 : port(rng), icmp ? -1 : k.dport, k.proto, ts);
+        e.fields.pkts_toserver = pct(rng);
+        e.fields.bytes_toclient = static_cast<uint64_t>(pct(rng)) * 1000;
+        out.push_back(e);
+    }
+    return out;
+}
+
+void run_and_compare(Fixture& fx, const std::vector<Event>& events, int64_t period) {
+    std::map<RefKey, RefAgg> ref;
+    for (const auto& e : events) {
+        fx.handler->consume(e, fx.emitter);
+        add_to_reference(ref, e, period);
+    }
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    std::map<RefKey, int> per_key;
+    auto got = sum_records(fx.records(), period, per_key);
+    expect_matches(ref, got, per_key);
+    EXPECT_EQ(fx.agg().open_keys(), 0u);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_flows_total"), static_cast<double>(events.size()));
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_records_total"),
+              static_cast<double>(fx.emitter.records.size()));
+}
+
+TEST(FlowAggregate, MatchesReferenceInOrder) {
+    Fixture fx("{period: 60s}");
+    run_and_compare(fx, random_stream(42, 20000, 0, 0), 60 * kSec);
+    for (const auto& r : fx.records()) EXPECT_FALSE(r.late);
+    EXPECT_EQ(fx.stats.sum("eveflow_late_events_total"), 0);
+}
+
+TEST(FlowAggregate, MatchesReferenceOutOfOrderWithLateEvents) {
+    Fixture fx("{period: 60s, allowed_lateness: 10s}");
+    auto events = random_stream(7, 30000, 20 * kSec, 3);
+    run_and_compare(fx, events, 60 * kSec);
+    uint64_t late_flows = 0;
+    for (const auto& r : fx.records()) late_flows += r.late ? r.flows : 0;
+    EXPECT_GT(late_flows, 0u);
+    EXPECT_EQ(fx.stats.sum("eveflow_late_events_total"), static_cast<double>(late_flows));
+}
+
+TEST(FlowAggregate, MatchesReferenceWithTinyMaxKeys) {
+    Fixture fx("{period: 10s, max_keys: 17}");
+    run_and_compare(fx, random_stream(9, 5000, 5 * kSec, 1), 10 * kSec);
+    EXPECT_GT(fx.stats.sum("eveflow_aggregate_early_flushes_total"), 0);
+}
+
+TEST(FlowAggregate, WindowEmittedWhenWatermarkPassesItsEnd) {
+    Fixture fx("{period: 60s, allowed_lateness: 30s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1000, 443, 6, kBase + 10 * kSec),
+                        fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1001, 443, 6, kBase + 89 * kSec),
+                        fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());  // watermark 10:00:59 < window end 10:01:00
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1002, 443, 6, kBase + 90 * kSec),
+                        fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].window_start.us, kBase);
+    EXPECT_EQ(recs[0].window_end.us, kBase + 60 * kSec);
+    EXPECT_EQ(recs[0].flows, 1u);
+    EXPECT_EQ(fx.emitter.records[0].first, 7u);
+    EXPECT_EQ(fx.agg().open_keys(), 1u);
+}
+
+TEST(FlowAggregate, FlushEmitsWindowsEndingAtOrBeforeWatermark) {
+    Fixture fx("{period: 60s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase + kSec), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase + 61 * kSec),
+                        fx.emitter);
+    fx.handler->flush(Timestamp::from_us(kBase + 60 * kSec), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_EQ(fx.records()[0].window_start.us, kBase);
+}
+
+TEST(FlowAggregate, LateEventBecomesSeparateLateRecord) {
+    Fixture fx("{period: 60s, allowed_lateness: 0s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1000, 443, 6, kBase + 5 * kSec),
+                        fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.9", "10.0.0.2", 1000, 443, 6, kBase + 61 * kSec),
+                        fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    auto late = flow_event("10.0.0.1", "10.0.0.2", 1001, 443, 6, kBase + 6 * kSec);
+    late.fields.bytes_toserver = 5;
+    fx.handler->consume(late, fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);  // held until the next emission opportunity
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_TRUE(recs[1].late);
+    EXPECT_EQ(recs[1].window_start.us, kBase);
+    EXPECT_EQ(recs[1].flows, 1u);
+    EXPECT_EQ(recs[1].bytes_toserver, 5u);
+    EXPECT_EQ(recs[0].bytes_toserver + recs[1].bytes_toserver, 105u);
+    EXPECT_EQ(fx.stats.sum("eveflow_late_events_total"), 1);
+}
+
+TEST(FlowAggregate, IdleFlushDrivenByFakeClock) {
+    Fixture fx("{idle_flush: 60s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    fx.clock.advance(std::chrono::seconds(59));
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());
+    fx.clock.advance(std::chrono::seconds(1));
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_FALSE(fx.records()[0].late);
+    EXPECT_EQ(fx.agg().open_keys(), 0u);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_open_keys"), 0);
+}
+
+TEST(FlowAggregate, IdleFlushRestartsOnActivity) {
+    Fixture fx("{idle_flush: 60s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    fx.clock.advance(std::chrono::seconds(40));
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 2, 80, 6, kBase + kSec), fx.emitter);
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    fx.clock.advance(std::chrono::seconds(40));
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());
+}
+
+TEST(FlowAggregate, IdleFlushZeroDisables) {
+    Fixture fx("{idle_flush: 0s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    fx.clock.advance(std::chrono::hours(5));
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());
+}
+
+TEST(FlowAggregate, MaxKeysEmitsOldestWindowEarly) {
+    Fixture fx("{period: 60s, allowed_lateness: 1h, max_keys: 2}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.3", 1, 80, 6, kBase), fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.4", 1, 80, 6, kBase + 60 * kSec),
+                        fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 2u);
+    for (const auto& r : recs) EXPECT_EQ(r.window_start.us, kBase);
+    EXPECT_EQ(fx.agg().open_keys(), 1u);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_early_flushes_total"), 1);
+}
+
+TEST(FlowAggregate, CustomKeyFieldsZeroTheOthers) {
+    Fixture fx("{key: [src_port, app_proto, vlan, in_iface]}");
+    auto a = flow_event("10.0.0.1", "10.0.0.2", 5000, 80, 6, kBase);
+    a.fields.app_proto = "http";
+    a.fields.vlan = 12;
+    a.fields.in_iface = "eth0";
+    auto b = a;
+    b.fields.dest_ip = *IpAddr::parse("10.9.9.9");  // not in the key: merges with a
+    auto c = a;
+    c.fields.app_proto = "tls";  // in the key: separate
+    for (const auto* e : {&a, &b, &c}) fx.handler->consume(*e, fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 2u);
+    std::sort(recs.begin(), recs.end(),
+              [](const auto& x, const auto& y) { return x.app_proto < y.app_proto; });
+    EXPECT_EQ(recs[0].app_proto, "http");
+    EXPECT_EQ(recs[0].flows, 2u);
+    EXPECT_EQ(recs[1].app_proto, "tls");
+    for (const auto& r : recs) {
+        EXPECT_EQ(r.key_fields, kKeySrcPort | kKeyAppProto | kKeyVlan | kKeyInIface);
+        EXPECT_EQ(r.src_port, 5000);
+        EXPECT_EQ(r.vlan, 12);
+        EXPECT_EQ(r.in_iface, "eth0");
+        EXPECT_EQ(r.src_ip, IpAddr());
+        EXPECT_EQ(r.dest_ip, IpAddr());
+        EXPECT_EQ(r.dest_port, 0);
+        EXPECT_EQ(r.proto, 0);
+    }
+}
+
+Event timed_event(int64_t ts, int64_t start, int64_t end) {
+    auto e = flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, ts);
+    e.fields.start = start ? Timestamp::from_us(start) : Timestamp::none();
+    e.fields.end = end ? Timestamp::from_us(end) : Timestamp::none();
+    return e;
+}
+
+int64_t window_of(const std::string& time_field, const Event& e) {
+    Fixture fx("{time_field: " + time_field + "}");
+    fx.handler->consume(e, fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    EXPECT_EQ(fx.records().size(), 1u);
+    return fx.records().empty() ? 0 : fx.records()[0].window_start.us;
+}
+
+TEST(FlowAggregate, TimeFieldPicksTheEventTime) {
+    // Logged at 10:05, flow from 10:01:30 to 10:02:30.
+    auto e = timed_event(kBase + 300 * kSec, kBase + 90 * kSec, kBase + 150 * kSec);
+    EXPECT_EQ(window_of("timestamp", e), kBase + 300 * kSec);
+    EXPECT_EQ(window_of("flow_start", e), kBase + 60 * kSec);
+    EXPECT_EQ(window_of("flow_end", e), kBase + 120 * kSec);
+    auto bare = timed_event(kBase + 300 * kSec, 0, 0);  // falls back to timestamp
+    EXPECT_EQ(window_of("flow_start", bare), kBase + 300 * kSec);
+    EXPECT_EQ(window_of("flow_end", bare), kBase + 300 * kSec);
+}
+
+TEST(FlowAggregate, FirstAndLastSeenFromFlowTimesElseTimestamp) {
+    Fixture fx;
+    fx.handler->consume(timed_event(kBase + 50 * kSec, kBase + 10 * kSec, kBase + 20 * kSec),
+                        fx.emitter);
+    fx.handler->consume(timed_event(kBase + 55 * kSec, kBase + 5 * kSec, kBase + 30 * kSec),
+                        fx.emitter);
+    fx.handler->consume(timed_event(kBase + 40 * kSec, 0, 0), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_EQ(fx.records()[0].first_seen.us, kBase + 5 * kSec);
+    EXPECT_EQ(fx.records()[0].last_seen.us, kBase + 40 * kSec);
+}
+
+TEST(FlowAggregate, TimesBefore1970FloorDownward) {
+    Fixture fx("{period: 60s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, -1), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, -61 * kSec), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, -60 * kSec), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    std::map<int64_t, uint64_t> flows;
+    for (const auto& r : fx.records()) flows[r.window_start.us] += r.flows;
+    EXPECT_EQ(flows, (std::map<int64_t, uint64_t>{{-120 * kSec, 1}, {-60 * kSec, 2}}));
+}
+
+TEST(FlowAggregate, FeverCollisionExampleStaysApart) {
+    Fixture fx("{key: [src_ip, dest_ip, dest_port]}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.12", 1, 3, 6, kBase), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.11", "0.0.0.12", 1, 3, 6, kBase), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 2u);
+    std::set<std::string> srcs{ip_text(recs[0].src_ip), ip_text(recs[1].src_ip)};
+    EXPECT_EQ(srcs, (std::set<std::string>{"10.0.0.1", "10.0.0.11"}));
+    EXPECT_EQ(recs[0].flows + recs[1].flows, 2u);
+    EXPECT_EQ(recs[0].flows, 1u);
+}
+
+TEST(FlowAggregate, ProtoKeptApart) {
+    Fixture fx;
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 53, 6, kBase), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 53, 17, kBase), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_NE(recs[0].proto, recs[1].proto);
+}
+
+TEST(FlowAggregate, IcmpOnlyKeyHasZeroSrcPorts) {
+    Fixture fx;
+    for (int i = 0; i < 3; ++i) {
+        fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", -1, -1, 1, kBase + i), fx.emitter);
+    }
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_EQ(fx.records()[0].flows, 3u);
+    EXPECT_EQ(fx.records()[0].src_ports, 0u);
+}
+
+TEST(FlowAggregate, NonAggregatableEventsIgnored) {
+    Fixture fx;
+    auto e = flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase);
+    e.aggregatable = false;
+    fx.handler->consume(e, fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    EXPECT_TRUE(fx.emitter.records.empty());
+}
+
+TEST(FlowAggregate, RecordsGoToEverySink) {
+    Fixture fx("{}", {3, 5});
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    ASSERT_EQ(fx.emitter.records.size(), 2u);
+    EXPECT_EQ(fx.emitter.records[0].first, 3u);
+    EXPECT_EQ(fx.emitter.records[1].first, 5u);
+    EXPECT_EQ(fx.emitter.records[0].second.aggregate.flows, 1u);
+    EXPECT_EQ(fx.emitter.records[1].second.aggregate.flows, 1u);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_records_total"), 1);
+}
+
+TEST(FlowAggregate, OpenKeysGaugeAndFlushHistogram) {
+    Fixture fx;
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.3", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_open_keys"), 2);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_open_keys"), 0);
+    bool found = false;
+    for (const auto& fam : fx.stats.collect()) {
+        if (fam.name != "eveflow_window_flush_seconds") continue;
+        found = true;
+        EXPECT_GE(fam.samples.at(0).histogram.count, 1u);
+    }
+    EXPECT_TRUE(found);
+}
+
+TEST(FlowAggregate, OpenKeysGaugeSumsOverHandlersOfOneName) {
+    Fixture fx;
+    HandlerContext hctx{fx.ctx, {1}, nullptr};
+    {
+        FlowAggregate shard(FlowAggregateConfig{}, hctx);
+        fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);
+        shard.consume(flow_event("10.0.0.1", "10.0.0.3", 1, 80, 6, kBase), fx.emitter);
+        shard.consume(flow_event("10.0.0.1", "10.0.0.4", 1, 80, 6, kBase), fx.emitter);
+        fx.handler->tick(fx.clock.steady_now(), fx.emitter);
+        shard.tick(fx.clock.steady_now(), fx.emitter);
+        EXPECT_EQ(fx.stats.sum("eveflow_aggregate_open_keys"), 3);
+    }
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_open_keys"), 1);
+}
+
+TEST(PortSet, CountsDistinctPortsExactly) {
+    std::mt19937_64 rng(1);
+    for (int range : {3, 10, 300, 5000, 65536}) {
+        PortSet ps;
+        std::set<uint16_t> ref;
+        std::uniform_int_distribution<int> port(0, range - 1);
+        for (int i = 0; i < 40000; ++i) {
+            auto p = static_cast<uint16_t>(port(rng));
+            ps.add(p);
+            ref.insert(p);
+            if (i % 9973 == 0) {
+                EXPECT_EQ(ps.count(), ref.size());
+            }
+        }
+        EXPECT_EQ(ps.count(), ref.size()) << "range " << range;
+    }
+}
+
+}  // namespace
+}  // namespace eveflow::processing
