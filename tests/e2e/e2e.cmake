@@ -4,3 +4,5 @@ add_test(NAME e2e_eve_files
 set_tests_properties(e2e_eve_files PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 900)
 add_test(NAME e2e_socket_writers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/socket.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_socket_writers PROPERTIES LABELS e2e TIMEOUT 300)
+add_test(NAME e2e_forward COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/forward.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_forward PROPERTIES LABELS e2e TIMEOUT 300)
