@@ -1,5 +1,6 @@
 // Output types. A new output is a folder under output/ plus one line here.
 #include "output/jsonl/jsonl_sink.h"
+#include "output/prometheus/exporter.h"
 #include "output/sink.h"
 #include "output/unix_socket/unix_socket_sink.h"
 #include "util/registry.h"
@@ -17,6 +18,7 @@ const std::vector<SinkType> kSinks = {
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
 const std::vector<ServiceType> kServices = {
+    {"metrics", &MetricsExporter::create},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
+#include "processing/traffic_metrics/traffic_metrics.h"
 #include "util/registry.h"
 
 #include <vector>
@@ -13,6 +14,7 @@ namespace {
 const std::vector<HandlerType> kHandlers = {
     {"flow_aggregate", &FlowAggregate::create},
     {"forward", &Forward::create},
+    {"traffic_metrics", &TrafficMetrics::create},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "cmd/eveflow/app.h"
 #include "cmd/eveflow/cli.h"
 #include "cmd/eveflow/pipeline.h"
+#include "cmd/eveflow/progress.h"
 #include "util/log.h"
 
 using namespace eveflow;
@@ -15,6 +16,11 @@ int main(int argc, char** argv) {
     if (opts.show_version) {
         std::printf("%s\n", cmd::version_text().c_str());
         return 0;
+    }
+    if (!cmd::cpu_supported()) {
+        std::fprintf(stderr, "eveflow: error: this build needs a CPU with AVX2 (x86-64-v3); "
+                             "rebuild with -DEVEFLOW_SIMD_FLAGS= for older machines\n");
+        return 1;
     }
     std::vector<std::string> errors;
     YAML::Node tree = cmd::build_config_tree(opts, errors);
@@ -48,14 +54,18 @@ int main(int argc, char** argv) {
 
     cmd::SignalThread signals([&] { pipeline->request_stop(); },
                               [&] { pipeline->request_reopen(); });
+    ProgressLine progress(stats, [&] { return pipeline->progress(); });
     auto t0 = std::chrono::steady_clock::now();
     int rc;
     try {
+        progress.start();
         rc = pipeline->run();
     } catch (const StartupError& e) {
+        progress.stop();
         std::fprintf(stderr, "eveflow: error: %s\n", e.what());
         return 1;
     }
+    progress.stop();
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "%s\n", cmd::run_summary(stats, wall).c_str());
     return rc;

@@ -1,0 +1,251 @@
+// TrafficMetrics: flow and alert events into traffic counters with bounded app_proto labels.
+#include "processing/traffic_metrics/traffic_metrics.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string>
+
+namespace eveflow::processing {
+namespace {
+
+constexpr std::array<EventType, 2> kTypes = {EventType::kFlow, EventType::kAlert};
+constexpr size_t kUnknownSlot = 256;
+constexpr std::string_view kToServer = "toserver", kToClient = "toclient";
+
+std::string proto_label(size_t slot) {
+    if (slot == kUnknownSlot) return "unknown";
+    const char* name = proto_name(static_cast<uint8_t>(slot));
+    return name ? name : std::to_string(slot);
+}
+
+/// App_proto names are short: their length and first and last 8 bytes, mixed, hash them well
+/// enough (the index compares the full text on a hash match).
+uint64_t name_hash(std::string_view s) {
+    uint64_t head = 0, tail = 0;
+    std::memcpy(&head, s.data(), std::min<size_t>(s.size(), 8));
+    if (s.size() > 8) {
+        size_t n = std::min<size_t>(s.size() - 8, 8);
+        std::memcpy(&tail, s.data() + s.size() - n, n);
+    }
+    uint64_t h = (head ^ (tail * 0x9e3779b97f4a7c15ull) ^ s.size()) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 29);
+}
+
+/// Position of `"word"` in `hay` from `from`, or npos. Searches for `word"` (whose first byte
+/// is rarer in JSON than '"') and checks the byte before.
+size_t find_quoted(std::string_view hay, std::string_view word_quote, size_t from) {
+    while (true) {
+        size_t p = hay.find(word_quote, from);
+        if (p == std::string_view::npos || (p > 0 && hay[p - 1] == '"')) {
+            return p == std::string_view::npos ? p : p - 1;
+        }
+        from = p + 1;
+    }
+}
+
+/// Printable ASCII, at most 64 bytes: what app_proto names look like.
+bool label_worthy(std::string_view s) {
+    if (s.size() > 64) return false;
+    for (char ch : s) {
+        if (ch < 0x20 || ch > 0x7e) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int alert_severity(std::string_view raw) {
+    // The first `"severity"` key after `"alert"` whose value is an integer: keys are the only
+    // place an unescaped `"severity"` followed by ':' can appear, and a rule's metadata key of
+    // that name has an array value, which is skipped.
+    constexpr std::string_view kKey = "\"severity\"";
+    size_t pos = find_quoted(raw, "alert\"", 0);
+    while (pos != std::string_view::npos) {
+        pos = find_quoted(raw, "severity\"", pos);
+        if (pos == std::string_view::npos) break;
+        size_t i = pos + kKey.size();
+        pos = i;
+        while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t')) ++i;
+        if (i >= raw.size() || raw[i] != ':') continue;
+        ++i;
+        while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t')) ++i;
+        int v = 0;
+        auto [p, ec] = std::from_chars(raw.data() + i, raw.data() + raw.size(), v);
+        if (ec != std::errc() || p == raw.data() + i) continue;
+        bool ends = p == raw.data() + raw.size() || *p == ',' || *p == '}' || *p == ' ';
+        if (!ends) continue;
+        return v >= 0 && v <= 255 ? v : -1;
+    }
+    return -1;
+}
+
+TrafficMetrics::TrafficMetrics(TrafficMetricsConfig cfg, Stats& stats)
+    : cfg_(std::move(cfg)), stats_(stats), index_(kIndexSize) {
+    other_ = make_bucket("other");
+    for (uint16_t p : cfg_.dest_ports) ports_.set(p);
+    port_series_.resize(kProtoSlots * cfg_.dest_ports.size());
+}
+
+TrafficMetrics::~TrafficMetrics() = default;
+
+std::unique_ptr<Handler> TrafficMetrics::create(const ConfigNode& node, HandlerContext& hctx) {
+    return std::make_unique<TrafficMetrics>(parse_traffic_metrics_config(node), hctx.ctx.stats);
+}
+
+std::span<const EventType> TrafficMetrics::event_types() const { return kTypes; }
+
+void TrafficMetrics::consume(const Event& e, Emitter& /*out*/) {
+    if (e.type == EventType::kFlow) {
+        count_flow(e);
+    } else if (e.type == EventType::kAlert) {
+        count_alert(e);
+    }
+}
+
+void TrafficMetrics::flush(Timestamp /*watermark*/, Emitter& /*out*/) { publish(); }
+
+void TrafficMetrics::tick(std::chrono::steady_clock::time_point /*now*/, Emitter& /*out*/) {
+    publish();
+}
+
+void TrafficMetrics::count_flow(const Event& e) {
+    const FlowEntry& f = e.fields;
+    const uint64_t bytes = f.bytes_toserver + f.bytes_toclient;
+    Name* name = lookup(f.app_proto.empty() ? std::string_view("unknown") : f.app_proto);
+    Bucket* bucket = other_;
+    if (name) {
+        name->volume += bytes;
+        bucket = name->current;
+    }
+    const size_t slot = f.has_proto ? f.proto : kUnknownSlot;
+    Pending& p = series(*bucket, slot).pending;
+    ++p.flows;
+    p.bytes[0] += f.bytes_toserver;
+    p.bytes[1] += f.bytes_toclient;
+    p.pkts[0] += f.pkts_toserver;
+    p.pkts[1] += f.pkts_toclient;
+    if (f.has_dest_port && ports_.test(f.dest_port)) {
+        size_t ordinal = 0;
+        while (cfg_.dest_ports[ordinal] != f.dest_port) ++ordinal;
+        PortSeries& ps = port_series(slot, ordinal);
+        ++ps.pending_flows;
+        ps.pending_bytes += bytes;
+    }
+}
+
+void TrafficMetrics::count_alert(const Event& e) {
+    int parsed = alert_severity(e.raw);
+    size_t sev = parsed < 0 ? kUnknownSlot : static_cast<size_t>(parsed);
+    if (!alerts_[sev]) {
+        std::string label = sev == kUnknownSlot ? "unknown" : std::to_string(sev);
+        alerts_[sev] = &stats_.counter("eveflow_alerts_total", "Alert events by alert.severity",
+                                       {{"severity", label}});
+    }
+    ++alert_pending_[sev];
+}
+
+TrafficMetrics::Name* TrafficMetrics::lookup(std::string_view app_proto) {
+    const uint64_t h = name_hash(app_proto);
+    size_t i = h & (kIndexSize - 1);
+    for (; index_[i].name; i = (i + 1) & (kIndexSize - 1)) {
+        if (index_[i].hash == h && index_[i].name->text == app_proto) return index_[i].name;
+    }
+    // Counted under "other" untracked: past the bound, or not fit for a label value (the
+    // text format needs UTF-8; a label of control bytes or a whole line helps nobody).
+    if (names_.size() >= kMaxTrackedNames || !label_worthy(app_proto)) return nullptr;
+    names_.push_back(std::make_unique<Name>());
+    Name& n = *names_.back();
+    n.text = app_proto;
+    n.current = other_;
+    if (labelled_ < static_cast<size_t>(cfg_.app_proto_top)) {
+        n.own = make_bucket(n.text);
+        n.current = n.own;
+        ++labelled_;
+    }
+    index_[i] = {h, &n};
+    return &n;
+}
+
+TrafficMetrics::Series& TrafficMetrics::series(Bucket& b, size_t proto_slot) {
+    auto& s = b.by_proto[proto_slot];
+    if (s) return *s;
+    s = std::make_unique<Series>();
+    const std::string proto = proto_label(proto_slot);
+    Labels base = {{"proto", proto}, {"app_proto", b.label}};
+    s->flows = &stats_.counter("eveflow_traffic_flows_total", "Flow events", base);
+    for (int d = 0; d < 2; ++d) {
+        Labels l = base;
+        l.emplace_back("direction", std::string(d == 0 ? kToServer : kToClient));
+        s->bytes[d] = &stats_.counter("eveflow_traffic_bytes_total", "Bytes of flow events", l);
+        s->pkts[d] = &stats_.counter("eveflow_traffic_packets_total", "Packets of flow events", l);
+    }
+    return *s;
+}
+
+TrafficMetrics::PortSeries& TrafficMetrics::port_series(size_t proto_slot, size_t ordinal) {
+    auto& ps = port_series_[proto_slot * cfg_.dest_ports.size() + ordinal];
+    if (ps) return *ps;
+    Labels l = {{"proto", proto_label(proto_slot)},
+                {"dest_port", std::to_string(cfg_.dest_ports[ordinal])}};
+    ps = std::make_unique<PortSeries>(PortSeries{
+        &stats_.counter("eveflow_traffic_port_flows_total", "Flow events to a configured port", l),
+        &stats_.counter("eveflow_traffic_port_bytes_total", "Bytes of flows to a configured port",
+                        l)});
+    return *ps;
+}
+
+TrafficMetrics::Bucket* TrafficMetrics::make_bucket(std::string label) {
+    buckets_.push_back(std::make_unique<Bucket>());
+    buckets_.back()->label = std::move(label);
+    return buckets_.back().get();
+}
+
+void TrafficMetrics::rerank() {
+    // Bucket 0 is "other"; the label values ever created besides it are capped at 2N.
+    const size_t cap = 2 * static_cast<size_t>(cfg_.app_proto_top) + 1;
+    for (int round = 0; round < cfg_.app_proto_top; ++round) {
+        Name* smallest = nullptr;
+        Name* best = nullptr;
+        for (auto& n : names_) {
+            bool labelled = n->current != other_;
+            if (labelled && (!smallest || n->volume < smallest->volume)) smallest = n.get();
+            if (!labelled && (n->own || buckets_.size() < cap) &&
+                (!best || n->volume > best->volume)) {
+                best = n.get();
+            }
+        }
+        if (!smallest || !best || best->volume <= smallest->volume) return;
+        smallest->current = other_;
+        if (!best->own) best->own = make_bucket(best->text);
+        best->current = best->own;
+    }
+}
+
+void TrafficMetrics::publish() {
+    rerank();
+    for (auto& b : buckets_) {
+        for (auto& s : b->by_proto) {
+            if (!s) continue;
+            Pending& p = s->pending;
+            if (p.flows) s->flows->inc(p.flows);
+            for (int d = 0; d < 2; ++d) {
+                if (p.bytes[d]) s->bytes[d]->inc(p.bytes[d]);
+                if (p.pkts[d]) s->pkts[d]->inc(p.pkts[d]);
+            }
+            p = Pending{};
+        }
+    }
+    for (auto& ps : port_series_) {
+        if (!ps) continue;
+        if (ps->pending_flows) ps->flows->inc(ps->pending_flows);
+        if (ps->pending_bytes) ps->bytes->inc(ps->pending_bytes);
+        ps->pending_flows = ps->pending_bytes = 0;
+    }
+    for (size_t i = 0; i < alerts_.size(); ++i) {
+        if (alert_pending_[i]) alerts_[i]->inc(alert_pending_[i]);
+        alert_pending_[i] = 0;
+    }
+}
+
+}  // namespace eveflow::processing

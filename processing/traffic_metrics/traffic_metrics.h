@@ -1,0 +1,118 @@
+// TrafficMetrics: what is on the network, as Prometheus counters with bounded label sets.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "processing/handler.h"
+#include "util/stats.h"
+
+namespace eveflow::processing {
+
+struct TrafficMetricsConfig {
+    int app_proto_top = 20;                             // app_protos with a label of their own
+    std::vector<uint16_t> dest_ports{22, 53, 80, 443};  // ports with a per-port series
+};
+
+/// Parses `metrics.traffic_labels` from the `metrics:` section (marks `listen` known).
+TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& metrics_node);
+
+/// alert.severity of an EVE alert line (0-255), or -1 when absent or not such an integer.
+/// A scan for the key, not a JSON parse: it runs on every alert.
+int alert_severity(std::string_view raw);
+
+/// Counts flow events into eveflow_traffic_{flows,bytes,packets}_total{proto,app_proto[,direction]}
+/// and eveflow_traffic_port_{flows,bytes}_total{proto,dest_port}, and alert events into
+/// eveflow_alerts_total{severity}.
+///
+/// Label cardinality: at most app_proto_top app_proto names have a label of their own, the rest
+/// count under "other". Names fill free slots as first seen; at each publish() the ranking by
+/// cumulative bytes is revisited and an unlabelled name with more bytes than the smallest
+/// labelled one takes its slot. The demoted name's series stay (frozen, so every counter stays
+/// monotonic) and its later traffic counts under "other". At most 2 * app_proto_top label values
+/// are ever created; after that only names that already own a label value can be promoted.
+///
+/// Threading: one processing thread calls consume()/flush()/tick(); counts accumulate in plain
+/// members and reach the shared registry in publish() (from tick() and flush()), so the hot path
+/// has no atomics and no registry lookups.
+class TrafficMetrics final : public Handler {
+public:
+    TrafficMetrics(TrafficMetricsConfig cfg, Stats& stats);
+    ~TrafficMetrics() override;
+
+    static std::unique_ptr<Handler> create(const ConfigNode& node, HandlerContext& hctx);
+
+    std::string_view name() const override { return "traffic_metrics"; }
+    std::span<const EventType> event_types() const override;
+    void consume(const Event& e, Emitter& out) override;
+    void flush(Timestamp watermark, Emitter& out) override;
+    void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
+
+    /// Re-ranks app_protos and adds the counts kept since the last call to the registry.
+    void publish();
+
+private:
+    static constexpr size_t kProtoSlots = 257;  // IP protocol numbers, then "unknown"
+    static constexpr size_t kMaxTrackedNames = 1024;
+
+    struct Pending {
+        uint64_t flows = 0, bytes[2] = {0, 0}, pkts[2] = {0, 0};
+    };
+    struct Series {
+        Counter* flows;
+        Counter* bytes[2];
+        Counter* pkts[2];
+        Pending pending;
+    };
+    /// One app_proto label value and its series per IP protocol (created on first use).
+    struct Bucket {
+        std::string label;
+        std::array<std::unique_ptr<Series>, kProtoSlots> by_proto;
+    };
+    struct Name {
+        std::string text;
+        uint64_t volume = 0;        // bytes, cumulative
+        Bucket* current = nullptr;  // own bucket when labelled, else other_
+        Bucket* own = nullptr;      // kept after a demotion, reused on promotion
+    };
+    /// Open-addressing index of names_ (no modulo, no node chasing on the hot path).
+    struct IndexSlot {
+        uint64_t hash = 0;
+        Name* name = nullptr;
+    };
+    static constexpr size_t kIndexSize = 2 * kMaxTrackedNames;  // a power of two
+    struct PortSeries {
+        Counter* flows;
+        Counter* bytes;
+        uint64_t pending_flows = 0, pending_bytes = 0;
+    };
+
+    void count_flow(const Event& e);
+    void count_alert(const Event& e);
+    Name* lookup(std::string_view app_proto);
+    Series& series(Bucket& b, size_t proto_slot);
+    PortSeries& port_series(size_t proto_slot, size_t port_ordinal);
+    Bucket* make_bucket(std::string label);
+    void rerank();
+
+    TrafficMetricsConfig cfg_;
+    Stats& stats_;
+    std::vector<std::unique_ptr<Bucket>> buckets_;
+    Bucket* other_ = nullptr;
+    size_t labelled_ = 0;
+    std::vector<std::unique_ptr<Name>> names_;
+    std::vector<IndexSlot> index_;
+    std::bitset<65536> ports_;
+    /// By proto slot * number of ports + the port's position in cfg_.dest_ports.
+    std::vector<std::unique_ptr<PortSeries>> port_series_;
+    std::array<Counter*, 257> alerts_{};  // severity 0-255, then "unknown"
+    std::array<uint64_t, 257> alert_pending_{};
+};
+
+}  // namespace eveflow::processing
