@@ -1,5 +1,6 @@
 // Output types. A new output is a folder under output/ plus one line here.
 #include "output/jsonl/jsonl_sink.h"
+#include "output/postgres/postgres_sink.h"
 #include "output/prometheus/exporter.h"
 #include "output/sink.h"
 #include "output/unix_socket/unix_socket_sink.h"
@@ -14,6 +15,7 @@ namespace {
 const std::vector<SinkType> kSinks = {
     {"jsonl", &JsonlSink::create},
     {"unix_socket", &UnixSocketSink::create},
+    {"postgres", &postgres::PostgresSink::create},
 };
 
 // NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.

@@ -1,0 +1,1 @@
+eveflow_add_bench(postgres SOURCES postgres_bench.cc DEPS eveflow_output_postgres)

@@ -1,0 +1,84 @@
+-- eveflow PostgreSQL schema (default table names), version 1 of every object.
+--
+-- eveflow creates and upgrades these tables itself at start (idempotent, versioned migrations
+-- recorded in eveflow_schema_migrations, under an advisory lock). This file is for DBAs who
+-- prefer to create them by hand, or with a role that eveflow then only needs INSERT/SELECT
+-- (and CREATE for raw event partitions) on. Tables go to the first schema of the search_path.
+-- Run with: psql "$DSN" -v ON_ERROR_STOP=1 -1 -f deploy/schema.sql
+
+CREATE TABLE IF NOT EXISTS eveflow_schema_migrations (
+    object      text        NOT NULL,   -- bookkeeping | aggregate:<table> | raw:<table>
+    version     integer     NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (object, version)
+);
+
+-- One row per committed batch: a batch retried after a lost connection finds its id here and
+-- is not applied twice. Ids older than 7 days are pruned.
+CREATE TABLE IF NOT EXISTS eveflow_batches (
+    sink            text        NOT NULL,
+    batch_id        text        NOT NULL,
+    aggregate_rows  integer     NOT NULL,
+    raw_rows        integer     NOT NULL,
+    committed_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (sink, batch_id)
+);
+
+-- Partitions of the raw events tables, with their ranges, for retention.
+CREATE TABLE IF NOT EXISTS eveflow_partitions (
+    name         text PRIMARY KEY,
+    parent       text        NOT NULL,
+    range_start  timestamptz NOT NULL,
+    range_end    timestamptz NOT NULL
+);
+
+-- Aggregates: one row per (window, sensor, key). Key columns not in the configured key are
+-- NULL (the unique key treats NULLs as equal). A late partial record is merged into its row:
+-- counters add, first_seen takes the least, last_seen the greatest, src_ports the greatest.
+CREATE TABLE IF NOT EXISTS flow_aggregate (
+    window_start    timestamptz NOT NULL,
+    window_end      timestamptz NOT NULL,
+    sensor_id       text        NOT NULL,
+    src_ip          inet,
+    dest_ip         inet,
+    dest_port       integer,
+    proto           text,
+    flows           bigint      NOT NULL,
+    src_ports       integer     NOT NULL,
+    pkts_toserver   bigint      NOT NULL,
+    pkts_toclient   bigint      NOT NULL,
+    bytes_toserver  bigint      NOT NULL,
+    bytes_toclient  bigint      NOT NULL,
+    first_seen      timestamptz,
+    last_seen       timestamptz,
+    src_port        integer,    -- extra key fields, set when configured in the handler's key
+    app_proto       text,
+    vlan            integer,
+    in_iface        text,
+    CONSTRAINT flow_aggregate_key UNIQUE NULLS NOT DISTINCT (window_start, window_end,
+        sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto, vlan, in_iface)
+);
+
+-- Raw events (raw_events.types), range-partitioned on ts. eveflow creates the partitions
+-- (eve_raw_pYYYYMMDD, eve_raw_pYYYYMMDDHH for hourly ones) ahead of time and on demand, and
+-- drops them after the retention.
+CREATE TABLE IF NOT EXISTS eve_raw (
+    ts          timestamptz NOT NULL,
+    event_type  text        NOT NULL,
+    sensor_id   text        NOT NULL,
+    src_ip      inet,
+    src_port    integer,
+    dest_ip     inet,
+    dest_port   integer,
+    proto       text,
+    flow_id     bigint,
+    payload     jsonb
+) PARTITION BY RANGE (ts);
+CREATE INDEX IF NOT EXISTS eve_raw_ts_idx ON eve_raw (ts);
+CREATE INDEX IF NOT EXISTS eve_raw_src_ip_idx ON eve_raw (src_ip);
+CREATE INDEX IF NOT EXISTS eve_raw_dest_idx ON eve_raw (dest_ip, dest_port);
+CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
+
+INSERT INTO eveflow_schema_migrations (object, version) VALUES
+    ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('raw:eve_raw', 1)
+ON CONFLICT DO NOTHING;

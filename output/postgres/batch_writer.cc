@@ -1,0 +1,241 @@
+// BatchWriter: COPY into staging and raw tables, ON CONFLICT merge, per-row rejection.
+#include "output/postgres/batch_writer.h"
+
+#include <pqxx/pqxx>
+
+#include "output/postgres/copy_text.h"
+#include "output/postgres/schema.h"
+
+namespace eveflow::output::postgres {
+/// COPY text we rendered and escaped ourselves (whole rows, tab-separated).
+struct CopyText {
+    std::string_view text;
+};
+}  // namespace eveflow::output::postgres
+
+// libpqxx 6.4's stream_to escapes every field it is given and keeps its raw-line writer
+// private. Our rows are rendered and escaped already (copy_text.cc), so a one-field tuple of
+// CopyText passes them through as they are, the way libpqxx itself special-cases nullptr_t.
+template <>
+inline std::string
+pqxx::internal::TypedCopyEscaper::operator()<eveflow::output::postgres::CopyText>(
+    const eveflow::output::postgres::CopyText* t) const {
+    return std::string(t->text);
+}
+
+namespace eveflow::output::postgres {
+namespace {
+
+constexpr int64_t kPruneEveryUs = 3600LL * 1000000;
+
+// Errors caused by the values of a row (so retrying the same row cannot help): data exceptions
+// (22xxx), integrity violations (23xxx) except "no partition for the row" (23514, which a
+// partition created on retry fixes), and program limits such as an oversized index row (54xxx).
+bool is_row_error(const pqxx::sql_error& e) {
+    const std::string& s = e.sqlstate();
+    if (s.size() != 5) return false;
+    if (s == "23514") return false;
+    return s.compare(0, 2, "22") == 0 || s.compare(0, 2, "23") == 0 || s.compare(0, 2, "54") == 0;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::vector<std::string> column_list(bool raw) {
+    if (raw) return {std::begin(kRawColumns), std::end(kRawColumns)};
+    return {std::begin(kAggregateColumns), std::end(kAggregateColumns)};
+}
+
+}  // namespace
+
+struct BatchWriter::Connection {
+    explicit Connection(const std::string& dsn) : c(dsn) {}
+    pqxx::connection c;
+};
+
+BatchWriter::BatchWriter(const PostgresConfig& cfg, std::string dsn, WriterMetrics metrics)
+    : cfg_(cfg),
+      dsn_(std::move(dsn)),
+      m_(metrics),
+      merge_sql_(merge_sql(cfg.table, false)),
+      grouped_merge_sql_(merge_sql(cfg.table, true)) {}
+
+BatchWriter::~BatchWriter() { disconnect(); }
+
+bool BatchWriter::connect() {
+    try {
+        conn_ = std::make_unique<Connection>(dsn_);
+        migrate(conn_->c, cfg_);
+        create_stage(conn_->c);
+        partitions_.clear();
+        last_error_.clear();
+        return true;
+    } catch (const std::exception& e) {
+        m_.connect_errors->inc();
+        last_error_ = first_line(e.what());
+        conn_.reset();
+        return false;
+    }
+}
+
+void BatchWriter::disconnect() {
+    try {
+        conn_.reset();
+    } catch (...) {
+        conn_.release();  // a destructor that throws leaves nothing safe to free
+    }
+}
+
+void BatchWriter::failed(const char* what, const std::exception& e) {
+    m_.write_errors->inc();
+    last_error_ = std::string(what) + ": " + first_line(e.what());
+    // Whatever state the session is in, a fresh one is the safe way on.
+    disconnect();
+}
+
+void BatchWriter::ensure_partitions(const std::vector<int64_t>& starts) {
+    for (int64_t s : starts) {
+        if (partitions_.count(s)) continue;
+        create_partition(conn_->c, cfg_.raw, s);
+        m_.partitions_created->inc();
+        partitions_.insert(s);
+    }
+}
+
+BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
+    if (!conn_ && !connect()) return Outcome::kFailed;
+    try {
+        ensure_partitions(c.partitions);
+        pqxx::work tx(conn_->c, "eveflow_batch");
+        pqxx::result r = tx.exec_params(
+            "INSERT INTO " + std::string(kBatchesTable) +
+                " (sink, batch_id, aggregate_rows, raw_rows) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (sink, batch_id) DO NOTHING",
+            cfg_.name, c.batch_id, c.aggregate_rows, c.raw_rows);
+        if (r.affected_rows() == 0) {
+            tx.abort();
+            m_.duplicates->inc();
+            return Outcome::kDuplicate;
+        }
+        if (c.aggregate_rows) apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late);
+        if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false);
+        tx.commit();
+        return Outcome::kCommitted;
+    } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() == "23514") partitions_.clear();  // a partition went missing
+        failed("write", e);
+    } catch (const std::exception& e) {
+        failed("write", e);
+    }
+    return Outcome::kFailed;
+}
+
+namespace {
+
+void copy_lines(pqxx::dbtransaction& tx, const std::string& table, std::string_view lines,
+                bool raw) {
+    pqxx::stream_to copy(tx, table, column_list(raw));
+    // COPY data is a byte stream: the whole part goes in one message, rows need no alignment.
+    if (!lines.empty() && lines.back() == '\n') lines.remove_suffix(1);
+    copy << std::make_tuple(CopyText{lines});
+    copy.complete();
+}
+
+}  // namespace
+
+// Fast path: COPY straight into the table, which works whenever every row is new (a window's
+// first emission). A row that exists already (a late partial, a window sent again) makes it
+// fail as a whole; then the rows are staged and merged with INSERT ... ON CONFLICT, and only
+// if the part holds a key twice are they summed per key first (GROUP BY costs twice as much).
+void BatchWriter::copy_aggregates(pqxx::dbtransaction& tx, std::string_view lines, bool has_late) {
+    if (!has_late) {
+        try {
+            pqxx::subtransaction direct(tx, "eveflow_direct");
+            copy_lines(direct, cfg_.table, lines, false);
+            direct.commit();
+            return;
+        } catch (const pqxx::unique_violation&) {
+        }
+    }
+    copy_lines(tx, kStageTable, lines, false);
+    try {
+        pqxx::subtransaction merge(tx, "eveflow_merge");
+        merge.exec(merge_sql_);
+        merge.commit();
+    } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() != "21000") throw;  // cardinality_violation: a key twice
+        tx.exec(grouped_merge_sql_);
+    }
+    // TRUNCATE, not DELETE: nothing vacuums a temporary table, and dead rows left by DELETE
+    // would make every later merge scan all earlier batches.
+    tx.exec("TRUNCATE " + std::string(kStageTable));
+}
+
+// Applies `rows` lines in a savepoint; on a row error, halves and retries each half, so a bad
+// row costs O(log n) savepoints and every other row still lands in this transaction.
+void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows, bool raw,
+                             bool has_late) {
+    try {
+        pqxx::subtransaction sub(tx, "eveflow_part");
+        if (raw) {
+            copy_lines(sub, cfg_.raw.table, lines, true);
+        } else {
+            copy_aggregates(sub, lines, has_late);
+        }
+        sub.commit();
+        return;
+    } catch (const pqxx::sql_error& e) {
+        if (!is_row_error(e)) throw;
+        if (rows <= 1) {
+            reject(lines, raw, first_line(e.what()));
+            return;
+        }
+    }
+    size_t half = rows / 2, pos = 0;
+    for (size_t i = 0; i < half; ++i) pos = lines.find('\n', pos) + 1;
+    apply_part(tx, lines.substr(0, pos), half, raw, has_late);
+    apply_part(tx, lines.substr(pos), rows - half, raw, has_late);
+}
+
+void BatchWriter::reject(std::string_view line, bool raw, const std::string& why) {
+    (raw ? m_.rejected_raw : m_.rejected_aggregates)->inc();
+    uint64_t suppressed = 0;
+    if (reject_log_.allow(suppressed)) {
+        log::warn("postgres: {}: row rejected by the server: {} row={} suppressed={}", cfg_.name,
+                  why, log::snippet(line, 120), suppressed);
+    }
+}
+
+bool BatchWriter::maintain(int64_t now_us) {
+    if (!conn_ && !connect()) return false;
+    try {
+        if (!cfg_.raw.types.empty()) {
+            const auto& raw = cfg_.raw;
+            int64_t start = partition_start(raw.partition, now_us);
+            std::vector<int64_t> ahead;
+            for (int i = 0; i <= raw.partitions_ahead; ++i) {
+                ahead.push_back(start);
+                start = partition_end(raw.partition, start);
+            }
+            ensure_partitions(ahead);
+            auto dropped = drop_expired_partitions(conn_->c, raw, now_us);
+            for (const auto& name : dropped) {
+                log::info("postgres: {}: dropped partition {} (retention)", cfg_.name, name);
+            }
+            m_.partitions_dropped->inc(dropped.size());
+            const int64_t cutoff = retention_cutoff(raw, now_us);
+            for (auto it = partitions_.begin(); it != partitions_.end() && *it < cutoff;) {
+                it = partitions_.erase(it);
+            }
+        }
+        if (now_us - last_prune_us_ >= kPruneEveryUs) {
+            prune_batches(conn_->c, cfg_.name);
+            last_prune_us_ = now_us;
+        }
+        return true;
+    } catch (const std::exception& e) {
+        failed("maintenance", e);
+        return false;
+    }
+}
+
+}  // namespace eveflow::output::postgres

@@ -1,0 +1,89 @@
+// BatchWriter: one PostgreSQL connection that applies chunks exactly once and keeps partitions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "output/postgres/config.h"
+#include "util/log.h"
+#include "util/stats.h"
+
+namespace pqxx {
+class dbtransaction;
+}  // namespace pqxx
+
+namespace eveflow::output::postgres {
+
+/// A batch as rendered COPY text. Its id, fixed when it is sealed, goes into the bookkeeping
+/// table in the same transaction as its rows: a retry after an unknown outcome (connection
+/// lost at COMMIT) finds the id and does nothing.
+struct Chunk {
+    std::string batch_id;
+    std::string aggregates;  // COPY text lines of the aggregate staging table
+    std::string raw;         // COPY text lines of the raw events table
+    uint32_t aggregate_rows = 0, raw_rows = 0;
+    bool has_late = false;            // holds a late partial: its row exists, merge directly
+    std::vector<int64_t> partitions;  // starts of the raw partitions the rows need
+    /// What the buffer bound counts: additive, so pieces appended to a chunk sum up to it.
+    size_t bytes() const { return aggregates.size() + raw.size(); }
+    size_t rows() const { return aggregate_rows + raw_rows; }
+};
+
+struct WriterMetrics {
+    Counter* connect_errors;
+    Counter* write_errors;
+    Counter* rejected_aggregates;
+    Counter* rejected_raw;
+    Counter* duplicates;  // batches found already committed on retry
+    Counter* partitions_created;
+    Counter* partitions_dropped;
+};
+
+/// Used by the sink's writer thread only (not thread-safe). Nothing here throws.
+class BatchWriter {
+public:
+    BatchWriter(const PostgresConfig& cfg, std::string dsn, WriterMetrics metrics);
+    ~BatchWriter();
+    BatchWriter(const BatchWriter&) = delete;
+    BatchWriter& operator=(const BatchWriter&) = delete;
+
+    bool connected() const { return conn_ != nullptr; }
+    /// Connects, migrates the schema and prepares the session. False with last_error() set.
+    bool connect();
+    void disconnect();
+    const std::string& last_error() const { return last_error_; }
+
+    enum class Outcome { kCommitted, kDuplicate, kFailed };
+    /// One attempt to apply `c` in one transaction. Rows the server refuses are found by
+    /// bisection inside the transaction, counted and left out; the rest lands. kFailed: the
+    /// connection or the server failed; retry the same chunk (the id keeps it exactly once).
+    Outcome deliver(const Chunk& c);
+    /// Creates the partitions from now's to `partitions_ahead` later, drops those past
+    /// retention and prunes old batch ids. False on failure (connection dropped).
+    bool maintain(int64_t now_us);
+
+private:
+    void ensure_partitions(const std::vector<int64_t>& starts);
+    void apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows, bool raw,
+                    bool has_late);
+    void copy_aggregates(pqxx::dbtransaction& tx, std::string_view lines, bool has_late);
+    void reject(std::string_view line, bool raw, const std::string& why);
+    void failed(const char* what, const std::exception& e);
+
+    const PostgresConfig& cfg_;
+    std::string dsn_;
+    WriterMetrics m_;
+    struct Connection;  // the pqxx::connection, kept out of this header
+    std::unique_ptr<Connection> conn_;
+    std::string merge_sql_, grouped_merge_sql_;
+    std::set<int64_t> partitions_;  // partitions known to exist
+    std::string last_error_;
+    log::RateLimit reject_log_{5};
+    int64_t last_prune_us_ = 0;
+};
+
+}  // namespace eveflow::output::postgres

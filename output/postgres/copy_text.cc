@@ -1,0 +1,253 @@
+// COPY text rendering: escaping per the COPY text format, UTF-8 repair, jsonb-safe escapes.
+#include "output/postgres/copy_text.h"
+
+#include <charconv>
+#include <limits>
+
+namespace eveflow::output::postgres {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";     // U+FFFD
+constexpr int64_t kMinStorableUs = -62135596800LL * 1000000;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxStorableUs = 253402300799LL * 1000000;  // 9999-12-31T23:59:59Z
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
+size_t utf8_length(std::string_view s, size_t i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+    unsigned char c = b(0);
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2)) return 0;
+        if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+        if (c == 0xED && b(1) > 0x9F) return 0;  // UTF-16 surrogates
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+        if (c == 0xF4 && b(1) > 0x8F) return 0;  // beyond U+10FFFF
+        return 4;
+    }
+    return 0;
+}
+
+// Appends one byte or sequence with COPY text escaping; returns bytes consumed.
+size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fixed) {
+    char c = s[i];
+    switch (c) {
+        case '\\':
+            out += "\\\\";
+            return 1;
+        case '\t':
+            out += "\\t";
+            return 1;
+        case '\n':
+            out += "\\n";
+            return 1;
+        case '\r':
+            out += "\\r";
+            return 1;
+        case '\0':
+            out += kReplacement, ++fixed.nul;
+            return 1;
+        default:
+            break;
+    }
+    size_t n = utf8_length(s, i);
+    if (n == 0) {
+        out += kReplacement;
+        ++fixed.invalid_utf8;
+        return 1;
+    }
+    out.append(s.data() + i, n);
+    return n;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// The code unit of a `\uXXXX` escape starting at s[i] (the backslash), or -1.
+int unicode_escape(std::string_view s, size_t i) {
+    if (i + 6 > s.size() || s[i + 1] != 'u') return -1;
+    int v = 0;
+    for (size_t k = 2; k < 6; ++k) {
+        int h = hex_value(s[i + k]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+void append_u64(std::string& out, uint64_t v) {
+    char buf[24];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, p);
+}
+
+// A counter as bigint: values beyond its range become the maximum and are counted.
+void append_counter(std::string& out, uint64_t v, Sanitised& fixed) {
+    constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (v > kMax) {
+        v = kMax;
+        ++fixed.out_of_range;
+    }
+    append_u64(out, v);
+}
+
+void append_ts(std::string& out, Timestamp t) {
+    if (!t.valid() || !storable(t)) {
+        out += "\\N";
+        return;
+    }
+    append_timestamp(out, t);
+}
+
+void append_ip(std::string& out, bool present, const IpAddr& ip) {
+    if (present) {
+        ip.append_to(out);
+    } else {
+        out += "\\N";
+    }
+}
+
+// Bytes that can be copied as they are: printable ASCII except the COPY escape character.
+// (JSON payloads are mostly such runs, so they are copied in bulk.)
+bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '\\'; }
+
+size_t plain_run(std::string_view s, size_t i) {
+    size_t j = i;
+    while (j < s.size() && plain(static_cast<unsigned char>(s[j]))) ++j;
+    return j - i;
+}
+
+}  // namespace
+
+bool storable(Timestamp t) { return t.valid() && t.us >= kMinStorableUs && t.us <= kMaxStorableUs; }
+
+void append_text_field(std::string& out, std::string_view s, Sanitised& fixed) {
+    for (size_t i = 0; i < s.size();) {
+        size_t n = plain_run(s, i);
+        out.append(s.data() + i, n);
+        i += n;
+        if (i < s.size()) i += append_char(out, s, i, fixed);
+    }
+}
+
+void append_json_field(std::string& out, std::string_view s, Sanitised& fixed) {
+    out.reserve(out.size() + s.size() + 16);
+    for (size_t i = 0; i < s.size();) {
+        size_t n = plain_run(s, i);
+        out.append(s.data() + i, n);
+        i += n;
+        if (i >= s.size()) break;
+        if (s[i] != '\\' || i + 1 >= s.size()) {
+            i += append_char(out, s, i, fixed);
+            continue;
+        }
+        int u = unicode_escape(s, i);
+        if (u == 0) {
+            out += "\\\\ufffd";
+            ++fixed.nul;
+            i += 6;
+        } else if (u >= 0xD800 && u <= 0xDBFF) {
+            int low = unicode_escape(s, i + 6);
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+                out += "\\\\";
+                out.append(s.data() + i + 1, 5);
+                out += "\\\\";
+                out.append(s.data() + i + 7, 5);
+                i += 12;
+            } else {
+                out += "\\\\ufffd";
+                ++fixed.bad_escape;
+                i += 6;
+            }
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            out += "\\\\ufffd";
+            ++fixed.bad_escape;
+            i += 6;
+        } else {
+            // Any other escape: the backslash and the escaped character, both COPY-escaped.
+            out += "\\\\";
+            i += 1 + append_char(out, s, i + 1, fixed);
+        }
+    }
+}
+
+bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::string_view sensor_id,
+                          Sanitised& fixed) {
+    if (!storable(r.window_start) || !storable(r.window_end)) return false;
+    const uint32_t k = r.key_fields;
+    append_timestamp(out, r.window_start);
+    out += '\t';
+    append_timestamp(out, r.window_end);
+    out += '\t';
+    append_text_field(out, sensor_id, fixed);
+    out += '\t';
+    append_ip(out, k & kKeySrcIp, r.src_ip);
+    out += '\t';
+    append_ip(out, k & kKeyDestIp, r.dest_ip);
+    out += '\t';
+    (k & kKeyDestPort) ? append_u64(out, r.dest_port) : void(out += "\\N");
+    out += '\t';
+    (k & kKeyProto) ? append_text_field(out, proto_text(r.proto), fixed) : void(out += "\\N");
+    for (uint64_t v : {r.flows, r.src_ports, r.pkts_toserver, r.pkts_toclient, r.bytes_toserver,
+                       r.bytes_toclient}) {
+        out += '\t';
+        append_counter(out, v, fixed);
+    }
+    out += '\t';
+    append_ts(out, r.first_seen);
+    out += '\t';
+    append_ts(out, r.last_seen);
+    out += '\t';
+    (k & kKeySrcPort) ? append_u64(out, r.src_port) : void(out += "\\N");
+    out += '\t';
+    (k & kKeyAppProto) ? append_text_field(out, r.app_proto, fixed) : void(out += "\\N");
+    out += '\t';
+    (k & kKeyVlan) ? append_u64(out, r.vlan) : void(out += "\\N");
+    out += '\t';
+    (k & kKeyInIface) ? append_text_field(out, r.in_iface, fixed) : void(out += "\\N");
+    out += '\n';
+    return true;
+}
+
+void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::string_view sensor_id,
+                    Sanitised& fixed) {
+    const FlowEntry& f = e.fields;
+    append_timestamp(out, ts);
+    out += '\t';
+    append_text_field(out, e.type_name.empty() ? event_type_name(e.type) : e.type_name, fixed);
+    out += '\t';
+    append_text_field(out, sensor_id, fixed);
+    out += '\t';
+    append_ip(out, f.has_src_ip, f.src_ip);
+    out += '\t';
+    f.has_src_port ? append_u64(out, f.src_port) : void(out += "\\N");
+    out += '\t';
+    append_ip(out, f.has_dest_ip, f.dest_ip);
+    out += '\t';
+    f.has_dest_port ? append_u64(out, f.dest_port) : void(out += "\\N");
+    out += '\t';
+    f.has_proto ? append_text_field(out, proto_text(f.proto), fixed) : void(out += "\\N");
+    out += '\t';
+    if (f.flow_id == 0) {
+        out += "\\N";
+    } else if (f.flow_id > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        out += "\\N";
+        ++fixed.out_of_range;
+    } else {
+        append_u64(out, f.flow_id);
+    }
+    out += '\t';
+    e.line.empty() ? void(out += "\\N") : append_json_field(out, e.line, fixed);
+    out += '\n';
+}
+
+}  // namespace eveflow::output::postgres

@@ -1,0 +1,49 @@
+// COPY text rendering of aggregate and raw rows, making every value acceptable to PostgreSQL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "types/record.h"
+
+namespace eveflow::output::postgres {
+
+/// What had to be changed to make a row acceptable; one counter per kind.
+struct Sanitised {
+    uint64_t nul = 0;           // NUL bytes or \u0000 escapes (text and jsonb refuse them)
+    uint64_t invalid_utf8 = 0;  // byte sequences that are not UTF-8, replaced by U+FFFD
+    uint64_t bad_escape = 0;    // lone UTF-16 surrogate escapes in JSON (jsonb refuses them)
+    uint64_t out_of_range = 0;  // numbers beyond bigint, replaced by NULL or the maximum
+    uint64_t timestamp = 0;     // raw events without a storable ts: the arrival time is used
+};
+
+/// Columns of the aggregate staging table, in COPY order.
+inline constexpr const char* kAggregateColumns[] = {
+    "window_start",  "window_end",     "sensor_id",      "src_ip",     "dest_ip",
+    "dest_port",     "proto",          "flows",          "src_ports",  "pkts_toserver",
+    "pkts_toclient", "bytes_toserver", "bytes_toclient", "first_seen", "last_seen",
+    "src_port",      "app_proto",      "vlan",           "in_iface"};
+/// Columns of the raw events table, in COPY order.
+inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id", "src_ip",
+                                              "src_port", "dest_ip",    "dest_port", "proto",
+                                              "flow_id",  "payload"};
+
+/// True if PostgreSQL's timestamptz can hold `t` (years 1 to 9999 here).
+bool storable(Timestamp t);
+
+/// Appends `s` as one COPY text field: valid UTF-8 without NUL, \ \t \n \r escaped.
+void append_text_field(std::string& out, std::string_view s, Sanitised& fixed);
+/// Appends a JSON document as one COPY text field, also replacing \u0000 and lone surrogate
+/// escapes by \ufffd so jsonb accepts it. Structure errors are left for the server to find.
+void append_json_field(std::string& out, std::string_view json, Sanitised& fixed);
+
+/// Appends one aggregate row line (with newline). False (nothing appended) if the row cannot
+/// be stored at all (a window outside timestamptz's range).
+bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::string_view sensor_id,
+                          Sanitised& fixed);
+/// Appends one raw event row line (with newline); `ts` is the (already checked) time to store.
+void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::string_view sensor_id,
+                    Sanitised& fixed);
+
+}  // namespace eveflow::output::postgres

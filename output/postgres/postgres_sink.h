@@ -1,0 +1,105 @@
+// PostgreSQL sink: aggregates merged into a typed table, raw events COPYed into a partitioned
+// one, each batch exactly once.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "output/postgres/batch_writer.h"
+#include "output/postgres/config.h"
+#include "output/postgres/copy_text.h"
+#include "output/postgres/spill.h"
+#include "output/sink.h"
+
+namespace eveflow::output::postgres {
+
+/// Threading: write(), idle() and close() run on the sink's thread; a writer thread of its own
+/// owns the connection. write() renders the records to COPY text and appends them to a bounded
+/// buffer, then returns: PostgreSQL being slow or down must not stall the pipeline until the
+/// buffer (`max_buffer`) is full, and then `on_full` decides (block, or drop and count). The
+/// writer seals `batch_size` rows (or what `flush_interval` gathered) into a batch with an id,
+/// and retries it with capped backoff until it is committed. With `spill_dir`, batches that do
+/// not fit in memory go to disk first (on_full applies when that is full too) and are written
+/// when the memory queue is empty. close() seals the last rows and waits for the writer to
+/// deliver everything, at most the context's shutdown bound (spilled batches then stay on disk
+/// for the next start).
+class PostgresSink final : public Sink {
+public:
+    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
+
+    PostgresSink(PostgresConfig cfg, Context& ctx);
+    ~PostgresSink() override;
+
+    std::string_view name() const override { return cfg_.name; }
+    void open() override;
+    Status write(std::span<const Record> batch) override;
+    void idle() override;
+    Status close() override;
+    std::vector<std::string> raw_event_types() const override { return cfg_.raw.types; }
+
+private:
+    struct Metrics {
+        Counter* dropped;
+        Counter* retries;
+        Counter* expired;
+        Counter* unstorable;
+        Counter* spilled;
+        Gauge* up;
+        Gauge* buffer_bytes;
+        Gauge* spill_bytes;
+        Counter* sanitised[5];
+    };
+
+    void render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us);
+    void commit_piece(Chunk& piece);
+    bool wait_for_space(std::unique_lock<std::mutex>& lock, const Chunk& piece);
+    void seal_locked();
+    bool flush_due_locked() const;
+    void count(const Sanitised& fixed);
+    void run();
+    bool deliver(Chunk& c);
+    bool spill(Chunk& piece);
+    bool deliver_spilled();
+    void set_up(bool up, const std::string& error);
+    void maybe_maintain();
+    bool backoff_wait(std::chrono::milliseconds d);
+
+    PostgresConfig cfg_;
+    Context& ctx_;
+    Metrics m_{};
+    WriterMetrics wm_{};
+    std::string masked_dsn_;
+    std::unique_ptr<BatchWriter> writer_;  // used by the writer thread only, once started
+    std::unique_ptr<SpillDir> spill_;      // null without spill_dir
+
+    std::mutex mu_;
+    std::condition_variable work_cv_;   // writer: sealed batches, stop
+    std::condition_variable space_cv_;  // write(): buffer space freed
+    Chunk open_;
+    std::chrono::steady_clock::time_point open_since_{};
+    std::deque<Chunk> sealed_;
+    uint64_t buffered_bytes_ = 0, buffered_rows_ = 0;
+    uint64_t given_up_rows_ = 0;  // rows dropped at shutdown (close() reports them)
+    bool stopping_ = false;       // close() called: drain, then exit
+    bool give_up_ = false;        // shutdown bound passed: drop what is left
+    bool writer_done_ = false;
+    bool full_logged_ = false;
+
+    std::string run_id_;
+    uint64_t next_batch_ = 0;
+    bool up_ = true;  // last state logged (starts "up": log the first failure)
+    bool need_maintain_ = true;
+    int64_t last_maintain_us_ = 0;
+    int64_t maintained_partition_ = 0;
+    std::chrono::steady_clock::time_point next_connect_{};
+    std::chrono::milliseconds backoff_{0};
+    std::thread thread_;
+};
+
+}  // namespace eveflow::output::postgres

@@ -1,0 +1,230 @@
+// Schema of the PostgreSQL sink: DDL built from validated identifiers, values as parameters.
+#include "output/postgres/schema.h"
+
+#include <ctime>
+#include <functional>
+#include <pqxx/pqxx>
+#include <string_view>
+
+#include "output/postgres/copy_text.h"
+#include "types/timestamp.h"
+
+namespace eveflow::output::postgres {
+namespace {
+
+constexpr int64_t kHourUs = 3600LL * 1000000;
+constexpr int64_t kDayUs = 24 * kHourUs;
+constexpr int64_t kMondayOffsetUs = 4 * kDayUs;   // 1970-01-05 was a Monday
+constexpr long long kMigrationLock = 0x65766566;  // pg_advisory_xact_lock key ("evef")
+
+std::string ts_literal(int64_t us) {
+    std::string out = "'";  // built in steps: GCC 12 warns falsely on "'" + string + "'"
+    append_timestamp(out, Timestamp::from_us(us));
+    out += '\'';
+    return out;
+}
+
+std::string aggregate_v1(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    const std::string key = tx.quote_name(table + "_key");
+    return "CREATE TABLE IF NOT EXISTS " + t +
+           " ("
+           "window_start timestamptz NOT NULL, window_end timestamptz NOT NULL, "
+           "sensor_id text NOT NULL, src_ip inet, dest_ip inet, dest_port integer, proto text, "
+           "flows bigint NOT NULL, src_ports integer NOT NULL, "
+           "pkts_toserver bigint NOT NULL, pkts_toclient bigint NOT NULL, "
+           "bytes_toserver bigint NOT NULL, bytes_toclient bigint NOT NULL, "
+           "first_seen timestamptz, last_seen timestamptz, "
+           "src_port integer, app_proto text, vlan integer, in_iface text, "
+           "CONSTRAINT " +
+           key +
+           " UNIQUE NULLS NOT DISTINCT (window_start, window_end, "
+           "sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto, vlan, in_iface))";
+}
+
+std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    auto index = [&](const std::string& suffix, const std::string& cols) {
+        return "CREATE INDEX IF NOT EXISTS " + tx.quote_name(table + suffix) + " ON " + t + " (" +
+               cols + ");";
+    };
+    return "CREATE TABLE IF NOT EXISTS " + t +
+           " ("
+           "ts timestamptz NOT NULL, event_type text NOT NULL, sensor_id text NOT NULL, "
+           "src_ip inet, src_port integer, dest_ip inet, dest_port integer, proto text, "
+           "flow_id bigint, payload jsonb) PARTITION BY RANGE (ts);" +
+           index("_ts_idx", "ts") + index("_src_ip_idx", "src_ip") +
+           index("_dest_idx", "dest_ip, dest_port") + index("_event_type_idx", "event_type");
+}
+
+std::string bookkeeping_v1(pqxx::transaction_base& tx) {
+    return "CREATE TABLE IF NOT EXISTS " + tx.quote_name(kBatchesTable) +
+           " ("
+           "sink text NOT NULL, batch_id text NOT NULL, aggregate_rows integer NOT NULL, "
+           "raw_rows integer NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), "
+           "PRIMARY KEY (sink, batch_id));"
+           "CREATE TABLE IF NOT EXISTS " +
+           tx.quote_name(kPartitionsTable) +
+           " ("
+           "name text PRIMARY KEY, parent text NOT NULL, range_start timestamptz NOT NULL, "
+           "range_end timestamptz NOT NULL)";
+}
+
+using Migration = std::function<std::string(pqxx::transaction_base&)>;
+
+// Applies the versions of `object` not yet recorded, in order.
+void apply(pqxx::transaction_base& tx, const std::string& object,
+           const std::vector<Migration>& versions) {
+    const std::string mt = tx.quote_name(kMigrationsTable);
+    pqxx::result r = tx.exec_params(
+        "SELECT coalesce(max(version), 0) FROM " + mt + " WHERE object = $1", object);
+    const int have = r[0][0].as<int>();
+    for (int v = have + 1; v <= static_cast<int>(versions.size()); ++v) {
+        tx.exec(versions[static_cast<size_t>(v - 1)](tx));
+        tx.exec_params("INSERT INTO " + mt + " (object, version) VALUES ($1, $2)", object, v);
+    }
+}
+
+}  // namespace
+
+void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
+    pqxx::work tx(conn, "eveflow_migrate");
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+    tx.exec("CREATE TABLE IF NOT EXISTS " + tx.quote_name(kMigrationsTable) +
+            " (object text NOT NULL, version integer NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (object, version))");
+    apply(tx, "bookkeeping", {bookkeeping_v1});
+    const std::string agg = cfg.table;
+    apply(tx, "aggregate:" + agg, {[agg](auto& t) { return aggregate_v1(t, agg); }});
+    if (!cfg.raw.types.empty()) {
+        const std::string raw = cfg.raw.table;
+        apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});
+    }
+    tx.commit();
+}
+
+void create_stage(pqxx::connection_base& conn) {
+    pqxx::nontransaction tx(conn, "eveflow_stage");
+    std::string cols;
+    const char* types[] = {"timestamptz", "timestamptz", "text",    "inet",        "inet",
+                           "integer",     "text",        "bigint",  "bigint",      "bigint",
+                           "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
+                           "integer",     "text",        "integer", "text"};
+    static_assert(std::size(types) == std::size(kAggregateColumns));
+    for (size_t i = 0; i < std::size(types); ++i) {
+        cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
+    }
+    tx.exec("CREATE TEMP TABLE IF NOT EXISTS " + tx.quote_name(kStageTable) + " (" + cols + ")");
+}
+
+std::string merge_sql(const std::string& table, bool grouped) {
+    // Quoting is not needed: `table` passed valid_identifier() (lower case, [a-z0-9_]).
+    const std::string key =
+        "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, "
+        "proto, src_port, app_proto, vlan, in_iface";
+    const std::string counters = "pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient";
+    std::string sql = "INSERT INTO " + table + " AS t (" + key + ", flows, src_ports, " + counters +
+                      ", first_seen, last_seen) SELECT " + key;
+    if (grouped) {
+        sql +=
+            ", sum(flows)::bigint, max(src_ports)::integer, sum(pkts_toserver)::bigint, "
+            "sum(pkts_toclient)::bigint, sum(bytes_toserver)::bigint, "
+            "sum(bytes_toclient)::bigint, min(first_seen), max(last_seen) FROM " +
+            std::string(kStageTable) + " GROUP BY " + key;
+    } else {
+        sql += ", flows, src_ports, " + counters + ", first_seen, last_seen FROM " +
+               std::string(kStageTable);
+    }
+    sql += " ON CONFLICT ON CONSTRAINT " + table +
+           "_key DO UPDATE SET "
+           "flows = t.flows + excluded.flows, "
+           "src_ports = greatest(t.src_ports, excluded.src_ports), ";
+    for (const char* c : {"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"}) {
+        sql += std::string(c) + " = t." + c + " + excluded." + c + ", ";
+    }
+    sql +=
+        "first_seen = least(t.first_seen, excluded.first_seen), "
+        "last_seen = greatest(t.last_seen, excluded.last_seen)";
+    return sql;
+}
+
+int64_t partition_period_us(PartitionPeriod p) {
+    switch (p) {
+        case PartitionPeriod::kHour:
+            return kHourUs;
+        case PartitionPeriod::kWeek:
+            return 7 * kDayUs;
+        case PartitionPeriod::kDay:
+            break;
+    }
+    return kDayUs;
+}
+
+int64_t partition_start(PartitionPeriod p, int64_t ts_us) {
+    if (p == PartitionPeriod::kWeek) {
+        return floor_to(ts_us - kMondayOffsetUs, 7 * kDayUs) + kMondayOffsetUs;
+    }
+    return floor_to(ts_us, partition_period_us(p));
+}
+
+int64_t partition_end(PartitionPeriod p, int64_t start_us) {
+    return start_us + partition_period_us(p);
+}
+
+std::string partition_name(const std::string& table, PartitionPeriod p, int64_t start_us) {
+    std::time_t secs = static_cast<std::time_t>(floor_to(start_us, 1000000) / 1000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    const char* fmt = p == PartitionPeriod::kHour ? "%Y%m%d%H" : "%Y%m%d";
+    std::strftime(buf, sizeof buf, fmt, &tm);
+    return table + "_p" + buf;
+}
+
+int64_t retention_cutoff(const RawEventsConfig& raw, int64_t now_us) {
+    return partition_start(raw.partition, now_us - raw.retention.count());
+}
+
+void create_partition(pqxx::connection_base& conn, const RawEventsConfig& raw, int64_t start_us) {
+    const int64_t end_us = partition_end(raw.partition, start_us);
+    const std::string name = partition_name(raw.table, raw.partition, start_us);
+    pqxx::work tx(conn, "eveflow_partition");
+    tx.exec("CREATE TABLE IF NOT EXISTS " + tx.quote_name(name) + " PARTITION OF " +
+            tx.quote_name(raw.table) + " FOR VALUES FROM (" + ts_literal(start_us) + ") TO (" +
+            ts_literal(end_us) + ")");
+    tx.exec_params("INSERT INTO " + tx.quote_name(kPartitionsTable) +
+                       " (name, parent, range_start, range_end) VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT (name) DO NOTHING",
+                   name, raw.table, format_timestamp(Timestamp::from_us(start_us)),
+                   format_timestamp(Timestamp::from_us(end_us)));
+    tx.commit();
+}
+
+std::vector<std::string> drop_expired_partitions(pqxx::connection_base& conn,
+                                                 const RawEventsConfig& raw, int64_t now_us) {
+    const int64_t cutoff = retention_cutoff(raw, now_us);
+    pqxx::work tx(conn, "eveflow_retention");
+    pqxx::result r =
+        tx.exec_params("SELECT name FROM " + tx.quote_name(kPartitionsTable) +
+                           " WHERE parent = $1 AND range_end <= $2 ORDER BY range_start",
+                       raw.table, format_timestamp(Timestamp::from_us(cutoff)));
+    std::vector<std::string> dropped;
+    for (const auto& row : r) {
+        const std::string name = row[0].as<std::string>();
+        tx.exec("DROP TABLE IF EXISTS " + tx.quote_name(name));
+        tx.exec_params("DELETE FROM " + tx.quote_name(kPartitionsTable) + " WHERE name = $1", name);
+        dropped.push_back(name);
+    }
+    tx.commit();
+    return dropped;
+}
+
+void prune_batches(pqxx::connection_base& conn, const std::string& sink) {
+    pqxx::work tx(conn, "eveflow_prune");
+    tx.exec_params("DELETE FROM " + tx.quote_name(kBatchesTable) +
+                       " WHERE sink = $1 AND committed_at < now() - interval '7 days'",
+                   sink);
+    tx.commit();
+}
+
+}  // namespace eveflow::output::postgres

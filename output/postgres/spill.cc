@@ -1,0 +1,117 @@
+// SpillDir: a header line, the partitions, then the two COPY texts, per file.
+#include "output/postgres/spill.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include "util/status.h"
+
+namespace eveflow::output::postgres {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kMagic = "eveflow-postgres-batch-1";
+constexpr const char* kSuffix = ".batch";
+
+}  // namespace
+
+void SpillDir::open() {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) throw StartupError("postgres: spill_dir: cannot create " + dir_ + ": " + ec.message());
+    std::lock_guard lock(mu_);
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+        if (e.path().extension() != kSuffix) continue;
+        bytes_ += e.file_size(ec);
+        ++files_;
+    }
+}
+
+bool SpillDir::write(const Chunk& c) {
+    std::lock_guard lock(mu_);
+    if (bytes_ + c.bytes() > max_bytes_) return false;
+    char prefix[24];
+    std::snprintf(prefix, sizeof prefix, "%012llu-", static_cast<unsigned long long>(seq_++));
+    const fs::path final_path = fs::path(dir_) / (prefix + c.batch_id + kSuffix);
+    const fs::path tmp = final_path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << kMagic << ' ' << c.batch_id << ' ' << c.aggregate_rows << ' ' << c.raw_rows << ' '
+            << c.has_late << ' ' << c.aggregates.size() << ' ' << c.raw.size() << ' '
+            << c.partitions.size();
+        for (int64_t p : c.partitions) out << ' ' << p;
+        out << '\n' << c.aggregates << c.raw;
+        if (!out.flush()) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            return false;
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, final_path, ec);
+    if (ec) return false;
+    bytes_ += fs::file_size(final_path, ec);
+    ++files_;
+    return true;
+}
+
+std::optional<std::string> SpillDir::oldest() {
+    std::lock_guard lock(mu_);
+    if (files_ == 0) return std::nullopt;
+    std::error_code ec;
+    std::optional<std::string> best;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+        if (e.path().extension() != kSuffix) continue;
+        std::string p = e.path().string();
+        if (!best || p < *best) best = p;
+    }
+    return best;
+}
+
+bool SpillDir::read(const std::string& path, Chunk& c) {
+    std::ifstream in(path, std::ios::binary);
+    std::string header;
+    std::getline(in, header);
+    std::istringstream h(header);
+    std::string magic;
+    size_t agg_bytes = 0, raw_bytes = 0, parts = 0;
+    h >> magic >> c.batch_id >> c.aggregate_rows >> c.raw_rows >> c.has_late >> agg_bytes >>
+        raw_bytes >> parts;
+    c.partitions.resize(h ? parts : 0);
+    for (auto& p : c.partitions) h >> p;
+    c.aggregates.resize(agg_bytes);
+    c.raw.resize(raw_bytes);
+    in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
+    in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
+    if (magic == kMagic && h && in) return true;
+    std::error_code ec;
+    fs::rename(path, path + ".bad", ec);
+    std::lock_guard lock(mu_);
+    --files_;
+    return false;
+}
+
+void SpillDir::remove(const std::string& path) {
+    std::error_code ec;
+    const uint64_t size = fs::file_size(path, ec);
+    if (!fs::remove(path, ec)) return;
+    std::lock_guard lock(mu_);
+    bytes_ -= std::min(bytes_, size);
+    --files_;
+}
+
+uint64_t SpillDir::bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+}
+
+size_t SpillDir::files() const {
+    std::lock_guard lock(mu_);
+    return files_;
+}
+
+}  // namespace eveflow::output::postgres

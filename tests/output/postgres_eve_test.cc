@@ -1,0 +1,186 @@
+// PostgreSQL sink over the real EVE files: rows compared with tests/e2e/reference.py.
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "input/eve/eve_batcher.h"
+#include "processing/flow_aggregate/flow_aggregate.h"
+#include "tests/output/postgres_test_util.h"
+
+namespace eveflow::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> eve_files() {
+    std::vector<std::string> files;
+    const fs::path dir = fs::path(EVEFLOW_SHARED_DATA) / "eve";
+    if (!fs::exists(dir)) return files;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        const std::string p = e.path().string();
+        if (e.is_regular_file() && p.size() > 5 && p.substr(p.size() - 5) == ".json") {
+            files.push_back(p);
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text, char tag) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl - pos);
+        if (!line.empty() && line[0] == tag) out.push_back(line.substr(2));
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The reference's aggregates and event counts as sorted tab-separated lines; counters times
+// `times` (the sink gets every aggregate that many times).
+std::string reference(const std::vector<std::string>& files, int times) {
+    std::string cmd = "/usr/bin/python3 " EVEFLOW_SOURCE_DIR "/tests/e2e/reference.py";
+    for (const auto& f : files) cmd += " '" + f + "'";
+    cmd +=
+        " | /usr/bin/python3 -c '\nimport json, sys\nd = json.load(sys.stdin)\nt = " +
+        std::to_string(times) +
+        "\nfor k, n in d[\"events\"].items(): print(\"E\\t%s\\t%d\" % (k, n))\n"
+        "for a in d[\"aggregates\"]:\n"
+        "    print(\"A\\t\" + \"\\t\".join(str(x) for x in [a[\"window_start\"], a[\"window_end\"],"
+        " a[\"src_ip\"], a[\"dest_ip\"], a[\"dest_port\"], a[\"proto\"], a[\"flows\"] * t,"
+        " a[\"src_ports\"], a[\"pkts_toserver\"] * t, a[\"pkts_toclient\"] * t,"
+        " a[\"bytes_toserver\"] * t, a[\"bytes_toclient\"] * t, a[\"first_seen\"],"
+        " a[\"last_seen\"]]))\n'";
+    return run(cmd);
+}
+
+struct Collect : processing::Emitter {
+    std::vector<Record> records;
+    void emit(processing::SinkId, Record&& r) override { records.push_back(std::move(r)); }
+};
+
+// Reads the files with eveflow's EVE reader, aggregates flows with its handler (no lateness,
+// so each window is emitted whole), and returns the aggregates followed by every raw event.
+std::vector<Record> records_of(const std::vector<std::string>& files) {
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "sensor-a"};
+    processing::HandlerContext hctx{ctx, {0}, {}};
+    OutputSection section(
+        "{type: flow_aggregate, allowed_lateness: 3650000d, "
+        "max_keys: 10000000}",
+        "handlers[0]");
+    auto handler = processing::FlowAggregate::create(section.node, hctx);
+    input::EveCounters counters(stats, "eve_file");
+    Collect out;
+    std::vector<Record> raw;
+    for (const auto& f : files) {
+        input::EveBatcher batcher(counters);
+        batcher.feed(read_file(f));
+        batcher.finish();
+        EventBatch batch;
+        while (batcher.pop(batch)) {
+            for (const Event& e : batch.events) {
+                if (e.type == EventType::kFlow && e.aggregatable) handler->consume(e, out);
+                Record r;
+                r.kind = Record::Kind::kRaw;
+                r.raw.type = e.type;
+                r.raw.type_name = std::string(e.type_name);
+                r.raw.line = std::string(e.raw);
+                r.raw.fields = e.fields;
+                r.raw.fields.app_proto = {};
+                r.raw.fields.in_iface = {};
+                raw.push_back(std::move(r));
+            }
+        }
+    }
+    handler->flush(Timestamp::max(), out);
+    std::vector<Record> all = std::move(out.records);
+    for (auto& r : raw) all.push_back(std::move(r));
+    return all;
+}
+
+const char* kAggregateQuery =
+    "SELECT to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), host(src_ip), "
+    "host(dest_ip), dest_port, proto, flows, src_ports, pkts_toserver, pkts_toclient, "
+    "bytes_toserver, bytes_toclient, "
+    "to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+    "FROM flow_aggregate";
+
+void run_over_eve_files(int times) {
+    auto files = eve_files();
+    if (files.empty()) GTEST_SKIP() << "no EVE files under " EVEFLOW_SHARED_DATA "/eve";
+    const std::string ref = reference(files, times);
+    ASSERT_FALSE(lines_of(ref, 'A').empty()) << "reference.py gave no aggregates";
+    std::vector<Record> records = records_of(files);
+    PgSchema db;
+    PgSinkHarness h(
+        "{type: postgres, dsn: {dsn}, batch_size: 3000,"
+        " raw_events: {types: [all], retention: 36500d}}",
+        db.dsn);
+    h.sink->open();
+    for (int t = 0; t < times; ++t) {
+        std::vector<Record> part;
+        for (const Record& r : records) {
+            if (t > 0 && r.kind == Record::Kind::kRaw) continue;
+            part.push_back(r);
+            if (t > 0) part.back().aggregate.late = true;
+            if (part.size() == 1000) {
+                ASSERT_TRUE(h.sink->write(part).ok());
+                part.clear();
+            }
+        }
+        ASSERT_TRUE(h.sink->write(part).ok());
+    }
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_EQ(h.metric("eveflow_postgres_rows_rejected_total"), 0);
+
+    std::vector<std::string> rows = db.rows(kAggregateQuery);
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string> want = lines_of(ref, 'A');
+    EXPECT_EQ(rows.size(), want.size());
+    std::vector<std::string> missing, extra;
+    std::set_difference(want.begin(), want.end(), rows.begin(), rows.end(),
+                        std::back_inserter(missing));
+    std::set_difference(rows.begin(), rows.end(), want.begin(), want.end(),
+                        std::back_inserter(extra));
+    EXPECT_TRUE(missing.empty() && extra.empty())
+        << missing.size() << " reference rows missing, e.g. " << (missing.empty() ? "" : missing[0])
+        << "\n"
+        << extra.size() << " unexpected rows, e.g. " << (extra.empty() ? "" : extra[0]);
+
+    std::vector<std::string> counts =
+        db.rows("SELECT event_type, count(*) FROM eve_raw GROUP BY 1");
+    std::sort(counts.begin(), counts.end());
+    EXPECT_EQ(counts, lines_of(ref, 'E'));
+}
+
+TEST(PostgresEve, RowsEqualTheReferenceAggregatesAndEventCounts) {
+    EVEFLOW_REQUIRE_PG();
+    run_over_eve_files(1);
+}
+
+// Each aggregate is sent twice, the second time as a late partial: the merge must add every
+// counter (reference times two) and keep flows' first/last times and src_ports.
+TEST(PostgresEve, LatePartialsOfRealAggregatesAddUp) {
+    EVEFLOW_REQUIRE_PG();
+    run_over_eve_files(2);
+}
+
+}  // namespace
+}  // namespace eveflow::testing

@@ -1,0 +1,203 @@
+// PostgreSQL sink, without a server: config checks, DSN masking, COPY text, partition names.
+#include <gtest/gtest.h>
+
+#include "output/postgres/config.h"
+#include "output/postgres/copy_text.h"
+#include "output/postgres/schema.h"
+#include "tests/output/test_util.h"
+
+namespace eveflow::output::postgres {
+namespace {
+
+using testing::OutputSection;
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+    OutputSection s(yaml);
+    parse_config(s.node);
+    return s.errors();
+}
+
+TEST(PostgresConfig, DefaultsFromTheIssue) {
+    OutputSection s("{type: postgres, dsn: 'host=127.0.0.1 dbname=eveflow'}");
+    PostgresConfig c = parse_config(s.node);
+    EXPECT_TRUE(s.errors().empty());
+    EXPECT_EQ(c.table, "flow_aggregate");
+    EXPECT_EQ(c.name, "postgres");
+    EXPECT_EQ(c.batch_size, 10000u);
+    EXPECT_EQ(c.flush_interval, std::chrono::seconds(1));
+    EXPECT_EQ(c.raw.table, "eve_raw");
+    EXPECT_EQ(c.raw.partition, PartitionPeriod::kDay);
+    EXPECT_EQ(c.raw.retention, std::chrono::hours(24 * 14));
+    EXPECT_TRUE(c.raw.types.empty());
+    EXPECT_FALSE(c.drop_when_full);
+}
+
+TEST(PostgresConfig, ReadsEveryKey) {
+    OutputSection s(R"({type: postgres, name: pg1, dsn: 'dbname=x', password_file: /etc/pw,
+        table: agg_1, batch_size: 500, flush_interval: 250ms, max_buffer: 1000 records,
+        on_full: drop, reconnect_backoff_max: 5s, spill_dir: /var/spool/eveflow, spill_max: 2GiB,
+        raw_events: {types: [alert, dns], table: raw_1, partition: hour, retention: 2d,
+                     partitions_ahead: 5}})");
+    PostgresConfig c = parse_config(s.node);
+    EXPECT_TRUE(s.errors().empty()) << s.errors()[0];
+    EXPECT_EQ(c.name, "pg1");
+    EXPECT_EQ(c.password_file, "/etc/pw");
+    EXPECT_EQ(c.table, "agg_1");
+    EXPECT_EQ(c.batch_size, 500u);
+    EXPECT_EQ(c.max_buffer_records, 1000u);
+    EXPECT_TRUE(c.drop_when_full);
+    EXPECT_EQ(c.spill_dir, "/var/spool/eveflow");
+    EXPECT_EQ(c.spill_max_bytes, 2ull << 30);
+    EXPECT_EQ(c.raw.types, (std::vector<std::string>{"alert", "dns"}));
+    EXPECT_EQ(c.raw.partition, PartitionPeriod::kHour);
+    EXPECT_EQ(c.raw.retention, std::chrono::hours(48));
+    EXPECT_EQ(c.raw.partitions_ahead, 5);
+}
+
+TEST(PostgresConfig, MaxBufferAsSize) {
+    OutputSection s("{type: postgres, dsn: 'dbname=x', max_buffer: 64MiB}");
+    PostgresConfig c = parse_config(s.node);
+    EXPECT_EQ(c.max_buffer_bytes, 64u << 20);
+    EXPECT_EQ(c.max_buffer_records, 0u);
+}
+
+TEST(PostgresConfig, DsnIsRequired) {
+    auto e = errors_of("{type: postgres}");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_NE(e[0].find("outputs[0].dsn"), std::string::npos) << e[0];
+}
+
+TEST(PostgresConfig, InvalidDsnIsReportedByLibpq) {
+    auto e = errors_of("{type: postgres, dsn: 'host=x nosuchkey=1'}");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_NE(e[0].find("not a valid libpq connection string"), std::string::npos) << e[0];
+    EXPECT_NE(e[0].find("nosuchkey"), std::string::npos) << e[0];
+}
+
+TEST(PostgresConfig, TableNamesAreValidated) {
+    auto e = errors_of(
+        "{type: postgres, dsn: 'dbname=x', table: 'x; DROP TABLE y',"
+        " raw_events: {types: [dns], table: 'Raw\"'}}");
+    ASSERT_EQ(e.size(), 2u);
+    EXPECT_NE(e[0].find("outputs[0].table: must be a lower-case SQL identifier"), std::string::npos)
+        << e[0];
+    EXPECT_NE(e[1].find("outputs[0].raw_events.table"), std::string::npos) << e[1];
+}
+
+TEST(PostgresConfig, BadValuesAreAllReported) {
+    auto e = errors_of(
+        "{type: postgres, dsn: 'dbname=x', on_full: wait, batch_size: 0,"
+        " max_buffer: lots, raw_events: {partition: month, retention: 5m},"
+        " colour: red}");
+    EXPECT_EQ(e.size(), 6u);
+    std::string all;
+    for (const auto& s : e) all += s + "\n";
+    for (const char* key : {"on_full", "batch_size", "max_buffer", "raw_events.partition",
+                            "raw_events.retention", "colour"}) {
+        EXPECT_NE(all.find(key), std::string::npos) << key << " not in\n" << all;
+    }
+}
+
+TEST(PostgresDsn, PasswordIsMasked) {
+    EXPECT_EQ(mask_dsn("host=db password=s3cret dbname=e"),
+              "password='***' dbname='e' host='db'");  // libpq's keyword order
+    std::string masked = mask_dsn("postgresql://u:s3cret@db:5433/e");
+    EXPECT_EQ(masked.find("s3cret"), std::string::npos) << masked;
+    EXPECT_NE(masked.find("password='***'"), std::string::npos) << masked;
+    EXPECT_EQ(mask_dsn("host=db"), "host='db'");
+    EXPECT_EQ(mask_dsn("host='unterminated"), "<invalid dsn>");
+}
+
+TEST(PostgresDsn, PasswordFromFileIsQuoted) {
+    std::string error;
+    std::string dsn = dsn_with_password("host=db user=u", "it's\\x", error);
+    EXPECT_TRUE(error.empty());
+    EXPECT_EQ(dsn, "user='u' password='it\\'s\\\\x' host='db'");
+}
+
+TEST(PostgresDsn, TimeoutsAreAddedUnlessSet) {
+    std::string error;
+    EXPECT_EQ(dsn_with_timeouts("host=db connect_timeout=3", error),
+              "connect_timeout='3' host='db' keepalives_idle=30 keepalives_interval=10 "
+              "keepalives_count=3");
+    EXPECT_TRUE(error.empty());
+}
+
+TEST(PostgresCopyText, EscapesCopyMetacharacters) {
+    Sanitised f;
+    std::string out;
+    append_text_field(out, "a\tb\nc\\d\re", f);
+    EXPECT_EQ(out, "a\\tb\\nc\\\\d\\re");
+}
+
+TEST(PostgresCopyText, RepairsInvalidUtf8AndNul) {
+    Sanitised f;
+    std::string out;
+    append_text_field(out, std::string("ok\xC3\xA9 \xFF x\0y \xED\xA0\x80", 14), f);
+    EXPECT_EQ(out, "ok\xC3\xA9 \xEF\xBF\xBD x\xEF\xBF\xBDy \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(f.invalid_utf8, 4u);  // 0xFF and the three bytes of an encoded surrogate
+    EXPECT_EQ(f.nul, 1u);
+}
+
+TEST(PostgresCopyText, JsonEscapesJsonbRefuses) {
+    Sanitised f;
+    std::string out;
+    append_json_field(out, R"({"a":"x\u0000y","b":"\\u0000","c":"\ud83d\ude00","d":"\udc00"})", f);
+    // In COPY text every JSON backslash is doubled.
+    EXPECT_EQ(out, R"({"a":"x\\ufffdy","b":"\\\\u0000","c":"\\ud83d\\ude00","d":"\\ufffd"})");
+    EXPECT_EQ(f.nul, 1u);
+    EXPECT_EQ(f.bad_escape, 1u);
+}
+
+TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
+    AggregateRecord r;
+    r.window_start = Timestamp::from_us(0);
+    r.window_end = Timestamp::from_us(60000000);
+    r.src_ip = *IpAddr::parse("10.0.0.1");
+    r.dest_ip = *IpAddr::parse("2001:db8::1");
+    r.dest_port = 53;
+    r.proto = 17;
+    r.flows = 2;
+    r.src_ports = 1;
+    r.bytes_toclient = ~0ull;
+    r.first_seen = r.window_start;
+    r.last_seen = r.window_end;
+    Sanitised f;
+    std::string out;
+    ASSERT_TRUE(append_aggregate_row(out, r, "s1", f));
+    EXPECT_EQ(out,
+              "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\ts1\t10.0.0.1\t"
+              "2001:db8::1\t53\tUDP\t2\t1\t0\t0\t0\t9223372036854775807\t"
+              "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\n");
+    EXPECT_EQ(f.out_of_range, 1u);
+}
+
+TEST(PostgresPartitions, NamesAndBounds) {
+    // 2026-11-25T13:14:15Z, a Wednesday.
+    const int64_t t = 1795612455LL * 1000000;
+    EXPECT_EQ(
+        partition_name("eve_raw", PartitionPeriod::kDay, partition_start(PartitionPeriod::kDay, t)),
+        "eve_raw_p20261125");
+    EXPECT_EQ(partition_name("eve_raw", PartitionPeriod::kHour,
+                             partition_start(PartitionPeriod::kHour, t)),
+              "eve_raw_p2026112513");
+    EXPECT_EQ(partition_name("eve_raw", PartitionPeriod::kWeek,
+                             partition_start(PartitionPeriod::kWeek, t)),
+              "eve_raw_p20261123");
+    // Before 1970 too: floor, not truncation.
+    EXPECT_EQ(
+        partition_name("r", PartitionPeriod::kDay, partition_start(PartitionPeriod::kDay, -3)),
+        "r_p19691231");
+    const int64_t week = partition_start(PartitionPeriod::kWeek, t);
+    EXPECT_EQ(partition_end(PartitionPeriod::kWeek, week) - week, 7LL * 86400 * 1000000);
+}
+
+TEST(PostgresPartitions, RetentionCutoffIsAPartitionBoundary) {
+    RawEventsConfig raw;                         // day partitions, 14 days
+    const int64_t now = 1795612455LL * 1000000;  // 2026-11-25T13:14:15Z
+    EXPECT_EQ(format_timestamp(Timestamp::from_us(retention_cutoff(raw, now))),
+              "2026-11-11T00:00:00.000000Z");
+}
+
+}  // namespace
+}  // namespace eveflow::output::postgres

@@ -1,0 +1,153 @@
+// Helpers of the PostgreSQL sink tests: the test server's DSN, a schema per test, queries.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <pqxx/pqxx>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "output/postgres/postgres_sink.h"
+#include "tests/output/test_util.h"
+#include "util/clock.h"
+#include "util/context.h"
+#include "util/stats.h"
+
+namespace eveflow::testing {
+
+/// The server from scripts/start-postgres.sh, or "" (the caller skips, or fails when
+/// EVEFLOW_REQUIRE_SERVICES=1).
+inline std::string pg_base_dsn() {
+    const char* d = std::getenv("EVEFLOW_TEST_PG_DSN");
+    return d ? d : "";
+}
+inline bool services_required() {
+    const char* r = std::getenv("EVEFLOW_REQUIRE_SERVICES");
+    return r && std::string(r) == "1";
+}
+
+#define EVEFLOW_REQUIRE_PG()                                                               \
+    do {                                                                                   \
+        if (::eveflow::testing::pg_base_dsn().empty()) {                                   \
+            if (::eveflow::testing::services_required()) {                                 \
+                FAIL() << "EVEFLOW_TEST_PG_DSN is not set but EVEFLOW_REQUIRE_SERVICES=1"; \
+            }                                                                              \
+            GTEST_SKIP() << "EVEFLOW_TEST_PG_DSN is not set: start a server with "         \
+                            "`eval $(scripts/start-postgres.sh DIR)`";                     \
+        }                                                                                  \
+    } while (0)
+
+/// A fresh schema for one test; the DSN it gives sets search_path to it, as a user's would.
+struct PgSchema {
+    explicit PgSchema(std::string base = pg_base_dsn()) : base_dsn(std::move(base)) {
+        std::random_device rd;
+        name = "t_" + std::to_string(rd()) + std::to_string(rd() % 1000);
+        exec(base_dsn, "CREATE SCHEMA " + name);
+        dsn = base_dsn + " options='-csearch_path=" + name + "'";
+    }
+    ~PgSchema() {
+        try {
+            exec(base_dsn, "DROP SCHEMA IF EXISTS " + name + " CASCADE");
+        } catch (...) {
+        }
+    }
+    static void exec(const std::string& dsn, const std::string& sql) {
+        pqxx::connection c(dsn);
+        pqxx::nontransaction tx(c);
+        tx.exec(sql);
+    }
+    /// Every row of `sql`, fields joined by tabs (NULL as \N).
+    std::vector<std::string> rows(const std::string& sql) const {
+        pqxx::connection c(dsn);
+        pqxx::nontransaction tx(c);
+        std::vector<std::string> out;
+        for (const auto& row : tx.exec(sql)) {
+            std::string line;
+            for (const auto& f : row) {
+                if (!line.empty() || f.num() > 0) line += '\t';
+                line += f.is_null() ? "\\N" : f.c_str();
+            }
+            out.push_back(line);
+        }
+        return out;
+    }
+    int64_t scalar(const std::string& sql) const {
+        pqxx::connection c(dsn);
+        pqxx::nontransaction tx(c);
+        return tx.exec1(sql)[0].as<int64_t>();
+    }
+    std::string base_dsn, name, dsn;
+};
+
+/// A sink built from YAML (`{dsn}` replaced by the schema's DSN) with its own metrics.
+struct PgSinkHarness {
+    PgSinkHarness(const std::string& yaml, const std::string& dsn,
+                  const Clock& clock = SystemClock::instance())
+        : ctx{stats, clock, "sensor-a"} {
+        std::string text = yaml;
+        auto at = text.find("{dsn}");
+        if (at != std::string::npos) text.replace(at, 5, "\"" + dsn + "\"");
+        section = std::make_unique<OutputSection>(text);
+        sink = output::postgres::PostgresSink::create(section->node, ctx);
+        auto errors = section->errors();
+        EXPECT_TRUE(errors.empty()) << errors[0];
+    }
+    double metric(const std::string& name, const Labels& match = {}) const {
+        return stats.sum(name, match);
+    }
+    Stats stats;
+    Context ctx;
+    std::unique_ptr<OutputSection> section;
+    std::unique_ptr<output::Sink> sink;
+};
+
+inline Record raw_record(std::string type, std::string line, int64_t ts_us, uint64_t flow_id = 0) {
+    Record r;
+    r.kind = Record::Kind::kRaw;
+    r.raw.type = event_type_from_name(type);
+    r.raw.type_name = std::move(type);
+    r.raw.line = std::move(line);
+    r.raw.fields.ts = Timestamp::from_us(ts_us);
+    r.raw.fields.flow_id = flow_id;
+    return r;
+}
+
+constexpr int64_t kUs = 1000000;
+
+inline bool wait_until(const std::function<bool()>& pred,
+                       std::chrono::milliseconds limit = std::chrono::seconds(15)) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return pred();
+}
+
+inline Record aggregate(int64_t window_us, const char* src, uint16_t dport, uint64_t flows,
+                        uint64_t bytes = 100) {
+    Record r;
+    AggregateRecord& a = r.aggregate;
+    a.window_start = Timestamp::from_us(window_us);
+    a.window_end = Timestamp::from_us(window_us + 60 * kUs);
+    a.src_ip = *IpAddr::parse(src);
+    a.dest_ip = *IpAddr::parse("192.0.2.1");
+    a.dest_port = dport;
+    a.proto = 6;
+    a.flows = flows;
+    a.src_ports = flows;
+    a.pkts_toserver = flows;
+    a.bytes_toserver = bytes;
+    a.first_seen = Timestamp::from_us(window_us + flows * kUs);
+    a.last_seen = Timestamp::from_us(window_us + 2 * flows * kUs);
+    return r;
+}
+
+}  // namespace eveflow::testing
