@@ -3,6 +3,7 @@
 
 #include "input/eve_file/eve_file.h"
 #include "input/eve_socket/eve_socket.h"
+#include "input/kafka/kafka_source.h"
 
 #include "util/registry.h"
 
@@ -15,6 +16,7 @@ namespace {
 const std::vector<SourceType> kSources = {
     {"eve_file", &EveFile::create},
     {"eve_socket", &EveSocket::create},
+    {"kafka", &KafkaSource::create},
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 // Output types. A new output is a folder under output/ plus one line here.
+#include "output/kafka/kafka_sink.h"
 #include "output/jsonl/jsonl_sink.h"
 #include "output/postgres/postgres_sink.h"
 #include "output/prometheus/exporter.h"
@@ -15,6 +16,7 @@ namespace {
 const std::vector<SinkType> kSinks = {
     {"jsonl", &JsonlSink::create},
     {"unix_socket", &UnixSocketSink::create},
+    {"kafka", &KafkaSink::create},
     {"postgres", &postgres::PostgresSink::create},
 };
 

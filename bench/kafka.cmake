@@ -1,0 +1,5 @@
+eveflow_add_bench(kafka SOURCES kafka_bench.cc DEPS eveflow_output_kafka eveflow_input_kafka)
+target_compile_definitions(kafka_bench PRIVATE EVEFLOW_BINARY_DIR="${PROJECT_BINARY_DIR}")
+if(TARGET kmock)
+    add_dependencies(kafka_bench kmock)
+endif()

@@ -1,0 +1,1 @@
+set(PLUGIN_DEPS eveflow_input_eve PkgConfig::RDKAFKA)

@@ -1,0 +1,251 @@
+// Kafka source: consumer group, EVE lines per message, commits after processing, rebalances.
+#include "input/kafka/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+namespace eveflow::input {
+namespace {
+
+constexpr size_t kMaxCycleMessages = 5000;
+constexpr auto kCycleTime = std::chrono::milliseconds(50);
+constexpr int kIdlePollMs = 100;
+
+Labels input_labels(const std::string& name) { return {{"input", name}}; }
+
+EveBatcher::Options batcher_options(const KafkaSourceConfig& c) {
+    EveBatcher::Options o;
+    o.max_line = c.max_line;
+    return o;
+}
+
+}  // namespace
+
+KafkaSource::KafkaSource(KafkaSourceConfig config, Context& ctx)
+    : config_(std::move(config)),
+      ctx_(ctx),
+      counters_(ctx.stats, config_.name),
+      batcher_(counters_, batcher_options(config_)),
+      messages_(ctx.stats.counter("eveflow_kafka_messages_total", "Kafka messages consumed",
+                                  input_labels(config_.name))),
+      commits_(ctx.stats.counter("eveflow_kafka_commits_total",
+                                 "Offset commits of processed messages",
+                                 input_labels(config_.name))),
+      errors_(ctx.stats.counter("eveflow_kafka_consumer_errors_total",
+                                "Consumer errors (broker, commit, fetch)",
+                                input_labels(config_.name))),
+      assigned_(ctx.stats.gauge("eveflow_kafka_assigned_partitions",
+                                "Partitions assigned to this consumer",
+                                input_labels(config_.name))) {}
+
+KafkaSource::~KafkaSource() {
+    if (rk_) rd_kafka_destroy(rk_);
+}
+
+std::unique_ptr<Source> KafkaSource::create(const ConfigNode& node, Context& ctx) {
+    return std::make_unique<KafkaSource>(parse_kafka_source_config(node), ctx);
+}
+
+struct KafkaSource::Callbacks {
+    static void on_rebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t* parts, void* opaque) {
+        static_cast<KafkaSource*>(opaque)->rebalance(err, parts);
+    }
+
+    static void on_commit(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* /*offsets*/, void* opaque) {
+        auto* self = static_cast<KafkaSource*>(opaque);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+        self->errors_.inc();
+        self->done_changed_ = true;  // the next commit carries these offsets again
+        uint64_t held = 0;
+        if (self->error_limit_.allow(held)) {
+            log::warn("{}: commit failed: {}", self->config_.name, rd_kafka_err2str(err));
+        }
+    }
+
+    static void on_error(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
+        auto* self = static_cast<KafkaSource*>(opaque);
+        self->errors_.inc();
+        uint64_t held = 0;
+        if (self->error_limit_.allow(held)) {
+            log::warn("{}: {} ({})", self->config_.name,
+                      kafka::mask_secrets(reason, self->properties_),
+                      rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+        }
+    }
+
+    static void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+        auto* self = static_cast<KafkaSource*>(rd_kafka_opaque(rk));
+        if (!self) return;
+        kafka::forward_log(self->config_.name, level, fac, buf, self->properties_,
+                           self->log_limit_);
+    }
+};
+
+void KafkaSource::open() {
+    if (ctx_.check_only) return;
+    properties_ = kafka::client_properties(
+        config_.client, {{"client.id", "eveflow"}, {"auto.offset.reset", "earliest"}});
+    // Offsets are stored and committed by the source only, after processing.
+    properties_.insert(properties_.end(), {{"group.id", config_.group},
+                                           {"enable.auto.commit", "false"},
+                                           {"enable.auto.offset.store", "false"}});
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    for (const auto& [key, value] : properties_) {
+        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            throw StartupError(config_.name + ": property " + key + ": " +
+                               kafka::mask_secrets(err, properties_));
+        }
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_rebalance_cb(conf, &Callbacks::on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf, &Callbacks::on_commit);
+    rd_kafka_conf_set_error_cb(conf, &Callbacks::on_error);
+    rd_kafka_conf_set_log_cb(conf, &Callbacks::on_log);
+    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk_) {
+        rd_kafka_conf_destroy(conf);
+        throw StartupError(config_.name + ": " + kafka::mask_secrets(err, properties_));
+    }
+    rd_kafka_poll_set_consumer(rk_);
+    rd_kafka_topic_partition_list_t* topics =
+        rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size()));
+    for (const auto& t : config_.topics) {
+        rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e) throw StartupError(config_.name + ": subscribe: " + rd_kafka_err2str(e));
+    log::info("{}: consumer started group={} {}", config_.name, config_.group,
+              kafka::describe(properties_));
+}
+
+Status KafkaSource::run(std::stop_token stop, Publisher& out) {
+    if (!rk_) return Status::error("not open");
+    out_ = &out;
+    last_commit_ = std::chrono::steady_clock::now();
+    while (!stop.stop_requested() && !closed_) {
+        poll_cycle();
+        end_cycle();
+        if (std::chrono::steady_clock::now() - last_commit_ >= config_.commit_interval) {
+            commit(false);
+        }
+    }
+    shutdown();
+    return {};
+}
+
+void KafkaSource::poll_cycle() {
+    auto deadline = std::chrono::steady_clock::now() + kCycleTime;
+    size_t n = 0;
+    while (n < kMaxCycleMessages) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, n == 0 ? kIdlePollMs : 0);
+        if (!m) break;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                errors_.inc();
+                uint64_t held = 0;
+                if (error_limit_.allow(held)) {
+                    log::warn("{}: consume: {}", config_.name, rd_kafka_message_errstr(m));
+                }
+            }
+        } else {
+            if (m->len) {
+                batcher_.feed_record({static_cast<const char*>(m->payload), m->len});
+            }
+            cycle_[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
+            ++n;
+        }
+        rd_kafka_message_destroy(m);
+        if (std::chrono::steady_clock::now() >= deadline) break;
+    }
+    if (n) messages_.inc(n);
+}
+
+void KafkaSource::end_cycle() {
+    if (cycle_.empty()) return;
+    batcher_.flush();
+    std::shared_ptr<void> token = tracker_->begin(std::move(cycle_));
+    cycle_.clear();
+    EventBatch batch;
+    while (batcher_.pop(batch)) {
+        batch.on_consumed = token;
+        if (!out_->publish(std::move(batch))) {
+            // Not handed on: forget the uncommitted cycles so none of them is committed.
+            closed_ = true;
+            tracker_->reset();
+        }
+        batch = EventBatch();
+    }
+}
+
+void KafkaSource::commit(bool sync) {
+    last_commit_ = std::chrono::steady_clock::now();
+    for (auto& [tp, off] : tracker_->take_done()) {
+        auto [it, fresh] = done_.emplace(tp, off);
+        if (fresh || it->second < off) {
+            it->second = off;
+            done_changed_ = true;
+        }
+    }
+    if (!done_changed_ || done_.empty()) return;
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(done_.size()));
+    for (const auto& [tp, off] : done_) {
+        rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset = off;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, sync ? 0 : 1);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        errors_.inc();  // the next commit carries these offsets again
+        uint64_t held = 0;
+        if (error_limit_.allow(held)) {
+            log::warn("{}: commit: {}", config_.name, rd_kafka_err2str(err));
+        }
+        return;
+    }
+    done_changed_ = false;
+    commits_.inc();
+}
+
+void KafkaSource::rebalance(int err, rd_kafka_topic_partition_list_t* partitions) {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk_, partitions);
+        assigned_.set(partitions->cnt);
+        log::info("{}: partitions assigned count={}", config_.name, partitions->cnt);
+        return;
+    }
+    // Revoked (or an error): hand on what was read, wait until it is processed, commit, and
+    // only then let the partitions go, so their next owner starts after our last event.
+    end_cycle();
+    auto bound = ctx_.aborting.load() ? std::chrono::milliseconds(0) : ctx_.shutdown_timeout;
+    bool all_done = tracker_->wait_all_done(bound);
+    commit(true);
+    if (!all_done) {
+        log::warn(
+            "{}: partitions revoked before their events were processed; their next owner "
+            "reads them again (in_flight_cycles={})",
+            config_.name, tracker_->pending());
+        tracker_->reset();
+    }
+    done_.clear();
+    done_changed_ = false;
+    rd_kafka_assign(rk_, nullptr);
+    assigned_.set(0);
+    log::info("{}: partitions revoked count={}", config_.name, partitions->cnt);
+}
+
+void KafkaSource::shutdown() {
+    // Leaving the group revokes the partitions: rebalance() commits what was processed.
+    rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_);
+    if (err) log::warn("{}: close: {}", config_.name, rd_kafka_err2str(err));
+    end_cycle();
+    rd_kafka_destroy(rk_);
+    rk_ = nullptr;
+    log::info("{}: consumer closed", config_.name);
+}
+
+}  // namespace eveflow::input

@@ -1,0 +1,81 @@
+// Kafka source: a consumer-group member reading EVE lines; offsets committed after processing.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/eve/eve_batcher.h"
+#include "input/kafka/offset_tracker.h"
+#include "input/source.h"
+#include "util/config_node.h"
+#include "util/kafka_conf.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_partition_list_s;
+
+namespace eveflow::input {
+
+struct KafkaSourceConfig {
+    std::string name = "kafka";
+    kafka::ClientConfig client;
+    std::vector<std::string> topics;
+    std::string group = "eveflow";
+    std::chrono::milliseconds commit_interval{1000};
+    size_t max_line = kDefaultMaxLine;
+};
+
+/// Parses and checks an `inputs[i]` section of type kafka (errors go to the node).
+KafkaSourceConfig parse_kafka_source_config(const ConfigNode& node);
+
+/// Consumes `topics` as a member of consumer group `group`. Each message holds one or more
+/// EVE lines, parsed like the socket input's. Messages polled together form a cycle whose
+/// batches share one on_consumed token; a cycle's offsets are committed once it and every
+/// earlier cycle have been released by the processing stage (at-least-once). On a rebalance
+/// the revoked partitions' events are handed on, waited for (up to the shutdown bound),
+/// committed, and only then let go. run() runs on its own thread; librdkafka's callbacks run
+/// inside its poll calls on that same thread.
+class KafkaSource final : public Source {
+public:
+    KafkaSource(KafkaSourceConfig config, Context& ctx);
+    ~KafkaSource() override;
+    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
+
+    std::string_view name() const override { return config_.name; }
+    bool finite() const override { return false; }
+    void open() override;
+    Status run(std::stop_token stop, Publisher& out) override;
+
+private:
+    void poll_cycle();
+    void end_cycle();
+    void commit(bool sync);
+    void rebalance(int err, rd_kafka_topic_partition_list_s* partitions);
+    void shutdown();
+
+    struct Callbacks;  // librdkafka's callbacks (their types stay in the .cc file)
+    friend struct Callbacks;
+
+    KafkaSourceConfig config_;
+    Context& ctx_;
+    kafka::Properties properties_;
+    rd_kafka_s* rk_ = nullptr;
+    Publisher* out_ = nullptr;
+    bool closed_ = false;  // the event channel is closed
+    EveCounters counters_;
+    EveBatcher batcher_;
+    std::shared_ptr<OffsetTracker> tracker_ = std::make_shared<OffsetTracker>();
+    Offsets cycle_;  // offsets of the messages fed since the last end_cycle()
+    Offsets done_;   // processed offsets of the assigned partitions, to commit
+    bool done_changed_ = false;
+    std::chrono::steady_clock::time_point last_commit_{};
+    Counter& messages_;
+    Counter& commits_;
+    Counter& errors_;
+    Gauge& assigned_;
+    log::RateLimit log_limit_{10}, error_limit_{5};
+};
+
+}  // namespace eveflow::input

@@ -1,0 +1,63 @@
+// OffsetTracker: cycles of published messages, committed in order once processed.
+#include "input/kafka/offset_tracker.h"
+
+#include <algorithm>
+
+namespace eveflow::input {
+
+std::shared_ptr<void> OffsetTracker::begin(Offsets offsets) {
+    uint64_t seq;
+    {
+        std::lock_guard lock(mu_);
+        seq = next_seq_++;
+        cycles_.push_back({seq, std::move(offsets)});
+    }
+    // The deleter is the hook: it runs on whichever thread drops the last copy.
+    std::shared_ptr<OffsetTracker> self = shared_from_this();
+    return std::shared_ptr<void>(self.get(), [self, seq](void*) { self->done(seq); });
+}
+
+void OffsetTracker::done(uint64_t seq) {
+    {
+        std::lock_guard lock(mu_);
+        for (auto& c : cycles_) {
+            if (c.seq == seq) {
+                c.done = true;
+                break;
+            }
+        }
+    }
+    cv_.notify_all();
+}
+
+Offsets OffsetTracker::take_done() {
+    std::lock_guard lock(mu_);
+    Offsets out;
+    while (!cycles_.empty() && cycles_.front().done) {
+        for (auto& [tp, off] : cycles_.front().offsets) {
+            auto [it, fresh] = out.emplace(tp, off);
+            if (!fresh) it->second = std::max(it->second, off);
+        }
+        cycles_.pop_front();
+    }
+    return out;
+}
+
+bool OffsetTracker::wait_all_done(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+        return std::all_of(cycles_.begin(), cycles_.end(), [](const Cycle& c) { return c.done; });
+    });
+}
+
+void OffsetTracker::reset() {
+    std::lock_guard lock(mu_);
+    cycles_.clear();
+}
+
+size_t OffsetTracker::pending() const {
+    std::lock_guard lock(mu_);
+    return cycles_.size();
+}
+
+}  // namespace eveflow::input

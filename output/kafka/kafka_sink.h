@@ -1,0 +1,95 @@
+// Kafka sink: one JSON message per aggregate record or forwarded raw event.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "output/sink.h"
+#include "util/kafka_conf.h"
+#include "util/log.h"
+#include "util/stats.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
+struct rd_kafka_message_s;
+
+namespace eveflow::output {
+
+/// What becomes the message key.
+enum class KafkaKey { kAuto, kSrcIp, kDestIp, kFlowId, kNone };
+
+struct KafkaSinkConfig {
+    std::string name = "kafka";
+    kafka::ClientConfig client;
+    /// Topic template: `{event_type}` expands to `flow_aggregate` for aggregates and to the
+    /// event type of a forwarded raw event.
+    std::string topic = "eveflow.{event_type}";
+    /// kAuto: src_ip for aggregates, flow_id for raw events (a flow's events share a partition).
+    KafkaKey key = KafkaKey::kAuto;
+    bool drop_when_full = false;  // on_full: drop (else block)
+    std::chrono::milliseconds flush_timeout{10000};
+};
+
+/// Parses and checks an `outputs[i]` section of type kafka (errors go to the node).
+KafkaSinkConfig parse_kafka_sink_config(const ConfigNode& node);
+/// Expands the topic template for one event type; characters Kafka does not allow in topic
+/// names become '_'.
+std::string expand_topic(std::string_view tmpl, std::string_view event_type);
+
+/// Idempotent producer (acks=all). write() enqueues into librdkafka's bounded queue and serves
+/// delivery reports; when the queue is full it waits (block) or drops and counts (drop).
+/// All calls come from the sink's thread; librdkafka's own threads only log.
+class KafkaSink final : public Sink {
+public:
+    KafkaSink(KafkaSinkConfig config, Context& ctx);
+    ~KafkaSink() override;
+    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
+
+    std::string_view name() const override { return config_.name; }
+    void open() override;
+    Status write(std::span<const Record> batch) override;
+    void idle() override;
+    Status close() override;
+
+private:
+    struct Topic {
+        std::string name;
+        rd_kafka_topic_s* handle = nullptr;
+        Counter* delivered = nullptr;
+        Counter* failed = nullptr;
+    };
+    Topic* topic_for(std::string_view event_type);
+    /// False only when giving up (shutdown bound passed while blocked on a full queue).
+    bool produce(Topic& topic, std::string_view value, std::string_view key);
+    void set_full(bool full);
+    void destroy();
+
+    static void on_delivery(rd_kafka_s* rk, const rd_kafka_message_s* msg, void* opaque);
+    static void on_error(rd_kafka_s* rk, int err, const char* reason, void* opaque);
+    static void on_log(const rd_kafka_s* rk, int level, const char* fac, const char* buf);
+    static int on_stats(rd_kafka_s* rk, char* json, size_t len, void* opaque);
+
+    KafkaSinkConfig config_;
+    Context& ctx_;
+    kafka::Properties properties_;
+    rd_kafka_s* rk_ = nullptr;
+    std::map<std::string, std::unique_ptr<Topic>, std::less<>> topics_;
+    std::string value_, key_;
+    bool full_ = false, down_ = false;
+    uint64_t dropped_in_state_ = 0, retries_seen_ = 0, failed_at_close_ = 0;
+    bool closing_ = false;
+    Counter& dropped_;
+    Counter& retries_;
+    Counter& errors_broker_;
+    Counter& errors_produce_;
+    Counter& errors_delivery_;
+    Gauge& up_;
+    Gauge& queued_;
+    log::RateLimit log_limit_{10}, error_limit_{5};
+};
+
+}  // namespace eveflow::output

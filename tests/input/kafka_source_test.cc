@@ -1,0 +1,351 @@
+// Kafka source against librdkafka's mock cluster over TCP; kcat produces real EVE lines.
+#include "input/kafka/kafka_source.h"
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/tools/kafka_cluster.h"
+#include "util/clock.h"
+
+namespace eveflow::input {
+namespace {
+
+using namespace std::chrono_literals;
+using test::KafkaCluster;
+
+const std::string kSlips = "/eve/stratosphereips-slips/test6-malicious.suricata.json";
+const std::string kAarchies = "/eve/aarchies-suricata/eve.json";
+
+std::string shared(const std::string& rel) { return std::string(EVEFLOW_SHARED_DATA) + rel; }
+
+std::vector<std::string> file_lines(const std::string& path) {
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty()) out.push_back(line);
+    }
+    return out;
+}
+
+void require_tools(const std::vector<std::string>& files) {
+    for (const auto& f : files) {
+        if (!std::ifstream(f)) GTEST_SKIP() << "shared test data absent: " << f;
+    }
+    if (test::have_kcat()) return;
+    if (getenv("EVEFLOW_REQUIRE_SERVICES")) FAIL() << "kcat is not installed";
+    GTEST_SKIP() << "kcat is not installed (apt-get install kcat)";
+}
+
+/// Produces `path` line by line (kcat -l: one message per line) to `topic`.
+void produce_lines(const KafkaCluster& kafka, const std::string& topic, const std::string& path,
+                   const std::string& delimiter = "") {
+    int rc = -1;
+    test::run_output("kcat -q -b '" + kafka.bootstrap() + "' -P -t " + topic + " -l " +
+                         (delimiter.empty() ? "" : "-D '" + delimiter + "' ") + "'" + path + "'",
+                     &rc);
+    ASSERT_EQ(rc, 0);
+}
+
+/// A source in a thread with its event channel; collects the raw lines of what it publishes.
+struct Running {
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "s1"};
+    std::shared_ptr<ConfigDiagnostics> diag = std::make_shared<ConfigDiagnostics>("test.yaml");
+    Channel<EventBatch> channel{64};
+    Counter dropped;
+    Publisher publisher{channel, OnFull::kBlock, 0, dropped};
+    std::unique_ptr<Source> source;
+    std::jthread thread;
+    std::vector<EventBatch> held;  // batches not yet released (offsets not committable)
+
+    Running(const std::string& yaml, std::chrono::milliseconds shutdown = 10s) {
+        ctx.shutdown_timeout = shutdown;
+        ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
+        node.touch("type");
+        source = KafkaSource::create(node, ctx);
+        diag->report_unknown();
+    }
+    void start() {
+        source->open();
+        thread = std::jthread([this](std::stop_token st) { (void)source->run(st, publisher); });
+    }
+    /// Reads until `want` lines arrived or `timeout`; `hold` keeps the batches unreleased.
+    std::vector<std::string> read(size_t want, std::chrono::seconds timeout, bool hold = false) {
+        std::vector<std::string> lines;
+        auto end = std::chrono::steady_clock::now() + timeout;
+        std::vector<EventBatch> batches;
+        while (lines.size() < want && std::chrono::steady_clock::now() < end) {
+            batches.clear();
+            channel.pop_batch(batches, 16, std::chrono::steady_clock::now() + 100ms);
+            for (auto& b : batches) {
+                for (const Event& e : b.events) lines.emplace_back(e.raw);
+                if (hold) held.push_back(std::move(b));
+            }
+        }
+        return lines;
+    }
+    void stop() {
+        thread.request_stop();
+        // Keep draining so the source never blocks on a full channel while stopping.
+        while (thread.joinable()) {
+            std::vector<EventBatch> b;
+            channel.pop_batch(b, 16, std::chrono::steady_clock::now() + 50ms);
+            if (channel.size() == 0 && !held.empty()) held.clear();
+            if (b.empty()) {
+                thread.request_stop();
+                break;
+            }
+        }
+        thread = std::jthread();
+    }
+};
+
+std::string yaml_for(const KafkaCluster& k, const std::string& topic, const std::string& group) {
+    return "{type: kafka, brokers: '" + k.bootstrap() + "', topics: [" + topic +
+           "], group: " + group + ", commit_interval: 100ms}";
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+/// Equal as multisets; on failure says how many lines differ instead of printing them all.
+testing::AssertionResult same_lines(std::vector<std::string> got, std::vector<std::string> want) {
+    got = sorted(std::move(got));
+    want = sorted(std::move(want));
+    if (got == want) return testing::AssertionSuccess();
+    std::vector<std::string> extra, missing;
+    std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                        std::back_inserter(extra));
+    std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                        std::back_inserter(missing));
+    return testing::AssertionFailure()
+           << "got " << got.size() << " lines, want " << want.size() << ": " << extra.size()
+           << " unexpected, " << missing.size() << " missing";
+}
+
+TEST(KafkaSourceConfig, ErrorsNameKeyAndRange) {
+    Running r(
+        "{type: kafka, group: '', commit_interval: 0s, properties: {group.id: g,"
+        " no.such.thing: 1}}");
+    std::string all;
+    for (const auto& e : r.diag->errors()) all += e + "\n";
+    EXPECT_NE(all.find("inputs[0].brokers: "), std::string::npos) << all;
+    EXPECT_NE(all.find("inputs[0].topics: missing"), std::string::npos) << all;
+    EXPECT_NE(all.find("inputs[0].group: must not be empty"), std::string::npos) << all;
+    EXPECT_NE(all.find("inputs[0].commit_interval: "), std::string::npos) << all;
+    EXPECT_NE(all.find("properties.group.id: set by eveflow: use key 'group'"), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("properties.no.such.thing: No such configuration"), std::string::npos)
+        << all;
+}
+
+TEST(KafkaSource, DeliversEveryProducedLineOnce) {
+    require_tools({shared(kAarchies)});
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 6"));
+    produce_lines(kafka, "eve", shared(kAarchies));
+    auto want = file_lines(shared(kAarchies));
+    Running r(yaml_for(kafka, "eve", "g1"));
+    ASSERT_TRUE(r.diag->ok()) << r.diag->errors()[0];
+    r.start();
+    auto got = r.read(want.size(), 30s);
+    auto extra = r.read(want.size() + 1, 2s);  // nothing more may come
+    r.stop();
+    EXPECT_TRUE(same_lines(got, want));
+    EXPECT_TRUE(extra.empty());
+    EXPECT_EQ(r.stats.sum("eveflow_kafka_messages_total"), static_cast<double>(want.size()));
+    EXPECT_EQ(r.stats.sum("eveflow_input_malformed_total"), 0);
+}
+
+TEST(KafkaSource, MessagesHoldingSeveralLinesAndBadLines) {
+    require_tools({shared(kAarchies)});
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    auto want = file_lines(shared(kAarchies));
+    // Messages of 1 to 4 lines separated by 0x1e; every fifth message also holds a bad line.
+    std::string path = testing::TempDir() + "kafka_multi.txt";
+    {
+        std::ofstream out(path, std::ios::binary);
+        size_t i = 0, m = 0;
+        while (i < want.size()) {
+            size_t n = std::min<size_t>(m % 4 + 1, want.size() - i);
+            for (size_t j = 0; j < n; ++j) out << want[i++] << '\n';
+            if (m % 5 == 0) out << "not json\n";
+            out << '\x1e';
+            ++m;
+        }
+    }
+    produce_lines(kafka, "multi", path, "\\x1e");
+    Running r(yaml_for(kafka, "multi", "g1"));
+    r.start();
+    auto got = r.read(want.size(), 30s);
+    r.stop();
+    EXPECT_TRUE(same_lines(got, want));
+    EXPECT_EQ(r.stats.sum("eveflow_input_malformed_total"), std::ceil(want.size() / 2.5 / 5));
+}
+
+/// The group's committed offset per partition, read by a separate client (OffsetFetch).
+std::map<int32_t, int64_t> committed(const KafkaCluster& kafka, const std::string& group,
+                                     const std::string& topic, int partitions) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", kafka.bootstrap().c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+    std::map<int32_t, int64_t> out;
+    if (rd_kafka_committed(rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_destroy(rk);
+    return out;
+}
+
+/// Where kcat finds each line: line -> (partition, offset).
+std::map<std::string, std::pair<int32_t, int64_t>> placement(const KafkaCluster& kafka,
+                                                             const std::string& topic) {
+    std::map<std::string, std::pair<int32_t, int64_t>> out;
+    for (const auto& l : test::kcat_read(kafka.bootstrap(), topic, "%p %o %s\\n")) {
+        size_t a = l.find(' '), b = l.find(' ', a + 1);
+        out[l.substr(b + 1)] = {std::stoi(l.substr(0, a)), std::stoll(l.substr(a + 1, b - a - 1))};
+    }
+    return out;
+}
+
+/// Lines below a committed offset that are not in `handed_on`: what a restart would lose.
+size_t lost_below_commit(const std::map<int32_t, int64_t>& commit,
+                         const std::map<std::string, std::pair<int32_t, int64_t>>& where,
+                         const std::vector<std::string>& handed_on) {
+    std::set<std::string> seen(handed_on.begin(), handed_on.end());
+    size_t lost = 0;
+    for (const auto& [line, po] : where) {
+        auto it = commit.find(po.first);
+        if (it != commit.end() && po.second < it->second && !seen.count(line)) ++lost;
+    }
+    return lost;
+}
+
+TEST(KafkaSource, CommitsOnlyWhatWasReleasedInOrder) {
+    require_tools({shared(kAarchies)});
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 3"));
+    produce_lines(kafka, "eve", shared(kAarchies));
+    auto want = sorted(file_lines(shared(kAarchies)));
+    auto where = placement(kafka, "eve");
+    ASSERT_EQ(where.size(), want.size());
+
+    Running a(yaml_for(kafka, "eve", "g2"));
+    a.start();
+    auto got = a.read(want.size(), 30s, /*hold=*/true);
+    EXPECT_TRUE(same_lines(got, want));
+    std::this_thread::sleep_for(500ms);  // several commit intervals
+    for (auto [p, off] : committed(kafka, "g2", "eve", 3)) {
+        EXPECT_LT(off, 0) << "partition " << p << " committed while nothing was released";
+    }
+    // Release the first half of the batches: commits may cover only released events.
+    std::vector<std::string> released;
+    size_t half = a.held.size() / 2;
+    for (size_t i = 0; i < half; ++i) {
+        for (const Event& e : a.held[i].events) released.emplace_back(e.raw);
+    }
+    a.held.erase(a.held.begin(), a.held.begin() + static_cast<long>(half));
+    std::this_thread::sleep_for(500ms);
+    auto mid = committed(kafka, "g2", "eve", 3);
+    EXPECT_EQ(lost_below_commit(mid, where, released), 0u);
+    a.held.clear();  // all released: the commit reaches the end of every partition
+    std::this_thread::sleep_for(500ms);
+    auto end = committed(kafka, "g2", "eve", 3);
+    // Offsets start at 0, so the end offset is the message count; an empty partition has
+    // no commit (RD_KAFKA_OFFSET_INVALID).
+    std::map<int32_t, int64_t> counts = {{0, 0}, {1, 0}, {2, 0}};
+    for (const auto& [line, po] : where) ++counts[po.first];
+    for (auto& [p, n] : counts) n = n ? n : RD_KAFKA_OFFSET_INVALID;
+    EXPECT_EQ(end, counts);
+    a.stop();
+}
+
+TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
+    require_tools({shared(kSlips)});
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 6"));
+    produce_lines(kafka, "eve", shared(kSlips));
+    auto want = file_lines(shared(kSlips));
+    auto where = placement(kafka, "eve");
+    std::string yaml = "{type: kafka, brokers: '" + kafka.bootstrap() +
+                       "', topics: [eve], group: g3, commit_interval: 100ms, properties: "
+                       "{session.timeout.ms: 6000, heartbeat.interval.ms: 500}}";
+    std::string path = testing::TempDir() + "kafka_killed.txt";
+    std::remove(path.c_str());
+    pid_t child = fork();
+    if (child == 0) {
+        // The consumer process: writes each event out, then releases its batch (slowly).
+        Running r(yaml);
+        r.start();
+        FILE* out = fopen(path.c_str(), "w");
+        for (;;) {
+            std::vector<EventBatch> batches;
+            r.channel.pop_batch(batches, 1, std::chrono::steady_clock::now() + 100ms);
+            for (auto& b : batches) {
+                for (const Event& e : b.events)
+                    fprintf(out, "%.*s\n", int(e.raw.size()), e.raw.data());
+                fflush(out);
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+    }
+    ASSERT_GT(child, 0);
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (file_lines(path).size() < want.size() / 3 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    auto before = file_lines(path);
+    ASSERT_GE(before.size(), want.size() / 3);
+    ASSERT_LT(before.size(), want.size()) << "killed too late to test anything";
+    auto commit = committed(kafka, "g3", "eve", 6);
+    EXPECT_EQ(lost_below_commit(commit, where, before), 0u);
+
+    // The restarted member resumes from the committed offsets (once the killed member's
+    // session has expired): together they handed on every line at least once.
+    Running again(yaml);
+    again.start();
+    std::multiset<std::string> all(before.begin(), before.end());
+    size_t missing_before = 0;
+    for (const auto& l : want) missing_before += all.count(l) ? 0 : 1;
+    size_t missing = missing_before, after = 0;
+    for (auto end = std::chrono::steady_clock::now() + 60s;
+         missing > 0 && std::chrono::steady_clock::now() < end;) {
+        auto part = again.read(want.size(), 1s);
+        after += part.size();
+        all.insert(part.begin(), part.end());
+        missing = 0;
+        for (const auto& l : want) missing += all.count(l) ? 0 : 1;
+    }
+    again.stop();
+    EXPECT_EQ(missing, 0u) << "missing before restart: " << missing_before;
+    EXPECT_LE(after, want.size());
+}
+
+}  // namespace
+}  // namespace eveflow::input
