@@ -7,17 +7,6 @@ namespace eveflow::processing {
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
-constexpr size_t kMaxOtherTypes = 64;
-
-// A label value must stay small and printable: lower-case names of up to 32 characters.
-bool plausible_type_name(std::string_view name) {
-    if (name.empty() || name.size() > 32) return false;
-    for (char c : name) {
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handlers,
@@ -61,17 +50,15 @@ Counter& Dispatcher::events_counter(SourceId source, EventType type) {
 }
 
 Counter& Dispatcher::other_counter(SourceId source, std::string_view type_name) {
-    if (!plausible_type_name(type_name)) return events_counter(source, EventType::kOther);
+    if (type_name.empty()) return events_counter(source, EventType::kOther);
     auto& names = other_types_[source];
     auto it = names.find(type_name);
     if (it != names.end()) return *it->second;
-    if (other_type_count_ >= kMaxOtherTypes) return events_counter(source, EventType::kOther);
     if (source >= source_names_.size()) source_names_.resize(source + 1, "unknown");
     Counter& c = ctx_.stats.counter("eveflow_input_events_total", "Events read, by input and type",
                                     {{"input", source_names_[source]},
                                      {"event_type", std::string(type_name)}});
     names.emplace(std::string(type_name), &c);
-    ++other_type_count_;
     return c;
 }
 

@@ -47,9 +47,9 @@ private:
     std::vector<RecordBatch> pending_;
     std::vector<std::string> source_names_;
     std::vector<std::array<Counter*, kEventTypeCount>> events_;
-    // Types outside EventType keep their own label, up to kMaxOtherTypes names; then "other".
+    // Types outside EventType are counted under their exact name: the label is the type as
+    // written (a sensor emitting many invented types makes many series; that is its choice).
     std::map<SourceId, std::map<std::string, Counter*, std::less<>>> other_types_;
-    size_t other_type_count_ = 0;
     Gauge& lag_;
     Counter& records_emitted_;
     int64_t max_event_us_ = Timestamp::kNone;
