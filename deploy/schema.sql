@@ -1,4 +1,5 @@
--- eveflow PostgreSQL schema (default table names), version 1 of every object.
+-- eveflow PostgreSQL schema (default table names): aggregate table version 2, the others
+-- version 1.
 --
 -- eveflow creates and upgrades these tables itself at start (idempotent, versioned migrations
 -- recorded in eveflow_schema_migrations, under an advisory lock). This file is for DBAs who
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS eveflow_partitions (
 
 -- Aggregates: one row per (window, sensor, key). Key columns not in the configured key are
 -- NULL (the unique key treats NULLs as equal). A late partial record is merged into its row:
--- counters add, first_seen takes the least, last_seen the greatest, src_ports the greatest.
+-- counters add, first_seen takes the least, last_seen the greatest, src_port_set (version 2,
+-- below) the union and src_ports its size.
 CREATE TABLE IF NOT EXISTS flow_aggregate (
     window_start    timestamptz NOT NULL,
     window_end      timestamptz NOT NULL,
@@ -59,6 +61,12 @@ CREATE TABLE IF NOT EXISTS flow_aggregate (
         sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto, vlan, in_iface)
 );
 
+-- Version 2 of the aggregate table (also upgrades a table created by version 1 of this file):
+-- the distinct source ports of the row, ascending, so merged partials keep src_ports exact.
+-- NULL in rows written before it (set unknown): merging into such a row keeps it NULL and
+-- src_ports takes the greatest of the two counts, a lower bound, as version 1 did.
+ALTER TABLE flow_aggregate ADD COLUMN IF NOT EXISTS src_port_set integer[];
+
 -- Raw events (raw_events.types), range-partitioned on ts. eveflow creates the partitions
 -- (eve_raw_pYYYYMMDD, eve_raw_pYYYYMMDDHH for hourly ones) ahead of time and on demand, and
 -- drops them after the retention.
@@ -80,5 +88,6 @@ CREATE INDEX IF NOT EXISTS eve_raw_dest_idx ON eve_raw (dest_ip, dest_port);
 CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
 
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
-    ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('raw:eve_raw', 1)
+    ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('aggregate:flow_aggregate', 2),
+    ('raw:eve_raw', 1)
 ON CONFLICT DO NOTHING;

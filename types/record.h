@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "types/event.h"
 #include "types/flow_entry.h"
@@ -41,6 +42,12 @@ struct AggregateRecord {
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
     bool late = false;   // a record for a window already emitted: add it to the earlier ones
+    /// The distinct source ports counted in `src_ports`, ascending; its size equals
+    /// `src_ports`. Filled by flow_aggregate at emission. Sinks that merge partial records of
+    /// one (window, key) (PostgreSQL) union these sets to keep `src_ports` exact; a producer
+    /// that leaves it empty while `src_ports` > 0 means "set unknown". Not part of the JSON
+    /// record format.
+    std::vector<uint16_t> src_port_list;
 };
 
 /// A raw event forwarded as received (plus configured fields).

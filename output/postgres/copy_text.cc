@@ -116,6 +116,21 @@ void append_ip(std::string& out, bool present, const IpAddr& ip) {
     }
 }
 
+// The distinct source ports as an integer[] literal ({} when none), or NULL when the list does
+// not match the count (a producer that does not fill it): the merge then falls back to greatest.
+void append_port_set(std::string& out, const AggregateRecord& r) {
+    if (r.src_port_list.size() != r.src_ports) {
+        out += "\\N";
+        return;
+    }
+    out += '{';
+    for (size_t i = 0; i < r.src_port_list.size(); ++i) {
+        if (i) out += ',';
+        append_u64(out, r.src_port_list[i]);
+    }
+    out += '}';
+}
+
 // Bytes that can be copied as they are: printable ASCII except the COPY escape character.
 // (JSON payloads are mostly such runs, so they are copied in bulk.)
 bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '\\'; }
@@ -214,6 +229,8 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     (k & kKeyVlan) ? append_u64(out, r.vlan) : void(out += "\\N");
     out += '\t';
     (k & kKeyInIface) ? append_text_field(out, r.in_iface, fixed) : void(out += "\\N");
+    out += '\t';
+    append_port_set(out, r);
     out += '\n';
     return true;
 }

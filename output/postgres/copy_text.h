@@ -23,7 +23,7 @@ inline constexpr const char* kAggregateColumns[] = {
     "window_start",  "window_end",     "sensor_id",      "src_ip",     "dest_ip",
     "dest_port",     "proto",          "flows",          "src_ports",  "pkts_toserver",
     "pkts_toclient", "bytes_toserver", "bytes_toclient", "first_seen", "last_seen",
-    "src_port",      "app_proto",      "vlan",           "in_iface"};
+    "src_port",      "app_proto",      "vlan",           "in_iface",   "src_port_set"};
 /// Columns of the raw events table, in COPY order.
 inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id", "src_ip",
                                               "src_port", "dest_ip",    "dest_port", "proto",
@@ -38,8 +38,9 @@ void append_text_field(std::string& out, std::string_view s, Sanitised& fixed);
 /// escapes by \ufffd so jsonb accepts it. Structure errors are left for the server to find.
 void append_json_field(std::string& out, std::string_view json, Sanitised& fixed);
 
-/// Appends one aggregate row line (with newline). False (nothing appended) if the row cannot
-/// be stored at all (a window outside timestamptz's range).
+/// Appends one aggregate row line (with newline). `src_port_set` is the record's port list as
+/// an array literal, or NULL when the list does not hold src_ports ports (set unknown). False
+/// (nothing appended) if the row cannot be stored at all (a window outside timestamptz's range).
 bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::string_view sensor_id,
                           Sanitised& fixed);
 /// Appends one raw event row line (with newline); `ts` is the (already checked) time to store.

@@ -42,6 +42,13 @@ std::string aggregate_v1(pqxx::transaction_base& tx, const std::string& table) {
            "sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto, vlan, in_iface))";
 }
 
+// Version 2: the set of distinct source ports, so merged partials keep src_ports exact. Rows
+// written before it have NULL (set unknown) and merge by greatest() as version 1 did.
+std::string aggregate_v2(pqxx::transaction_base& tx, const std::string& table) {
+    return "ALTER TABLE " + tx.quote_name(table) +
+           " ADD COLUMN IF NOT EXISTS src_port_set integer[]";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const std::string& suffix, const std::string& cols) {
@@ -95,7 +102,9 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
             "applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (object, version))");
     apply(tx, "bookkeeping", {bookkeeping_v1});
     const std::string agg = cfg.table;
-    apply(tx, "aggregate:" + agg, {[agg](auto& t) { return aggregate_v1(t, agg); }});
+    apply(tx, "aggregate:" + agg,
+          {[agg](auto& t) { return aggregate_v1(t, agg); },
+           [agg](auto& t) { return aggregate_v2(t, agg); }});
     if (!cfg.raw.types.empty()) {
         const std::string raw = cfg.raw.table;
         apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});
@@ -109,7 +118,7 @@ void create_stage(pqxx::connection_base& conn) {
     const char* types[] = {"timestamptz", "timestamptz", "text",    "inet",        "inet",
                            "integer",     "text",        "bigint",  "bigint",      "bigint",
                            "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
-                           "integer",     "text",        "integer", "text"};
+                           "integer",     "text",        "integer", "text",        "integer[]"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -117,34 +126,67 @@ void create_stage(pqxx::connection_base& conn) {
     tx.exec("CREATE TEMP TABLE IF NOT EXISTS " + tx.quote_name(kStageTable) + " (" + cols + ")");
 }
 
+namespace {
+
+// Columns summed when partials merge.
+constexpr const char* kSummed[] = {"flows", "pkts_toserver", "pkts_toclient", "bytes_toserver",
+                                   "bytes_toclient"};
+
+// Sums the stage rows of one key. Each row is joined with its ports (one row per port, or one
+// with p NULL when it has none), so the counters count only each row's first port row, and
+// the union of the sets is array_agg(DISTINCT p). A row without a set (unknown) makes the
+// union unknown (NULL) and src_ports a lower bound: the greatest count seen.
+std::string grouped_select(const std::string& key) {
+    const std::string known = "bool_and(src_port_set IS NOT NULL)";
+    std::string sql = "SELECT " + key;
+    for (const char* c : kSummed) {
+        sql += std::string(", sum(") + c + ") FILTER (WHERE i IS NULL OR i = 1)::bigint";
+    }
+    sql += ", min(first_seen), max(last_seen)";
+    sql += ", CASE WHEN " + known +
+           " THEN count(DISTINCT p) ELSE greatest(max(src_ports), count(DISTINCT p)) END::integer";
+    sql +=
+        ", CASE WHEN " + known +
+        " THEN coalesce(array_agg(DISTINCT p ORDER BY p) FILTER (WHERE p IS NOT NULL), '{}') END";
+    sql += " FROM " + std::string(kStageTable) +
+           " LEFT JOIN LATERAL unnest(src_port_set) WITH ORDINALITY AS u(p, i) ON true";
+    return sql + " GROUP BY " + key;
+}
+
+// The union of the row's and the partial's port sets and its size; when either set is unknown
+// (a row from before schema version 2), NULL and the greater count (a lower bound). OFFSET 0
+// keeps the planner from inlining the union into both columns (computing it twice).
+std::string merged_ports() {
+    return "(src_port_set, src_ports) = (SELECT u.s, "
+           "coalesce(cardinality(u.s), greatest(t.src_ports, excluded.src_ports)) "
+           "FROM (SELECT CASE WHEN t.src_port_set IS NULL OR excluded.src_port_set IS NULL "
+           "THEN NULL ELSE ARRAY(SELECT DISTINCT p "
+           "FROM unnest(t.src_port_set || excluded.src_port_set) AS p ORDER BY 1) END AS s "
+           "OFFSET 0) AS u)";
+}
+
+}  // namespace
+
 std::string merge_sql(const std::string& table, bool grouped) {
     // Quoting is not needed: `table` passed valid_identifier() (lower case, [a-z0-9_]).
     const std::string key =
         "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, "
         "proto, src_port, app_proto, vlan, in_iface";
-    const std::string counters = "pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient";
-    std::string sql = "INSERT INTO " + table + " AS t (" + key + ", flows, src_ports, " + counters +
-                      ", first_seen, last_seen) SELECT " + key;
+    std::string values;
+    for (const char* c : kSummed) values += std::string(", ") + c;
+    values += ", first_seen, last_seen, src_ports, src_port_set";
+    std::string sql = "INSERT INTO " + table + " AS t (" + key + values + ") ";
     if (grouped) {
-        sql +=
-            ", sum(flows)::bigint, max(src_ports)::integer, sum(pkts_toserver)::bigint, "
-            "sum(pkts_toclient)::bigint, sum(bytes_toserver)::bigint, "
-            "sum(bytes_toclient)::bigint, min(first_seen), max(last_seen) FROM " +
-            std::string(kStageTable) + " GROUP BY " + key;
+        sql += grouped_select(key);
     } else {
-        sql += ", flows, src_ports, " + counters + ", first_seen, last_seen FROM " +
-               std::string(kStageTable);
+        sql += "SELECT " + key + values + " FROM " + std::string(kStageTable);
     }
-    sql += " ON CONFLICT ON CONSTRAINT " + table +
-           "_key DO UPDATE SET "
-           "flows = t.flows + excluded.flows, "
-           "src_ports = greatest(t.src_ports, excluded.src_ports), ";
-    for (const char* c : {"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"}) {
-        sql += std::string(c) + " = t." + c + " + excluded." + c + ", ";
-    }
+    sql += " ON CONFLICT ON CONSTRAINT " + table + "_key DO UPDATE SET ";
+    for (const char* c : kSummed) sql += std::string(c) + " = t." + c + " + excluded." + c + ", ";
     sql +=
         "first_seen = least(t.first_seen, excluded.first_seen), "
-        "last_seen = greatest(t.last_seen, excluded.last_seen)";
+        "last_seen = greatest(t.last_seen, excluded.last_seen), " +
+        merged_ports();
     return sql;
 }
 

@@ -14,8 +14,21 @@ namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kMagic = "eveflow-postgres-batch-1";
+constexpr const char* kMagic = "eveflow-postgres-batch-2";
+// Files of version 1 lack the last aggregate column (src_port_set): read as NULL (unknown).
+constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
+
+// Appends an empty (NULL) last field to every line of COPY text.
+std::string add_null_column(const std::string& lines) {
+    std::string out;
+    out.reserve(lines.size() + lines.size() / 32);
+    for (char ch : lines) {
+        if (ch == '\n') out += "\t\\N";
+        out += ch;
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -87,6 +100,10 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     c.raw.resize(raw_bytes);
     in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
+    if (magic == kMagicV1 && h && in) {
+        c.aggregates = add_null_column(c.aggregates);
+        return true;
+    }
     if (magic == kMagic && h && in) return true;
     std::error_code ec;
     fs::rename(path, path + ".bad", ec);

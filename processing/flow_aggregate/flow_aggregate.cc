@@ -186,7 +186,8 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
         if (fields & kKeyAppProto) r.app_proto = strings_.name(k.app_proto);
         if (fields & kKeyInIface) r.in_iface = strings_.name(k.in_iface);
         r.flows = a.flows;
-        r.src_ports = a.src_ports.count();
+        a.src_ports.append_sorted(r.src_port_list);
+        r.src_ports = r.src_port_list.size();
         r.pkts_toserver = a.pkts_toserver;
         r.pkts_toclient = a.pkts_toclient;
         r.bytes_toserver = a.bytes_toserver;

@@ -2,6 +2,8 @@
 #include "processing/flow_aggregate/port_set.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 
 #include "processing/flow_aggregate/flow_key.h"
 
@@ -34,6 +36,27 @@ uint64_t PortSet::count() {
     spill_->compact();
     if (spill_->bits_) return spill_->bit_count_;
     return spill_->ports_.size();
+}
+
+void PortSet::append_sorted(std::vector<uint16_t>& out) {
+    const size_t n = count();  // compacts: the vector is sorted and distinct afterwards
+    out.reserve(out.size() + n);
+    if (!spill_) {
+        const size_t at = out.size();
+        out.insert(out.end(), inline_, inline_ + n_inline_);
+        std::sort(out.begin() + static_cast<std::ptrdiff_t>(at), out.end());
+        return;
+    }
+    if (!spill_->bits_) {
+        out.insert(out.end(), spill_->ports_.begin(), spill_->ports_.end());
+        return;
+    }
+    for (size_t w = 0; w < kBitmapWords; ++w) {
+        for (uint64_t bits = spill_->bits_[w]; bits != 0; bits &= bits - 1) {
+            out.push_back(
+                static_cast<uint16_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
+        }
+    }
 }
 
 uint32_t StringInterner::intern(std::string_view s) {

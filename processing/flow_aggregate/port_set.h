@@ -27,6 +27,9 @@ public:
     }
     /// Number of distinct ports added. Compacts the spill vector.
     uint64_t count();
+    /// Appends the distinct ports added, ascending, to `out` (count() of them). Compacts the
+    /// spill vector. For emission, not the per-event path.
+    void append_sorted(std::vector<uint16_t>& out);
     void clear() {
         n_inline_ = 0;
         spill_.reset();

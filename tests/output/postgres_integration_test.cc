@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -35,7 +36,8 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
     PgSinkHarness again("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 3);
+    // bookkeeping v1, aggregate v1 and v2, raw v1.
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 4);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
@@ -80,22 +82,37 @@ TEST(PostgresSink, LatePartialIsMergedIntoItsRow) {
     PgSchema db;
     PgSinkHarness h("{type: postgres, dsn: {dsn}, batch_size: 2}", db.dsn);
     h.sink->open();
-    // Two partials of one key in one batch, a third in a later batch (late), another key.
+    // Two partials of one key in one batch, a third in a later batch (late), another key. The
+    // partials' port sets overlap; the other key's producer gives no set (src_ports only).
+    const std::vector<std::vector<uint16_t>> sets = {
+        {1000, 1001, 1002}, {1001, 40000}, {0, 1002, 1003, 1004, 40000, 65535}};
     std::vector<Record> first = {aggregate(0, "10.0.0.1", 443, 3, 1000),
                                  aggregate(0, "10.0.0.1", 443, 2, 10)};
     std::vector<Record> late = {aggregate(0, "10.0.0.1", 443, 5, 1),
                                 aggregate(0, "10.0.0.9", 443, 1, 7)};
     late[0].aggregate.late = true;
+    AggregateRecord* partials[] = {&first[0].aggregate, &first[1].aggregate, &late[0].aggregate};
+    std::set<uint16_t> distinct;
+    for (size_t i = 0; i < sets.size(); ++i) {
+        partials[i]->src_port_list = sets[i];
+        partials[i]->src_ports = sets[i].size();
+        distinct.insert(sets[i].begin(), sets[i].end());
+    }
+    std::string distinct_text;
+    for (uint16_t p : distinct) {
+        distinct_text += (distinct_text.empty() ? "" : ",") + std::to_string(p);
+    }
     ASSERT_TRUE(h.sink->write(first).ok());
     ASSERT_TRUE(h.sink->write(late).ok());
     ASSERT_TRUE(h.sink->close().ok());
-    // Counters add up, first_seen is the least, last_seen the greatest, src_ports the largest
-    // partial's (a lower bound of the distinct ports: partial sets may overlap).
+    // Counters add up, first_seen is the least, last_seen the greatest, src_ports is the size
+    // of the union of the partials' sets (the sets overlap: a sum would count ports twice).
     EXPECT_EQ(db.rows("SELECT host(src_ip), flows, src_ports, pkts_toserver, bytes_toserver, "
-                      "extract(epoch FROM first_seen)::int, extract(epoch FROM last_seen)::int "
-                      "FROM flow_aggregate ORDER BY 1"),
-              (std::vector<std::string>{"10.0.0.1\t10\t5\t10\t1011\t2\t10",
-                                        "10.0.0.9\t1\t1\t1\t7\t1\t2"}));
+                      "extract(epoch FROM first_seen)::int, extract(epoch FROM last_seen)::int, "
+                      "array_to_string(src_port_set, ',') FROM flow_aggregate ORDER BY 1"),
+              (std::vector<std::string>{"10.0.0.1\t10\t" + std::to_string(distinct.size()) +
+                                            "\t10\t1011\t2\t10\t" + distinct_text,
+                                        "10.0.0.9\t1\t1\t1\t7\t1\t2\t\\N"}));
 }
 
 TEST(PostgresSink, RetriedCommittedBatchIsNotAppliedTwice) {

@@ -1,15 +1,20 @@
 // PostgreSQL sink, without a server: config checks, DSN masking, COPY text, partition names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "output/postgres/config.h"
 #include "output/postgres/copy_text.h"
 #include "output/postgres/schema.h"
+#include "output/postgres/spill.h"
 #include "tests/output/test_util.h"
 
 namespace eveflow::output::postgres {
 namespace {
 
 using testing::OutputSection;
+using testing::TempDir;
 
 std::vector<std::string> errors_of(const std::string& yaml) {
     OutputSection s(yaml);
@@ -168,8 +173,61 @@ TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
     EXPECT_EQ(out,
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\ts1\t10.0.0.1\t"
               "2001:db8::1\t53\tUDP\t2\t1\t0\t0\t0\t9223372036854775807\t"
-              "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\n");
+              "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\t"
+              "\\N\n");  // src_port_set unknown: the list does not hold src_ports ports
     EXPECT_EQ(f.out_of_range, 1u);
+}
+
+TEST(PostgresCopyText, AggregateRowCarriesThePortSetAsAnArray) {
+    AggregateRecord r;
+    r.window_start = Timestamp::from_us(0);
+    r.window_end = Timestamp::from_us(60000000);
+    auto last_field = [&] {
+        Sanitised f;
+        std::string out;
+        EXPECT_TRUE(append_aggregate_row(out, r, "s1", f));
+        EXPECT_EQ(std::count(out.begin(), out.end(), '\t') + 1,
+                  static_cast<long>(std::size(kAggregateColumns)));
+        return out.substr(out.rfind('\t') + 1);
+    };
+    EXPECT_EQ(last_field(), "{}\n");  // no ports: the empty set
+    r.src_port_list = {0, 53, 1024, 65535};
+    r.src_ports = 4;
+    EXPECT_EQ(last_field(), "{0,53,1024,65535}\n");
+    r.src_ports = 5;
+    EXPECT_EQ(last_field(), "\\N\n");
+}
+
+// A batch spilled by a version without the src_port_set column is read with that column NULL
+// (set unknown), the way a current row with an unknown set is rendered.
+TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
+    AggregateRecord r;
+    r.window_start = Timestamp::from_us(0);
+    r.window_end = Timestamp::from_us(60000000);
+    r.flows = r.src_ports = 1;  // no list: unknown set
+    Sanitised f;
+    std::string now;
+    ASSERT_TRUE(append_aggregate_row(now, r, "s1", f));
+    ASSERT_TRUE(append_aggregate_row(now, r, "s2", f));
+    std::string before;  // the same rows without their last field
+    for (size_t pos = 0; pos < now.size();) {
+        const size_t nl = now.find('\n', pos);
+        before += now.substr(pos, now.rfind('\t', nl) - pos) + "\n";
+        pos = nl + 1;
+    }
+    TempDir dir;
+    testing::write_file(
+        dir / "000000000000-old.batch",
+        "eveflow-postgres-batch-1 old 2 0 0 " + std::to_string(before.size()) + " 0 0\n" + before);
+    output::postgres::SpillDir spill(dir.path, 1 << 20);
+    spill.open();
+    auto path = spill.oldest();
+    ASSERT_TRUE(path.has_value());
+    output::postgres::Chunk c;
+    ASSERT_TRUE(spill.read(*path, c));
+    EXPECT_EQ(c.batch_id, "old");
+    EXPECT_EQ(c.aggregate_rows, 2u);
+    EXPECT_EQ(c.aggregates, now);
 }
 
 TEST(PostgresPartitions, NamesAndBounds) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -78,7 +79,7 @@ struct Fixture {
 using RefKey = std::tuple<int64_t, std::string, std::string, int, int>;
 struct RefAgg {
     uint64_t flows = 0, pkts_ts = 0, pkts_tc = 0, bytes_ts = 0, bytes_tc = 0;
-    std::set<int> ports;   // reference side
+    std::set<int> ports;   // reference side: the ports fed; emitted side: union of the lists
     uint64_t n_ports = 0;  // emitted side: sum of src_ports
     int64_t first = INT64_MAX, last = INT64_MIN;
 };
@@ -120,6 +121,11 @@ std::map<RefKey, RefAgg> sum_records(const std::vector<AggregateRecord>& recs, i
         a.first = std::min(a.first, r.first_seen.us);
         a.last = std::max(a.last, r.last_seen.us);
         a.n_ports += r.src_ports;
+        EXPECT_EQ(r.src_port_list.size(), r.src_ports);
+        EXPECT_TRUE(std::adjacent_find(r.src_port_list.begin(), r.src_port_list.end(),
+                                       std::greater_equal<>()) == r.src_port_list.end())
+            << "src_port_list not ascending and distinct";
+        a.ports.insert(r.src_port_list.begin(), r.src_port_list.end());
         records_per_key[k] += 1;
     }
     return got;
@@ -139,6 +145,8 @@ void expect_matches(const std::map<RefKey, RefAgg>& ref, const std::map<RefKey, 
         EXPECT_EQ(have.bytes_tc, want.bytes_tc);
         EXPECT_EQ(have.first, want.first);
         EXPECT_EQ(have.last, want.last);
+        // The union of the records' port lists is what a merging sink keeps: always exact.
+        EXPECT_EQ(have.ports, want.ports);
         // Distinct ports do not add across records: exact where the key has one record.
         if (records_per_key.at(k) == 1) {
             EXPECT_EQ(have.n_ports, want.ports.size());
@@ -515,6 +523,39 @@ TEST(PortSet, CountsDistinctPortsExactly) {
             }
         }
         EXPECT_EQ(ps.count(), ref.size()) << "range " << range;
+        std::vector<uint16_t> list = {7};  // appended to, not replaced
+        ps.append_sorted(list);
+        EXPECT_EQ(list.front(), 7);
+        EXPECT_EQ(std::vector<uint16_t>(list.begin() + 1, list.end()),
+                  std::vector<uint16_t>(ref.begin(), ref.end()))
+            << "range " << range;
+    }
+}
+
+// One key fed ports through every PortSet state (inline, vector, bitmap): the record's list is
+// exactly the distinct ports fed, ascending.
+TEST(FlowAggregate, SrcPortListIsTheDistinctPortsFed) {
+    std::mt19937_64 rng(5);
+    for (int range : {2, 4, 5, 40, 3000, 65536}) {
+        Fixture fx("{period: 60s}");
+        std::set<uint16_t> fed;
+        std::uniform_int_distribution<int> port(0, range - 1);
+        for (int i = 0; i < 3 * range && i < 20000; ++i) {
+            int p = port(rng);
+            fed.insert(static_cast<uint16_t>(p));
+            fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", p, 443, 6, kBase + i),
+                                fx.emitter);
+        }
+        fx.handler->consume(flow_event("10.0.0.3", "10.0.0.2", -1, 443, 6, kBase), fx.emitter);
+        fx.handler->flush(Timestamp::max(), fx.emitter);
+        auto recs = fx.records();
+        ASSERT_EQ(recs.size(), 2u);
+        if (recs[0].src_ports == 0) std::swap(recs[0], recs[1]);
+        EXPECT_EQ(recs[0].src_port_list, std::vector<uint16_t>(fed.begin(), fed.end()))
+            << "range " << range;
+        EXPECT_EQ(recs[0].src_ports, fed.size());
+        EXPECT_TRUE(recs[1].src_port_list.empty());  // no port seen
+        EXPECT_EQ(recs[1].src_ports, 0u);
     }
 }
 
