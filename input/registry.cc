@@ -4,6 +4,7 @@
 #include "input/eve_file/eve_file.h"
 #include "input/eve_socket/eve_socket.h"
 #include "input/kafka/kafka_source.h"
+#include "input/pcap/pcap_source.h"
 
 #include "util/registry.h"
 
@@ -17,6 +18,7 @@ const std::vector<SourceType> kSources = {
     {"eve_file", &EveFile::create},
     {"eve_socket", &EveSocket::create},
     {"kafka", &KafkaSource::create},
+    {"pcap", &pcap::PcapSource::create},
 };
 
 }  // namespace

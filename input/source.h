@@ -63,6 +63,9 @@ public:
     /// True if the source ends by itself (a file read to EOF); the pipeline then exits when
     /// every source has ended.
     virtual bool finite() const = 0;
+    /// What a full event queue does when the input's config has no `on_full`: files wait,
+    /// live captures drop (and count) rather than stall the capture.
+    virtual OnFull default_on_full() const { return OnFull::kBlock; }
     virtual void open() {}
     /// Runs until end of input or until `stop` is requested; then drains what it accepted
     /// (reads accepted connections to EOF) unless ctx.aborting is set.

@@ -110,7 +110,8 @@ fi
 
 if stage fuzz && [ -x tests/fuzz/run.sh ]; then
   step "fuzz ($FUZZ_SECONDS s per target, clang, ASan+UBSan)"
-  tests/fuzz/run.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" || fail fuzz
+  JOBS=$JOBS tests/fuzz/run.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" 2>&1 | tail -15 || fail "fuzz eve"
+  JOBS=$JOBS tests/fuzz/run_pcap.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" 2>&1 | tail -15 || fail "fuzz pcap"
 fi
 
 if stage format; then

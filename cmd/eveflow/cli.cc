@@ -18,7 +18,7 @@ struct Shorthand {
     std::vector<std::string> eve_files, eve_sockets, pcaps, interfaces, jsonl, postgres, kafka;
     std::string period, flows_jsonl, metrics, bpf, ndpi_config_dir, sensor_id, log_level;
     std::string kafka_input, kafka_input_topic, kafka_group;
-    bool follow = false, no_flow_expiry = false;
+    bool follow = false, no_flow_expiry = false, no_dpi = false;
 };
 
 YAML::Node map_of(std::initializer_list<std::pair<const char*, std::string>> kv) {
@@ -39,6 +39,7 @@ void add_inputs(YAML::Node& flags, const Shorthand& s) {
         YAML::Node n = map_of({{"type", "pcap"}, {key, v}});
         if (!s.bpf.empty()) n["bpf"] = s.bpf;
         if (s.no_flow_expiry) n["expiry"] = false;
+        if (s.no_dpi) n["dpi"] = false;
         if (!s.ndpi_config_dir.empty()) n["ndpi_config_dir"] = s.ndpi_config_dir;
         inputs.push_back(n);
     };
@@ -136,6 +137,7 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--bpf", s.bpf, "BPF filter for --pcap/--interface");
     app.add_flag("--no-flow-expiry", s.no_flow_expiry,
                  "One record per flow key for the whole capture (as ndpiReader)");
+    app.add_flag("--no-dpi", s.no_dpi, "Meter flows without nDPI classification");
     app.add_option("--ndpi-config-dir", s.ndpi_config_dir, "Directory of nDPI's config files");
     app.add_option("--kafka-input", s.kafka_input, "Consume EVE from these Kafka brokers");
     app.add_option("--kafka-input-topic", s.kafka_input_topic, "Topic for --kafka-input");

@@ -140,12 +140,14 @@ void Pipeline::build_inputs(const ConfigNode& root) {
                              "--interface, --kafka-input, or inputs: in the configuration)");
     }
     for (const auto& in : inputs) {
-        std::string on_full = in.choice("on_full", "block", {"block", "drop"});
+        std::string on_full = in.choice("on_full", "", {"block", "drop"});
         auto source = input::make_source(in, ctx_);
         if (!source) continue;
         SourceSlot slot;
         slot.name = std::string(source->name());
-        slot.on_full = on_full == "drop" ? input::OnFull::kDrop : input::OnFull::kBlock;
+        slot.on_full = on_full.empty() ? source->default_on_full()
+                       : on_full == "drop" ? input::OnFull::kDrop
+                                           : input::OnFull::kBlock;
         slot.source = std::move(source);
         sources_.push_back(std::move(slot));
     }

@@ -1,0 +1,101 @@
+// FlowBatcher: one JSON line and one flow Event per exported flow.
+#include "input/pcap/flow_batcher.h"
+
+#include <algorithm>
+
+#include "input/pcap/flow_render.h"
+
+namespace eveflow::input::pcap {
+namespace {
+
+template <size_t N>
+uint8_t copy_into(std::array<char, N>& dst, std::string_view src) {
+    size_t n = std::min(src.size(), N);
+    std::copy_n(src.data(), n, dst.data());
+    return static_cast<uint8_t>(n);
+}
+
+}  // namespace
+
+void ExportedFlow::set_dpi(const DpiInfo& info) {
+    has_dpi = true;
+    dpi = info;
+    hostname_len = copy_into(hostname, info.hostname);
+    ja3c_len = copy_into(ja3c, info.ja3c);
+    ja3s_len = copy_into(ja3s, info.ja3s);
+    dpi.hostname = dpi.ja3c = dpi.ja3s = {};
+}
+
+DpiInfo ExportedFlow::dpi_view() const {
+    DpiInfo d = dpi;
+    d.hostname = std::string_view(hostname.data(), hostname_len);
+    d.ja3c = std::string_view(ja3c.data(), ja3c_len);
+    d.ja3s = std::string_view(ja3s.data(), ja3s_len);
+    return d;
+}
+
+void FlowBatcher::add(const ExportedFlow& x) {
+    const Flow& f = x.flow;
+    DpiInfo info;
+    const DpiInfo* dpi = nullptr;
+    if (x.has_dpi) {
+        info = x.dpi_view();
+        dpi = &info;
+    }
+    Pending p{};
+    p.raw_off = batch_.buffer.size();
+    line_.clear();
+    render_flow(line_, f, x.reason, dpi, x.id, in_iface_);
+    batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
+    p.raw_len = line_.size();
+    // app_proto views its value inside the line (protocol names need no JSON escaping), so
+    // the buffer stays plain JSON lines.
+    constexpr std::string_view kApp = "\"app_proto\":\"";
+    size_t at = dpi ? line_.find(kApp) : std::string::npos;
+    p.app_off = at == std::string::npos ? p.raw_off : p.raw_off + at + kApp.size();
+    p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
+    batch_.buffer.push_back('\n');
+
+    Event e;
+    e.type = EventType::kFlow;
+    e.aggregatable = true;
+    FlowEntry& fe = e.fields;
+    fe.ts = Timestamp::from_us(f.bidir.last_us);
+    fe.start = Timestamp::from_us(f.bidir.first_us);
+    fe.end = fe.ts;
+    fe.src_ip = IpAddr::v6(f.client.data());
+    fe.dest_ip = IpAddr::v6(f.server.data());
+    fe.has_src_ip = fe.has_dest_ip = true;
+    fe.src_port = f.client_port;
+    fe.dest_port = f.server_port;
+    fe.has_src_port = fe.has_dest_port = true;
+    fe.proto = f.proto;
+    fe.has_proto = true;
+    fe.vlan = f.vlan_count ? f.vlans[0] : 0;
+    fe.flow_id = x.id;
+    fe.in_iface = in_iface_;
+    fe.pkts_toserver = f.dir[0].packets;
+    fe.pkts_toclient = f.dir[1].packets;
+    fe.bytes_toserver = f.dir[0].bytes;
+    fe.bytes_toclient = f.dir[1].bytes;
+    batch_.events.push_back(e);
+    pending_.push_back(p);
+}
+
+EventBatch FlowBatcher::take() {
+    EventBatch out = std::move(batch_);
+    batch_ = EventBatch{};
+    batch_.buffer.reserve(out.buffer.capacity());
+    batch_.events.reserve(out.events.capacity());
+    const char* base = out.buffer.data();
+    for (size_t i = 0; i < out.events.size(); ++i) {
+        const Pending& p = pending_[i];
+        out.events[i].type_name = "flow";
+        out.events[i].raw = std::string_view(base + p.raw_off, p.raw_len);
+        out.events[i].fields.app_proto = std::string_view(base + p.app_off, p.app_len);
+    }
+    pending_.clear();
+    return out;
+}
+
+}  // namespace eveflow::input::pcap

@@ -1,0 +1,54 @@
+// FlowBatcher: renders exported flows into an EventBatch (the render side of the meter).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/pcap/flow_table.h"
+#include "input/pcap/ndpi_adapter.h"
+#include "types/event.h"
+
+namespace eveflow::input::pcap {
+
+/// A finished flow as the capture thread hands it to the render thread: a copy of the flow
+/// and of what nDPI said. Names view nDPI's or the module's storage (alive as long as the
+/// meter); the per-flow strings are copied here.
+struct ExportedFlow {
+    Flow flow;  // flow.dpi is null
+    ExpiryReason reason = ExpiryReason::kEnd;
+    uint64_t id = 0;
+    bool has_dpi = false;
+    DpiInfo dpi;  // hostname, ja3c, ja3s empty: they live in the arrays below
+    uint8_t hostname_len = 0, ja3c_len = 0, ja3s_len = 0;
+    std::array<char, 80> hostname{};
+    std::array<char, 32> ja3c{}, ja3s{};
+
+    /// Copies `info`, keeping its per-flow strings in this object.
+    void set_dpi(const DpiInfo& info);
+    /// `dpi` with views into this object (valid while it is not moved).
+    DpiInfo dpi_view() const;
+};
+
+/// Builds one EventBatch at a time. Single-threaded.
+class FlowBatcher {
+public:
+    explicit FlowBatcher(std::string_view in_iface = {}) : in_iface_(in_iface) {}
+    void add(const ExportedFlow& e);
+    size_t size() const { return pending_.size(); }
+    /// The batch so far (views fixed up now, so the buffer could grow before).
+    EventBatch take();
+
+private:
+    struct Pending {
+        size_t raw_off, raw_len, app_off, app_len;
+    };
+    std::string_view in_iface_;
+    EventBatch batch_;
+    std::vector<Pending> pending_;
+    std::string line_;
+};
+
+}  // namespace eveflow::input::pcap

@@ -1,0 +1,21 @@
+// The per-flow record: one EVE-flow-like JSON line per exported flow.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "input/pcap/flow_table.h"
+#include "input/pcap/ndpi_adapter.h"
+
+namespace eveflow::input::pcap {
+
+/// Appends the JSON object (no newline) for `f` to `out`: EVE flow fields, `ndpi` (when
+/// `dpi` is set) and `stats` (NFStream's feature names; times in µs). See docs/pcap.md.
+void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
+                 uint64_t flow_id, std::string_view in_iface = {});
+
+/// Appends `s` as a JSON string (quoted); bytes that are not printable ASCII become \u00XX.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace eveflow::input::pcap

@@ -1,0 +1,239 @@
+// Flow table: chained hash over a slot pool (no allocation per packet), LRU list by last packet.
+#include "input/pcap/flow_table.h"
+
+#include <bit>
+#include <cstring>
+#include <random>
+
+namespace eveflow::input::pcap {
+namespace {
+
+uint64_t load64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+uint64_t mix(uint64_t h) {  // murmur3 finaliser
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+bool endpoint_less(const std::array<uint8_t, 16>& ia, uint16_t pa,
+                   const std::array<uint8_t, 16>& ib, uint16_t pb) {
+    int c = std::memcmp(ia.data(), ib.data(), 16);
+    return c < 0 || (c == 0 && pa < pb);
+}
+
+}  // namespace
+
+std::string_view expiry_reason_name(ExpiryReason r) {
+    switch (r) {
+        case ExpiryReason::kIdle:
+            return "idle_timeout";
+        case ExpiryReason::kActive:
+            return "active_timeout";
+        case ExpiryReason::kTcpClose:
+            return "tcp_close";
+        case ExpiryReason::kEvicted:
+            return "evicted";
+        case ExpiryReason::kEnd:
+            return "end";
+        case ExpiryReason::kCount:
+            break;
+    }
+    return "unknown";
+}
+
+void DirStats::add(uint32_t size, int64_t ts_us, uint8_t tcp_flags) {
+    if (packets == 0) {
+        first_us = ts_us;
+    } else {
+        piat.add(static_cast<double>(ts_us - last_us));
+    }
+    last_us = ts_us;
+    ++packets;
+    bytes += size;
+    ps.add(size);
+    if (tcp_flags) {
+        static constexpr uint8_t kBits[kTcpFlagCount] = {0x02, 0x10, 0x08, 0x04,
+                                                         0x01, 0x20, 0x40, 0x80};
+        for (int i = 0; i < kTcpFlagCount; ++i) flags[i] += (tcp_flags & kBits[i]) ? 1 : 0;
+    }
+}
+
+FlowKey make_key(const DecodedPacket& p, bool& src_is_a) {
+    FlowKey k;
+    src_is_a = !endpoint_less(p.dst, p.dport, p.src, p.sport);
+    k.a = src_is_a ? p.src : p.dst;
+    k.b = src_is_a ? p.dst : p.src;
+    k.port_a = src_is_a ? p.sport : p.dport;
+    k.port_b = src_is_a ? p.dport : p.sport;
+    k.vlan = p.inner_vlan;
+    k.proto = p.proto;
+    return k;
+}
+
+FlowTable::FlowTable(const FlowTableConfig& config, ExportFn on_export)
+    : config_(config), on_export_(std::move(on_export)) {
+    if (config_.max_flows == 0) config_.max_flows = 1;
+    size_t n = std::bit_ceil(std::min<size_t>(config_.max_flows, size_t{1} << 22));
+    buckets_.assign(std::max<size_t>(n, 1024), kNil);
+    mask_ = buckets_.size() - 1;
+    std::random_device rd;
+    seed_ = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+uint64_t FlowTable::hash(const FlowKey& k) const {
+    uint64_t h =
+        seed_ ^ (static_cast<uint64_t>(k.port_a) << 40 | static_cast<uint64_t>(k.port_b) << 24 |
+                 static_cast<uint64_t>(k.vlan) << 8 | k.proto);
+    h = mix(h ^ load64(k.a.data()));
+    h = mix(h ^ load64(k.a.data() + 8));
+    h = mix(h ^ load64(k.b.data()));
+    return mix(h ^ load64(k.b.data() + 8));
+}
+
+Flow& FlowTable::lookup(const DecodedPacket& p, int64_t ts_us, int& direction, bool& created) {
+    bool src_is_a = false;
+    FlowKey key = make_key(p, src_is_a);
+    uint64_t h = hash(key);
+    uint32_t idx = buckets_[h & mask_];
+    while (idx != kNil && !(slots_[idx].hash == h && slots_[idx].key == key)) {
+        idx = slots_[idx].hash_next;
+    }
+    if (idx != kNil && config_.expiry) {
+        Flow& f = slots_[idx];
+        bool new_syn = p.proto == 6 && (p.tcp_flags & 0x12) == 0x02;
+        if (ts_us - f.bidir.last_us >= config_.idle_us) {  // before the next expiry tick ran
+            release(idx, ExpiryReason::kIdle);
+            idx = kNil;
+        } else if (ts_us - f.bidir.first_us >= config_.active_us) {
+            release(idx, ExpiryReason::kActive);
+            idx = kNil;
+        } else if (f.closed && new_syn) {  // port reuse after a close
+            release(idx, ExpiryReason::kTcpClose);
+            idx = kNil;
+        }
+    }
+    created = idx == kNil;
+    if (created) idx = create(key, h, p, src_is_a);
+    Flow& f = slots_[idx];
+    if (lru_head_ != idx) {
+        lru_unlink(idx);
+        lru_push_front(idx);
+    }
+    bool src_is_client = f.client_port == p.sport && f.client == p.src;
+    if (f.client_port == f.server_port && f.client == f.server) src_is_client = true;
+    direction = src_is_client ? 0 : 1;
+    return f;
+}
+
+uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& p, bool) {
+    if (size_ >= config_.max_flows && lru_tail_ != kNil) {
+        ++evicted_;
+        release(lru_tail_, ExpiryReason::kEvicted);
+    }
+    uint32_t idx = allocate();
+    Flow& f = slots_[idx];
+    uint32_t gen = f.generation + 1;
+    f = Flow{};
+    f.generation = gen;
+    f.used = true;
+    f.key = key;
+    f.hash = h;
+    f.client = p.src;
+    f.server = p.dst;
+    f.client_port = p.sport;
+    f.server_port = p.dport;
+    f.proto = p.proto;
+    f.ip_version = p.ip_version;
+    f.vlan_count = p.vlan_count;
+    f.vlans = p.vlans;
+    f.hash_next = buckets_[h & mask_];
+    buckets_[h & mask_] = idx;
+    f.lru_prev = f.lru_next = kNil;
+    lru_push_front(idx);
+    ++size_;
+    return idx;
+}
+
+void FlowTable::account(Flow& f, int direction, uint32_t size, int64_t ts_us, uint8_t tcp_flags) {
+    f.dir[direction].add(size, ts_us, tcp_flags);
+    f.bidir.add(size, ts_us, tcp_flags);
+    if (f.proto != 6 || !config_.expiry || f.closed) return;
+    if (tcp_flags & 0x01) f.fin[direction] = true;
+    if (tcp_flags & 0x04) f.rst = true;
+    if (f.rst || (f.fin[0] && f.fin[1])) {
+        f.closed = true;
+        f.closed_us = ts_us;
+        auto idx = static_cast<uint32_t>(&f - slots_.data());
+        closed_.push_back({idx, f.generation, ts_us});
+    }
+}
+
+void FlowTable::expire(int64_t now_us) {
+    if (!config_.expiry) return;
+    while (!closed_.empty() && now_us - closed_.front().at_us >= config_.close_linger_us) {
+        Closed c = closed_.front();
+        closed_.pop_front();
+        const Flow& f = slots_[c.idx];
+        if (f.used && f.generation == c.generation && f.closed)
+            release(c.idx, ExpiryReason::kTcpClose);
+    }
+    while (lru_tail_ != kNil && now_us - slots_[lru_tail_].bidir.last_us >= config_.idle_us) {
+        release(lru_tail_, ExpiryReason::kIdle);
+    }
+}
+
+void FlowTable::flush(ExpiryReason reason) {
+    while (lru_tail_ != kNil) release(lru_tail_, reason);
+    closed_.clear();
+}
+
+uint32_t FlowTable::allocate() {
+    if (!free_.empty()) {
+        uint32_t idx = free_.back();
+        free_.pop_back();
+        return idx;
+    }
+    slots_.emplace_back();
+    return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+void FlowTable::release(uint32_t idx, ExpiryReason reason) {
+    on_export_(slots_[idx], reason);
+    Flow& f = slots_[idx];
+    uint32_t* link = &buckets_[f.hash & mask_];
+    while (*link != idx) link = &slots_[*link].hash_next;
+    *link = f.hash_next;
+    lru_unlink(idx);
+    f.used = false;
+    f.dpi = nullptr;
+    free_.push_back(idx);
+    --size_;
+}
+
+void FlowTable::lru_unlink(uint32_t idx) {
+    Flow& f = slots_[idx];
+    if (f.lru_prev != kNil) slots_[f.lru_prev].lru_next = f.lru_next;
+    if (f.lru_next != kNil) slots_[f.lru_next].lru_prev = f.lru_prev;
+    if (lru_head_ == idx) lru_head_ = f.lru_next;
+    if (lru_tail_ == idx) lru_tail_ = f.lru_prev;
+    f.lru_prev = f.lru_next = kNil;
+}
+
+void FlowTable::lru_push_front(uint32_t idx) {
+    Flow& f = slots_[idx];
+    f.lru_prev = kNil;
+    f.lru_next = lru_head_;
+    if (lru_head_ != kNil) slots_[lru_head_].lru_prev = idx;
+    lru_head_ = idx;
+    if (lru_tail_ == kNil) lru_tail_ = idx;
+}
+
+}  // namespace eveflow::input::pcap

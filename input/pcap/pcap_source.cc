@@ -1,0 +1,308 @@
+// PcapSource: libpcap reading (files and live), metrics and batching around the Meter.
+#include "input/pcap/pcap_source.h"
+
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "util/log.h"
+
+namespace eveflow::input::pcap {
+namespace {
+
+constexpr int64_t kTickUs = 1'000'000;       // expiry and stats cadence
+constexpr int kPollMs = 100;                 // live: longest wait for a packet
+constexpr uint64_t kPublishPackets = 65536;  // files: publish counters at least this often
+
+int64_t ts_us(const ::pcap_pkthdr* h) {  // handles opened with nanosecond precision
+    return static_cast<int64_t>(h->ts.tv_sec) * 1'000'000 +
+           static_cast<int64_t>(h->ts.tv_usec) / 1000;
+}
+
+}  // namespace
+
+PcapSource::PcapSource(PcapConfig config, Context& ctx)
+    : config_(std::move(config)),
+      ctx_(ctx),
+      packets_(ctx.stats.counter("eveflow_pcap_packets_total", "Packets read by the flow meter",
+                                 {{"source", config_.name}})),
+      bytes_(ctx.stats.counter("eveflow_pcap_bytes_total", "Captured bytes read by the flow meter",
+                               {{"source", config_.name}})),
+      input_bytes_(ctx.stats.counter("eveflow_input_bytes_total", "Bytes read by an input",
+                                     {{"input", config_.name}})),
+      kernel_dropped_(ctx.stats.counter("eveflow_pcap_kernel_dropped_total",
+                                        "Packets the kernel dropped (pcap_stats ps_drop)",
+                                        {{"source", config_.name}})),
+      if_dropped_(ctx.stats.counter("eveflow_pcap_if_dropped_total",
+                                    "Packets the interface dropped (pcap_stats ps_ifdrop)",
+                                    {{"source", config_.name}})),
+      evicted_(ctx.stats.counter("eveflow_flows_evicted_total",
+                                 "Flows expired early because the flow table was full")),
+      active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
+    for (size_t i = 1; i < skipped_.size(); ++i) {
+        std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
+        skipped_[i] = &ctx.stats.counter("eveflow_pcap_skipped_packets_total",
+                                         "Packets not counted in any flow, by reason",
+                                         {{"source", config_.name}, {"reason", reason}});
+    }
+    for (size_t i = 0; i < expired_.size(); ++i) {
+        std::string reason(expiry_reason_name(static_cast<ExpiryReason>(i)));
+        expired_[i] = &ctx.stats.counter("eveflow_flows_expired_total",
+                                         "Flows exported by the meter, by expiry reason",
+                                         {{"reason", reason}});
+    }
+}
+
+PcapSource::~PcapSource() {
+    meter_.reset();
+    if (pc_) pcap_close(pc_);
+    active_.add(-active_reported_);
+}
+
+std::unique_ptr<Source> PcapSource::create(const ConfigNode& node, Context& ctx) {
+    return std::make_unique<PcapSource>(parse_pcap_config(node), ctx);
+}
+
+void PcapSource::open() {
+    std::unique_ptr<NdpiModule> ndpi;
+    if (config_.meter.dpi) {
+        std::string err;
+        ndpi = NdpiModule::create(config_.ndpi_files, err);
+        if (!ndpi) throw StartupError(config_.name + ": " + err);
+    }
+    if (config_.file.empty()) {
+        open_live();
+    } else {
+        open_file();
+    }
+    if (pc_) {
+        int dlt = pcap_datalink(pc_);
+        if (!datalink_supported(dlt)) {
+            const char* n = pcap_datalink_val_to_name(dlt);
+            open_error_ =
+                "unsupported link type " + std::to_string(dlt) + " (" + (n ? n : "?") + ")";
+            if (config_.file.empty()) throw StartupError(config_.interface + ": " + open_error_);
+        }
+        config_.meter.in_iface = config_.interface;  // empty for files
+        meter_ =
+            std::make_unique<Meter>(config_.meter, dlt, !config_.file.empty(), std::move(ndpi));
+    }
+}
+
+void PcapSource::open_file() {
+    char err[PCAP_ERRBUF_SIZE] = {};
+    struct stat st {};
+    if (::stat(config_.file.c_str(), &st) == 0) total_bytes_ = static_cast<uint64_t>(st.st_size);
+    pc_ = pcap_open_offline_with_tstamp_precision(config_.file.c_str(), PCAP_TSTAMP_PRECISION_NANO,
+                                                  err);
+    if (!pc_) {
+        open_error_ = err;
+        return;
+    }
+    if (!config_.bpf.empty()) {
+        bpf_program prog{};
+        if (pcap_compile(pc_, &prog, config_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+            pcap_setfilter(pc_, &prog) != 0) {
+            std::string e = pcap_geterr(pc_);
+            pcap_freecode(&prog);
+            throw StartupError(config_.name + ": bpf '" + config_.bpf + "': " + e);
+        }
+        pcap_freecode(&prog);
+    }
+}
+
+void PcapSource::open_live() {
+    char err[PCAP_ERRBUF_SIZE] = {};
+    const std::string& dev = config_.interface;
+    pc_ = pcap_create(dev.c_str(), err);
+    if (!pc_) throw StartupError(dev + ": " + err);
+    pcap_set_snaplen(pc_, config_.snaplen);
+    pcap_set_promisc(pc_, config_.promisc ? 1 : 0);
+    pcap_set_immediate_mode(pc_, 1);
+    pcap_set_buffer_size(pc_, static_cast<int>(std::min<uint64_t>(config_.buffer_size, 1u << 30)));
+    pcap_set_tstamp_precision(pc_, PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap_activate(pc_);
+    if (rc < 0) {
+        std::string e = pcap_geterr(pc_);
+        throw StartupError(dev + ": cannot capture: " + e);
+    }
+    if (rc > 0) log::warn("pcap: {}: {}", dev, pcap_geterr(pc_));
+    if (pcap_setnonblock(pc_, 1, err) != 0) throw StartupError(dev + ": " + err);
+    if (!config_.bpf.empty()) {
+        bpf_program prog{};
+        if (pcap_compile(pc_, &prog, config_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+            pcap_setfilter(pc_, &prog) != 0) {
+            std::string e = pcap_geterr(pc_);
+            pcap_freecode(&prog);
+            throw StartupError(config_.name + ": bpf '" + config_.bpf + "': " + e);
+        }
+        pcap_freecode(&prog);
+    }
+}
+
+Status PcapSource::run(std::stop_token stop, Publisher& out) {
+    if (!pc_ || !open_error_.empty()) {
+        std::string msg = config_.file + ": " + (open_error_.empty() ? "not opened" : open_error_);
+        log::error("pcap: {}", msg);
+        return Status::error(msg);
+    }
+    // Capture, flows and DPI on this thread; rendering and publishing on a second one.
+    Channel<std::vector<ExportedFlow>> handoff(8);
+    handoff_ = &handoff;
+    closed_.store(false);
+    std::thread renderer([&] { render_loop(handoff, out); });
+    Status st = config_.file.empty() ? run_live(stop) : run_file(stop);
+    handoff.close();
+    renderer.join();
+    handoff_ = nullptr;
+    return st;
+}
+
+void PcapSource::render_loop(Channel<std::vector<ExportedFlow>>& in, Publisher& out) {
+    FlowBatcher batcher(config_.interface);
+    std::vector<std::vector<ExportedFlow>> got;
+    auto send = [&] {  // once the channel is closed, flows are dropped here
+        EventBatch batch = batcher.take();
+        if (!closed_.load() && !out.publish(std::move(batch))) closed_.store(true);
+    };
+    while (!in.drained()) {
+        got.clear();
+        in.pop_batch(got, 4, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+        for (const auto& flows : got) {
+            for (const auto& f : flows) {
+                batcher.add(f);
+                if (batcher.size() >= config_.batch_size) send();
+            }
+        }
+        if (batcher.size()) send();
+    }
+}
+
+void PcapSource::on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* d) {
+    auto* self = reinterpret_cast<PcapSource*>(user);
+    self->meter_->packet(d, h->caplen, ts_us(h));
+}
+
+Status PcapSource::run_file(std::stop_token& stop) {
+    ::pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    int64_t last_tick = 0;  // capture times are after 1970: the first packet ticks
+    uint64_t since_publish = 0;
+    std::string error;
+    FILE* f = pcap_file(pc_);
+    while (!stop.stop_requested()) {
+        int rc = pcap_next_ex(pc_, &h, &data);
+        if (rc == PCAP_ERROR_BREAK) break;  // end of file
+        if (rc != 1) {
+            error = pcap_geterr(pc_);
+            break;
+        }
+        int64_t t = ts_us(h);
+        // Expire before counting: the packet may start a new flow for an expired key.
+        if (t - last_tick >= kTickUs || t < last_tick) {
+            meter_->tick(t);
+            last_tick = t;
+        }
+        meter_->packet(data, h->caplen, t);
+        if (++since_publish >= kPublishPackets || meter_->pending() >= config_.batch_size) {
+            if (f) done_bytes_.store(static_cast<uint64_t>(std::max<long>(ftell(f), 0)));
+            since_publish = 0;
+            if (!publish(false)) return {};
+        }
+    }
+    meter_->flush();
+    done_bytes_.store(error.empty() ? total_bytes_ : done_bytes_.load());
+    publish(true);
+    log::info("pcap: {}: read packets={} flows={}", config_.file, total_packets_, total_flows_);
+    if (!error.empty()) {
+        std::string msg = config_.file + ": " + error;
+        log::error("pcap: {}", msg);
+        return Status::error(msg);
+    }
+    return {};
+}
+
+Status PcapSource::run_live(std::stop_token& stop) {
+    pollfd pfd{pcap_get_selectable_fd(pc_), POLLIN, 0};
+    int64_t last_tick = ctx_.clock.now_us();
+    std::string error;
+    while (!stop.stop_requested()) {
+        int pr = ::poll(&pfd, 1, kPollMs);
+        if (pr > 0) {
+            int n =
+                pcap_dispatch(pc_, 4096, &PcapSource::on_packet, reinterpret_cast<u_char*>(this));
+            if (n == PCAP_ERROR) {
+                error = pcap_geterr(pc_);
+                break;
+            }
+        }
+        int64_t now = ctx_.clock.now_us();
+        bool tick = now - last_tick >= kTickUs;
+        if (tick) {
+            meter_->tick(now);
+            read_kernel_stats();
+            last_tick = now;
+        }
+        if ((tick || meter_->pending() >= config_.batch_size) && !publish(true)) return {};
+    }
+    read_kernel_stats();
+    meter_->flush();
+    publish(true);
+    if (!error.empty()) {
+        log::error("pcap: {}: {}", config_.interface, error);
+        return Status::error(config_.interface + ": " + error);
+    }
+    return {};
+}
+
+void PcapSource::read_kernel_stats() {
+    pcap_stat ps{};
+    if (pcap_stats(pc_, &ps) != 0) return;
+    // 32-bit counters in libpcap; deltas handle a wrap once.
+    auto delta = [](uint64_t now, uint64_t& last) {
+        uint64_t d = now >= last ? now - last : now + (uint64_t{1} << 32) - last;
+        last = now;
+        return d;
+    };
+    uint64_t kernel = delta(ps.ps_drop, last_kernel_drop_);
+    uint64_t iface = delta(ps.ps_ifdrop, last_if_drop_);
+    kernel_dropped_.inc(kernel);
+    if_dropped_.inc(iface);
+    uint64_t suppressed = 0;
+    if ((kernel || iface) && drop_log_.allow(suppressed)) {
+        log::warn(
+            "pcap: {}: dropped kernel={} interface={} (totals {} {}; try a larger "
+            "buffer_size or a smaller snaplen)",
+            config_.interface, kernel, iface, kernel_dropped_.value(), if_dropped_.value());
+    }
+}
+
+bool PcapSource::publish(bool force) {
+    MeterCounters c = meter_->take_counters();
+    total_packets_ += c.packets;
+    for (uint64_t n : c.expired) total_flows_ += n;
+    packets_.inc(c.packets);
+    bytes_.inc(c.bytes);
+    input_bytes_.inc(c.bytes);
+    for (size_t i = 1; i < c.skipped.size(); ++i) {
+        if (c.skipped[i]) skipped_[i]->inc(c.skipped[i]);
+    }
+    for (size_t i = 0; i < c.expired.size(); ++i) {
+        if (c.expired[i]) expired_[i]->inc(c.expired[i]);
+    }
+    evicted_.inc(c.expired[static_cast<size_t>(ExpiryReason::kEvicted)]);
+    auto active = static_cast<double>(meter_->active_flows());
+    active_.add(active - active_reported_);
+    active_reported_ = active;
+    if (meter_->pending() == 0 || (!force && meter_->pending() < config_.batch_size)) {
+        return !closed_.load();
+    }
+    handoff_->push(meter_->take_exported());
+    return !closed_.load();
+}
+
+}  // namespace eveflow::input::pcap
