@@ -1,16 +1,16 @@
 // Benchmark of the EVE line parser and batcher on generated EVE (gen_eve.py, 100k events).
 #include <benchmark/benchmark.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <future>
-#include <thread>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
@@ -45,7 +45,8 @@ const std::string& data() {
 void BM_EveBatcher(benchmark::State& state) {
     const std::string& text = data();
     if (text.empty()) {
-        state.SkipWithError("no input: run gen_eve.py 100000 --seed 42 -o /tmp/eve-bench-100k.json");
+        state.SkipWithError(
+            "no input: run gen_eve.py 100000 --seed 42 -o /tmp/eve-bench-100k.json");
         return;
     }
     Stats stats;
@@ -109,8 +110,9 @@ void BM_EveSocket(benchmark::State& state) {
     uint64_t events = 0;
     for (auto _ : state) {
         Stats stats;
-        eveflow::Context ctx{stats, eveflow::SystemClock::instance(), "bench",
-                             std::chrono::milliseconds(10000), {false}, false};
+        eveflow::Context ctx{stats,   eveflow::SystemClock::instance(),
+                             "bench", std::chrono::milliseconds(10000),
+                             {false}, false};
         eveflow::Channel<EventBatch> channel(64);
         eveflow::Counter dropped;
         Publisher pub(channel, OnFull::kBlock, 0, dropped);
@@ -127,18 +129,20 @@ void BM_EveSocket(benchmark::State& state) {
             std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
             if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
                 for (size_t off = 0; off < text.size();) {
-                    ssize_t n = write(fd, text.data() + off, std::min<size_t>(text.size() - off, 1 << 16));
+                    ssize_t n =
+                        write(fd, text.data() + off, std::min<size_t>(text.size() - off, 1 << 16));
                     if (n <= 0) break;
                     off += static_cast<size_t>(n);
                 }
             }
             close(fd);
-            stop.request_stop();   // the input drains the connection, then ends
+            stop.request_stop();  // the input drains the connection, then ends
         });
         std::vector<EventBatch> got;
         for (;;) {
             got.clear();
-            size_t n = channel.pop_batch(got, 64, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+            size_t n = channel.pop_batch(
+                got, 64, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
             for (const auto& b : got) events += b.events.size();
             if (n == 0 && run.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
                 channel.close();

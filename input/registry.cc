@@ -1,14 +1,13 @@
 // Input types. A new input is a folder under input/ plus one line here.
 #include "input/registry.h"
 
+#include <vector>
+
 #include "input/eve_file/eve_file.h"
 #include "input/eve_socket/eve_socket.h"
 #include "input/kafka/kafka_source.h"
 #include "input/pcap/pcap_source.h"
-
 #include "util/registry.h"
-
-#include <vector>
 
 namespace eveflow::input {
 namespace {

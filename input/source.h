@@ -48,7 +48,7 @@ private:
 /// Progress of a finite source, for the terminal progress line.
 struct Progress {
     uint64_t done_bytes = 0;
-    uint64_t total_bytes = 0;   // 0 when unknown (stdin, sockets)
+    uint64_t total_bytes = 0;  // 0 when unknown (stdin, sockets)
 };
 
 /// An input. Lifecycle: constructed by its factory from config (no side effects, so

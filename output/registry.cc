@@ -1,13 +1,14 @@
 // Output types. A new output is a folder under output/ plus one line here.
-#include "output/kafka/kafka_sink.h"
+#include "util/registry.h"
+
+#include <vector>
+
 #include "output/jsonl/jsonl_sink.h"
+#include "output/kafka/kafka_sink.h"
 #include "output/postgres/postgres_sink.h"
 #include "output/prometheus/exporter.h"
 #include "output/sink.h"
 #include "output/unix_socket/unix_socket_sink.h"
-#include "util/registry.h"
-
-#include <vector>
 
 namespace eveflow::output {
 namespace {

@@ -61,7 +61,7 @@ public:
 using ServiceFactory = std::unique_ptr<Service> (*)(const ConfigNode& node, Context& ctx);
 
 struct ServiceType {
-    std::string_view key;   // the top-level config key that enables it
+    std::string_view key;  // the top-level config key that enables it
     ServiceFactory create;
 };
 

@@ -36,7 +36,9 @@ SinkRunner::SinkRunner(Context& ctx, std::unique_ptr<Sink> sink, size_t queue_ba
 
 SinkRunner::~SinkRunner() { join(); }
 
-void SinkRunner::start() { thread_ = std::thread([this] { run(); }); }
+void SinkRunner::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void SinkRunner::join() {
     if (thread_.joinable()) thread_.join();

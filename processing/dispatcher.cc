@@ -20,14 +20,13 @@ Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handl
       events_(source_names_.size()),
       lag_(ctx.stats.gauge("eveflow_event_lag_seconds",
                            "Wall clock minus the event time of the latest event")),
-      records_emitted_(ctx.stats.counter("eveflow_records_emitted_total",
-                                         "Records handed to sink queues")) {
+      records_emitted_(
+          ctx.stats.counter("eveflow_records_emitted_total", "Records handed to sink queues")) {
     for (auto& h : handlers_) {
         auto types = h->event_types();
         for (size_t t = 0; t < kEventTypeCount; ++t) {
-            bool wanted = types.empty() ||
-                          std::find(types.begin(), types.end(), static_cast<EventType>(t)) !=
-                              types.end();
+            bool wanted = types.empty() || std::find(types.begin(), types.end(),
+                                                     static_cast<EventType>(t)) != types.end();
             if (wanted) by_type_[t].push_back(h.get());
         }
     }
@@ -42,9 +41,9 @@ Counter& Dispatcher::events_counter(SourceId source, EventType type) {
     }
     Counter*& c = events_[source][static_cast<size_t>(type)];
     if (!c) {
-        c = &ctx_.stats.counter("eveflow_input_events_total", "Events read, by input and type",
-                                {{"input", source_names_[source]},
-                                 {"event_type", std::string(event_type_name(type))}});
+        c = &ctx_.stats.counter(
+            "eveflow_input_events_total", "Events read, by input and type",
+            {{"input", source_names_[source]}, {"event_type", std::string(event_type_name(type))}});
     }
     return *c;
 }
@@ -55,9 +54,9 @@ Counter& Dispatcher::other_counter(SourceId source, std::string_view type_name) 
     auto it = names.find(type_name);
     if (it != names.end()) return *it->second;
     if (source >= source_names_.size()) source_names_.resize(source + 1, "unknown");
-    Counter& c = ctx_.stats.counter("eveflow_input_events_total", "Events read, by input and type",
-                                    {{"input", source_names_[source]},
-                                     {"event_type", std::string(type_name)}});
+    Counter& c = ctx_.stats.counter(
+        "eveflow_input_events_total", "Events read, by input and type",
+        {{"input", source_names_[source]}, {"event_type", std::string(type_name)}});
     names.emplace(std::string(type_name), &c);
     return c;
 }

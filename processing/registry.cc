@@ -1,11 +1,12 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
+#include "util/registry.h"
+
+#include <vector>
+
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
 #include "processing/traffic_metrics/traffic_metrics.h"
-#include "util/registry.h"
-
-#include <vector>
 
 namespace eveflow::processing {
 namespace {

@@ -5,10 +5,10 @@ namespace eveflow {
 namespace {
 
 constexpr std::array<std::string_view, kEventTypeCount> kNames = {
-    "flow",  "netflow", "alert", "anomaly", "dns",  "http", "tls",      "ssh",  "smtp",
-    "fileinfo", "stats", "dhcp", "nfs",     "smb",  "krb5", "snmp",     "sip",  "rdp",
-    "rfb",   "mqtt",    "ftp",   "ftp_data", "tftp", "ike", "quic",     "http2", "dnp3",
-    "modbus", "arp",    "pgsql", "drop",    "other",
+    "flow", "netflow",  "alert", "anomaly", "dns", "http",     "tls",  "ssh",
+    "smtp", "fileinfo", "stats", "dhcp",    "nfs", "smb",      "krb5", "snmp",
+    "sip",  "rdp",      "rfb",   "mqtt",    "ftp", "ftp_data", "tftp", "ike",
+    "quic", "http2",    "dnp3",  "modbus",  "arp", "pgsql",    "drop", "other",
 };
 
 }  // namespace

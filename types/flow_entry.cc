@@ -1,8 +1,9 @@
 // IP protocol names as Suricata writes them in EVE (its "proto" field).
 #include "types/flow_entry.h"
 
-#include <charconv>
 #include <strings.h>
+
+#include <charconv>
 
 namespace eveflow {
 namespace {
@@ -14,9 +15,9 @@ struct ProtoName {
 // Suricata prints these names from its own table (IPPROTO_* via getprotobynumber on most
 // builds); the ones that appear in practice.
 constexpr ProtoName kProtos[] = {
-    {0, "HOPOPT"}, {1, "ICMP"},  {2, "IGMP"},       {4, "IPIP"},  {6, "TCP"},   {17, "UDP"},
-    {41, "IPv6"},  {47, "GRE"},  {50, "ESP"},       {51, "AH"},   {58, "IPv6-ICMP"},
-    {89, "OSPF"},  {103, "PIM"}, {112, "VRRP"},     {132, "SCTP"}, {136, "UDPLite"},
+    {0, "HOPOPT"}, {1, "ICMP"},   {2, "IGMP"},   {4, "IPIP"},      {6, "TCP"},        {17, "UDP"},
+    {41, "IPv6"},  {47, "GRE"},   {50, "ESP"},   {51, "AH"},       {58, "IPv6-ICMP"}, {89, "OSPF"},
+    {103, "PIM"},  {112, "VRRP"}, {132, "SCTP"}, {136, "UDPLite"},
 };
 
 }  // namespace

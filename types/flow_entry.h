@@ -13,19 +13,19 @@ namespace eveflow {
 /// a finished flow. Counters are set for flow events only; absent counters are 0.
 /// String views point into the owning EventBatch's buffer (or static storage).
 struct FlowEntry {
-    Timestamp ts;                       // top-level "timestamp": when Suricata logged it
-    Timestamp start, end;               // flow.start / flow.end, none() when absent
+    Timestamp ts;          // top-level "timestamp": when Suricata logged it
+    Timestamp start, end;  // flow.start / flow.end, none() when absent
     IpAddr src_ip, dest_ip;
     bool has_src_ip = false, has_dest_ip = false;
     bool has_src_port = false, has_dest_port = false;
     uint16_t src_port = 0, dest_port = 0;
-    uint8_t proto = 0;                  // IPPROTO_* number
+    uint8_t proto = 0;  // IPPROTO_* number
     bool has_proto = false;
-    uint16_t vlan = 0;                  // outermost VLAN id, 0 when untagged
+    uint16_t vlan = 0;  // outermost VLAN id, 0 when untagged
     uint64_t flow_id = 0;
     uint64_t pkts_toserver = 0, pkts_toclient = 0;
     uint64_t bytes_toserver = 0, bytes_toclient = 0;
-    std::string_view app_proto;         // "tls", "failed", nDPI's "TLS.Google"; empty if none
+    std::string_view app_proto;  // "tls", "failed", nDPI's "TLS.Google"; empty if none
     std::string_view in_iface;
 };
 

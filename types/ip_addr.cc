@@ -89,7 +89,8 @@ void IpAddr::append_to(std::string& out) const {
         return;
     }
     uint16_t g[8];
-    for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
+    for (int i = 0; i < 8; ++i)
+        g[i] = static_cast<uint16_t>(bytes_[2 * i] << 8 | bytes_[2 * i + 1]);
     // Longest run of zero groups, first one on ties, only if 2 groups or more (RFC 5952 4.2).
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {

@@ -26,8 +26,8 @@ enum KeyField : uint32_t {
 };
 constexpr uint32_t kDefaultKeyFields = kKeySrcIp | kKeyDestIp | kKeyDestPort | kKeyProto;
 /// Config names of the key fields, in bit order.
-constexpr std::string_view kKeyFieldNames[] = {"src_ip", "dest_ip", "src_port", "dest_port",
-                                               "proto", "app_proto", "vlan", "in_iface"};
+constexpr std::string_view kKeyFieldNames[] = {"src_ip", "dest_ip",   "src_port", "dest_port",
+                                               "proto",  "app_proto", "vlan",     "in_iface"};
 
 /// One (window, key) aggregate. Fields outside `key_fields` are zero/empty and not printed.
 struct AggregateRecord {
@@ -41,7 +41,7 @@ struct AggregateRecord {
     uint64_t flows = 0, src_ports = 0;
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
-    bool late = false;   // a record for a window already emitted: add it to the earlier ones
+    bool late = false;  // a record for a window already emitted: add it to the earlier ones
     /// The distinct source ports counted in `src_ports`, ascending; its size equals
     /// `src_ports`. Filled by flow_aggregate at emission. Sinks that merge partial records of
     /// one (window, key) (PostgreSQL) union these sets to keep `src_ports` exact; a producer
@@ -54,8 +54,8 @@ struct AggregateRecord {
 struct RawEvent {
     EventType type = EventType::kOther;
     std::string type_name;
-    std::string line;   // the JSON object, without newline, add_fields already spliced in
-    FlowEntry fields;   // its common fields (views cleared: they would dangle)
+    std::string line;  // the JSON object, without newline, add_fields already spliced in
+    FlowEntry fields;  // its common fields (views cleared: they would dangle)
 };
 
 struct Record {

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define EVEFLOW_ASSERT(cond, why)                                                         \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
+#define EVEFLOW_ASSERT(cond, why)                                                           \
+    do {                                                                                    \
+        if (!(cond)) {                                                                      \
             std::fprintf(stderr, "eveflow: assertion failed at %s:%d: %s (%s)\n", __FILE__, \
-                         __LINE__, #cond, why);                                           \
-            std::abort();                                                                 \
-        }                                                                                 \
+                         __LINE__, #cond, why);                                             \
+            std::abort();                                                                   \
+        }                                                                                   \
     } while (false)

@@ -25,7 +25,8 @@ std::string_view trim(std::string_view s) {
 bool split_number(std::string_view text, double& value, std::string_view& unit) {
     text = trim(text);
     size_t i = 0;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
         ++i;
     }
     if (i == 0) return false;
@@ -42,13 +43,20 @@ std::optional<std::chrono::microseconds> parse_duration(std::string_view text) {
     std::string_view unit;
     if (!split_number(text, v, unit)) return std::nullopt;
     double us;
-    if (unit.empty() || unit == "s") us = v * 1e6;
-    else if (unit == "ms") us = v * 1e3;
-    else if (unit == "us") us = v;
-    else if (unit == "m" || unit == "min") us = v * 60e6;
-    else if (unit == "h") us = v * 3600e6;
-    else if (unit == "d") us = v * 86400e6;
-    else return std::nullopt;
+    if (unit.empty() || unit == "s")
+        us = v * 1e6;
+    else if (unit == "ms")
+        us = v * 1e3;
+    else if (unit == "us")
+        us = v;
+    else if (unit == "m" || unit == "min")
+        us = v * 60e6;
+    else if (unit == "h")
+        us = v * 3600e6;
+    else if (unit == "d")
+        us = v * 86400e6;
+    else
+        return std::nullopt;
     if (us > 1e17) return std::nullopt;
     return std::chrono::microseconds(static_cast<int64_t>(std::llround(us)));
 }
@@ -58,9 +66,9 @@ std::optional<uint64_t> parse_size(std::string_view text) {
     std::string_view unit;
     if (!split_number(text, v, unit)) return std::nullopt;
     static const std::pair<std::string_view, double> kUnits[] = {
-        {"", 1},          {"B", 1},         {"KB", 1e3},      {"MB", 1e6},
-        {"GB", 1e9},      {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-        {"k", 1e3},       {"K", 1024.0},    {"M", 1048576.0}, {"G", 1073741824.0}};
+        {"", 1},     {"B", 1},        {"KB", 1e3},        {"MB", 1e6},
+        {"GB", 1e9}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+        {"k", 1e3},  {"K", 1024.0},   {"M", 1048576.0},   {"G", 1073741824.0}};
     for (const auto& [name, mult] : kUnits) {
         if (unit == name) {
             double bytes = v * mult;
@@ -176,8 +184,10 @@ std::string ConfigNode::str(std::string_view key, std::string_view def) const {
 std::string ConfigNode::required_str(std::string_view key) const {
     auto v = str_opt(key);
     if (!v || v->empty()) {
-        if (!has(key)) error(key, "missing");
-        else if (v) error(key, "must not be empty");
+        if (!has(key))
+            error(key, "missing");
+        else if (v)
+            error(key, "must not be empty");
         return {};
     }
     return *v;
@@ -389,7 +399,8 @@ std::string apply_set_override(YAML::Node& root, std::string_view assignment) {
     } catch (const YAML::Exception& e) {
         return "bad value: " + std::string(e.what());
     }
-    if (value.IsNull() && assignment.size() > eq + 1) value = YAML::Node(std::string(assignment.substr(eq + 1)));
+    if (value.IsNull() && assignment.size() > eq + 1)
+        value = YAML::Node(std::string(assignment.substr(eq + 1)));
     std::string err;
     root = set_at(root, *steps, 0, value, err);
     if (!err.empty()) return std::string(assignment.substr(0, eq)) + ": " + err;

@@ -33,7 +33,8 @@ public:
     const std::string& file() const { return file_; }
 
     /// Remembers a map node whose keys must all be known; see report_unknown().
-    void track(const YAML::Node& map, std::string path, std::shared_ptr<std::set<std::string>> used);
+    void track(const YAML::Node& map, std::string path,
+               std::shared_ptr<std::set<std::string>> used);
     /// Adds an error for every key that no component read. Call once, after all parsing.
     void report_unknown();
 

@@ -67,8 +67,8 @@ enum class MetricKind { kCounter, kGauge, kHistogram };
 /// One sample series of a family, as exporters see it.
 struct MetricSample {
     Labels labels;
-    double value = 0;                 // counters and gauges
-    Histogram::Snapshot histogram;    // histograms
+    double value = 0;               // counters and gauges
+    Histogram::Snapshot histogram;  // histograms
 };
 struct MetricFamily {
     std::string name, help;

@@ -20,9 +20,8 @@ void read_process_keys(const ConfigNode& root, Context& ctx, std::string& log_le
     if (ctx.sensor_id.empty()) root.error("sensor_id", "must not be empty");
     ConfigNode log = root.child("log");
     log_level = log.choice("level", "info", {"trace", "debug", "info", "warn", "error", "off"});
-    ctx.shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        root.duration("shutdown_timeout", std::chrono::seconds(10), std::chrono::milliseconds(100),
-                      false));
+    ctx.shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(root.duration(
+        "shutdown_timeout", std::chrono::seconds(10), std::chrono::milliseconds(100), false));
 }
 
 void print_errors(const std::vector<std::string>& errors) {
@@ -98,8 +97,8 @@ std::string run_summary(const Stats& stats, double wall_seconds) {
                   "flows_aggregated=%llu records=%llu written=%llu wall=%.3fs events/s=%.0f",
                   static_cast<unsigned long long>(events), types.c_str(),
                   static_cast<unsigned long long>(malformed),
-                  static_cast<unsigned long long>(dropped),
-                  static_cast<unsigned long long>(flows), static_cast<unsigned long long>(records),
+                  static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(flows),
+                  static_cast<unsigned long long>(records),
                   static_cast<unsigned long long>(written), wall_seconds,
                   wall_seconds > 0 ? events / wall_seconds : 0.0);
     return buf;

@@ -2,7 +2,6 @@
 #include "cmd/eveflow/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -29,7 +28,8 @@ YAML::Node map_of(std::initializer_list<std::pair<const char*, std::string>> kv)
 
 void add_inputs(YAML::Node& flags, const Shorthand& s) {
     YAML::Node inputs(YAML::NodeType::Sequence);
-    for (const auto& p : s.eve_sockets) inputs.push_back(map_of({{"type", "eve_socket"}, {"path", p}}));
+    for (const auto& p : s.eve_sockets)
+        inputs.push_back(map_of({{"type", "eve_socket"}, {"path", p}}));
     for (const auto& p : s.eve_files) {
         YAML::Node n = map_of({{"type", "eve_file"}, {"path", p}});
         if (s.follow) n["follow"] = true;
@@ -121,8 +121,9 @@ std::string version_text() {
 }
 
 std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
-    CLI::App app{"eveflow: Suricata EVE and packet flows in; flow aggregates and forwarded "
-                 "events out.\nEvery shorthand flag sets configuration keys; --set sets any key."};
+    CLI::App app{
+        "eveflow: Suricata EVE and packet flows in; flow aggregates and forwarded "
+        "events out.\nEvery shorthand flag sets configuration keys; --set sets any key."};
     Shorthand s;
     app.add_option("-c,--config", out.config_path, "YAML configuration file");
     app.add_option("--set", out.sets, "Override a configuration key: KEY=VALUE (repeatable)")
@@ -130,7 +131,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_flag("--check-config", out.check_config, "Validate the configuration and exit");
     app.add_flag("-V,--version", out.show_version, "Print the version and exit");
     app.add_option("--eve-socket", s.eve_sockets, "Listen on a unix stream socket for EVE");
-    app.add_option("--eve-file", s.eve_files, "Read EVE lines from a file, - for stdin (repeatable)");
+    app.add_option("--eve-file", s.eve_files,
+                   "Read EVE lines from a file, - for stdin (repeatable)");
     app.add_flag("--follow", s.follow, "Keep reading --eve-file as it grows (tail -F)");
     app.add_option("--pcap", s.pcaps, "Meter flows from a capture file (repeatable)");
     app.add_option("--interface", s.interfaces, "Meter flows live from an interface");
@@ -157,8 +159,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
         return rc == 0 ? 0 : 2;
     }
     out.flags = shorthand_tree(s);
-    bool has_output = !s.jsonl.empty() || !s.postgres.empty() || !s.kafka.empty() ||
-                      !s.flows_jsonl.empty();
+    bool has_output =
+        !s.jsonl.empty() || !s.postgres.empty() || !s.kafka.empty() || !s.flows_jsonl.empty();
     out.flags["has_output_flag"] = has_output;
     return std::nullopt;
 }

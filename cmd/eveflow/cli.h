@@ -10,11 +10,11 @@
 namespace eveflow::cmd {
 
 struct CliOptions {
-    std::string config_path;             // -c
-    std::vector<std::string> sets;       // --set KEY=VALUE, in order
+    std::string config_path;        // -c
+    std::vector<std::string> sets;  // --set KEY=VALUE, in order
     bool check_config = false;
     bool show_version = false;
-    YAML::Node flags;                    // shorthand flags, as config edits (see cli.cc)
+    YAML::Node flags;  // shorthand flags, as config edits (see cli.cc)
 };
 
 /// Parses argv. On --help/usage errors prints and returns the exit code to use.

@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (!cmd::cpu_supported()) {
-        std::fprintf(stderr, "eveflow: error: this build needs a CPU with AVX2 (x86-64-v3); "
-                             "rebuild with -DEVEFLOW_SIMD_FLAGS= for older machines\n");
+        std::fprintf(stderr,
+                     "eveflow: error: this build needs a CPU with AVX2 (x86-64-v3); "
+                     "rebuild with -DEVEFLOW_SIMD_FLAGS= for older machines\n");
         return 1;
     }
     std::vector<std::string> errors;

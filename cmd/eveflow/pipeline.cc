@@ -69,7 +69,8 @@ Pipeline::~Pipeline() {
 processing::SinkId Pipeline::add_sink(const ConfigNode& node) {
     auto sink = output::make_sink(node, ctx_);
     if (!sink) return kNoSink;
-    sinks_.push_back(std::make_unique<output::SinkRunner>(ctx_, std::move(sink), sink_queue_batches_));
+    sinks_.push_back(
+        std::make_unique<output::SinkRunner>(ctx_, std::move(sink), sink_queue_batches_));
     return static_cast<processing::SinkId>(sinks_.size() - 1);
 }
 
@@ -94,14 +95,17 @@ void Pipeline::build_handlers(const ConfigNode& root) {
                                     [this](const ConfigNode& n) { return add_sink(n); }};
     if (root.yaml()["handlers"]) {
         for (const auto& h : root.items("handlers")) {
-            if (auto handler = processing::make_handler(h, hctx)) handlers_.push_back(std::move(handler));
+            if (auto handler = processing::make_handler(h, hctx))
+                handlers_.push_back(std::move(handler));
         }
     } else {
         ConfigNode def(YAML::Node(YAML::NodeType::Map), "handlers[0]", root.shared_diagnostics());
-        if (auto handler = processing::make_handler(def, hctx)) handlers_.push_back(std::move(handler));
+        if (auto handler = processing::make_handler(def, hctx))
+            handlers_.push_back(std::move(handler));
     }
     auto types = processing::handler_types();
-    auto fwd = std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
+    auto fwd =
+        std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
     for (const auto& rule : root.items("forward")) {
         if (fwd == types.end()) {
             rule.error("", "forwarding is not available in this build");
@@ -115,7 +119,8 @@ void Pipeline::build_handlers(const ConfigNode& root) {
 // of their own that delivers to them.
 void Pipeline::build_raw_routes() {
     auto types = processing::handler_types();
-    auto fwd = std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
+    auto fwd =
+        std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
     for (size_t i = 0; i < sinks_.size(); ++i) {
         auto wanted = sinks_[i]->sink().raw_event_types();
         if (wanted.empty() || fwd == types.end()) continue;
@@ -124,9 +129,8 @@ void Pipeline::build_raw_routes() {
         rule["outputs"].push_back(YAML::Node(YAML::NodeType::Map));
         rule["name"] = "raw:" + std::string(sinks_[i]->sink().name());
         auto diag = std::make_shared<ConfigDiagnostics>("(raw event route)");
-        processing::HandlerContext hctx{ctx_, {}, [i](const ConfigNode&) {
-                                            return static_cast<processing::SinkId>(i);
-                                        }};
+        processing::HandlerContext hctx{
+            ctx_, {}, [i](const ConfigNode&) { return static_cast<processing::SinkId>(i); }};
         if (auto handler = fwd->create(ConfigNode(rule, "", diag), hctx)) {
             handlers_.push_back(std::move(handler));
         }
@@ -136,8 +140,9 @@ void Pipeline::build_raw_routes() {
 void Pipeline::build_inputs(const ConfigNode& root) {
     auto inputs = root.items("inputs");
     if (inputs.empty()) {
-        root.error("inputs", "at least one input is required (--eve-socket, --eve-file, --pcap, "
-                             "--interface, --kafka-input, or inputs: in the configuration)");
+        root.error("inputs",
+                   "at least one input is required (--eve-socket, --eve-file, --pcap, "
+                   "--interface, --kafka-input, or inputs: in the configuration)");
     }
     for (const auto& in : inputs) {
         std::string on_full = in.choice("on_full", "", {"block", "drop"});
@@ -145,7 +150,7 @@ void Pipeline::build_inputs(const ConfigNode& root) {
         if (!source) continue;
         SourceSlot slot;
         slot.name = std::string(source->name());
-        slot.on_full = on_full.empty() ? source->default_on_full()
+        slot.on_full = on_full.empty()     ? source->default_on_full()
                        : on_full == "drop" ? input::OnFull::kDrop
                                            : input::OnFull::kBlock;
         slot.source = std::move(source);
@@ -183,11 +188,11 @@ void Pipeline::start_sources() {
     sources_running_ = sources_.size();
     for (size_t i = 0; i < sources_.size(); ++i) {
         SourceSlot& slot = sources_[i];
-        Counter& dropped = ctx_.stats.counter("eveflow_input_dropped_total",
-                                              "Events dropped because the queue was full",
-                                              {{"input", slot.name}});
-        slot.publisher = std::make_unique<input::Publisher>(
-            *events_, slot.on_full, static_cast<SourceId>(i), dropped);
+        Counter& dropped =
+            ctx_.stats.counter("eveflow_input_dropped_total",
+                               "Events dropped because the queue was full", {{"input", slot.name}});
+        slot.publisher = std::make_unique<input::Publisher>(*events_, slot.on_full,
+                                                            static_cast<SourceId>(i), dropped);
         slot.thread = std::jthread([this, &slot](std::stop_token stop) {
             Status st = slot.source->run(stop, *slot.publisher);
             if (!st.ok()) {
@@ -244,11 +249,13 @@ int Pipeline::run() {
     for (auto& s : sinks_) s->sink().open();
     for (auto& s : sources_) s.source->open();
 
-    events_ = std::make_unique<Channel<EventBatch>>(std::max<size_t>(4, queue_events_ / kEventsPerBatch));
+    events_ =
+        std::make_unique<Channel<EventBatch>>(std::max<size_t>(4, queue_events_ / kEventsPerBatch));
     ctx_.stats.gauge_fn("eveflow_queue_length", "Items waiting in a queue", {{"queue", "events"}},
                         [this] { return static_cast<double>(events_->size() * kEventsPerBatch); });
-    ctx_.stats.gauge_fn("eveflow_queue_capacity", "Capacity of a queue", {{"queue", "events"}},
-                        [this] { return static_cast<double>(events_->capacity() * kEventsPerBatch); });
+    ctx_.stats.gauge_fn(
+        "eveflow_queue_capacity", "Capacity of a queue", {{"queue", "events"}},
+        [this] { return static_cast<double>(events_->capacity() * kEventsPerBatch); });
 
     std::vector<Channel<processing::RecordBatch>*> queues;
     for (auto& s : sinks_) queues.push_back(&s->queue());
@@ -270,8 +277,9 @@ int Pipeline::run() {
     }
     cv_.notify_all();
 
-    bool failed = std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s.failed; }) ||
-                  std::any_of(sinks_.begin(), sinks_.end(), [](const auto& s) { return s->failed(); });
+    bool failed =
+        std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s.failed; }) ||
+        std::any_of(sinks_.begin(), sinks_.end(), [](const auto& s) { return s->failed(); });
     return failed ? 1 : 0;
 }
 

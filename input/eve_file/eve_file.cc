@@ -29,10 +29,10 @@ EveFileConfig EveFileConfig::parse(const ConfigNode& node) {
     c.name = node.str("name", "eve_file");
     c.path = node.required_str("path");
     c.follow = node.boolean("follow", false);
-    c.poll_interval = node.duration("poll_interval", c.poll_interval,
-                                    std::chrono::milliseconds(1), false);
+    c.poll_interval =
+        node.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(1), false);
     c.max_line = node.size("max_line", kDefaultMaxLine, kMinMaxLine, kMaxMaxLine);
-    if (c.path == "-") c.follow = false;   // a pipe cannot be rotated: read it to its end
+    if (c.path == "-") c.follow = false;  // a pipe cannot be rotated: read it to its end
     return c;
 }
 
@@ -64,7 +64,7 @@ void EveFile::open() {
     dev_ = st.st_dev;
     ino_ = st.st_ino;
     if (S_ISREG(st.st_mode)) total_bytes_ = static_cast<uint64_t>(st.st_size);
-    must_poll_ = !S_ISREG(st.st_mode);   // a named pipe can stay silent
+    must_poll_ = !S_ISREG(st.st_mode);  // a named pipe can stay silent
 }
 
 void EveFile::close_fd() {
@@ -114,7 +114,7 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
             status = Status::error("eve_file: read " + config_.path + ": " + errno_text());
             break;
         }
-        if (!config_.follow || is_stdin_) break;   // end of file
+        if (!config_.follow || is_stdin_) break;  // end of file
         batcher.flush();
         if (!publish(batcher, out) || !check_rotation(stop, batcher, out)) break;
     }
@@ -155,7 +155,7 @@ bool EveFile::check_rotation(std::stop_token& stop, EveBatcher& batcher, Publish
             next = -1;
         }
         if (next >= 0) {
-            drain_to_end(batcher);   // lines written to the old file after our last read
+            drain_to_end(batcher);  // lines written to the old file after our last read
             batcher.finish();
             close_fd();
             fd_ = next;

@@ -18,7 +18,7 @@ namespace eveflow::input {
 
 struct EveFileConfig {
     std::string name = "eve_file";
-    std::string path;                                  // "-" = stdin
+    std::string path;  // "-" = stdin
     bool follow = false;
     std::chrono::microseconds poll_interval{250000};
     size_t max_line = kDefaultMaxLine;
@@ -60,10 +60,10 @@ private:
     std::unique_ptr<EveCounters> counters_;
     int fd_ = -1;
     bool is_stdin_ = false;
-    bool must_poll_ = false;   // not a regular file: poll before reading
+    bool must_poll_ = false;  // not a regular file: poll before reading
     dev_t dev_ = 0;
     ino_t ino_ = 0;
-    uint64_t offset_ = 0;   // bytes read from the file now open
+    uint64_t offset_ = 0;  // bytes read from the file now open
     std::atomic<uint64_t> done_bytes_{0};
     std::atomic<uint64_t> total_bytes_{0};
 };

@@ -47,11 +47,15 @@ TEST(PipelineConfig, UnknownTypesListTheKnownOnes) {
         "handlers: [{type: top_talker}]\n"
         "outputs: [{type: jsnl, path: /x}]\n");
     ASSERT_EQ(errors.size(), 3u);
-    EXPECT_EQ(errors[0].rfind("eveflow.yaml:3: outputs[0].type: unknown output 'jsnl' (known: ", 0), 0u)
+    EXPECT_EQ(errors[0].rfind("eveflow.yaml:3: outputs[0].type: unknown output 'jsnl' (known: ", 0),
+              0u)
         << errors[0];
-    EXPECT_EQ(errors[1].rfind("eveflow.yaml:2: handlers[0].type: unknown handler 'top_talker' (known: ", 0), 0u)
+    EXPECT_EQ(errors[1].rfind(
+                  "eveflow.yaml:2: handlers[0].type: unknown handler 'top_talker' (known: ", 0),
+              0u)
         << errors[1];
-    EXPECT_EQ(errors[2].rfind("eveflow.yaml:1: inputs[0].type: unknown input 'eve_sock' (known: ", 0), 0u)
+    EXPECT_EQ(
+        errors[2].rfind("eveflow.yaml:1: inputs[0].type: unknown input 'eve_sock' (known: ", 0), 0u)
         << errors[2];
 }
 

@@ -47,7 +47,7 @@ protected:
 TEST_F(EveFileTest, ReadsToEndAndReturns) {
     std::string text;
     for (int i = 0; i < 3000; ++i) text += flow_line(std::to_string(i)) + "\n";
-    text += "garbage\n" + flow_line("last");   // no newline at the end
+    text += "garbage\n" + flow_line("last");  // no newline at the end
     append(path("eve.json"), text);
     SourceHarness h;
     auto src = make(h, "path: " + path("eve.json"));
@@ -73,7 +73,8 @@ TEST_F(EveFileTest, MissingFileIsAStartupError) {
         src->open();
         FAIL() << "no error";
     } catch (const StartupError& e) {
-        EXPECT_STREQ(e.what(), "eve_file: cannot open /nonexistent/eve.json: No such file or directory");
+        EXPECT_STREQ(e.what(),
+                     "eve_file: cannot open /nonexistent/eve.json: No such file or directory");
     }
 }
 
@@ -101,7 +102,7 @@ TEST_F(EveFileTest, ReadsStdin) {
     });
     SourceHarness h;
     auto src = make(h, "path: '-'\nfollow: true");
-    EXPECT_TRUE(src->finite());   // a pipe ends: follow does not apply
+    EXPECT_TRUE(src->finite());  // a pipe ends: follow does not apply
     std::stop_source stop;
     Status st = src->run(stop.get_token(), h.publisher);
     writer.join();
@@ -121,14 +122,15 @@ TEST_F(EveFileTest, FollowsGrowthRotationAndTruncation) {
     auto src = make(h, "path: " + p + "\nfollow: true\npoll_interval: 10ms");
     EXPECT_FALSE(src->finite());
     std::stop_source stop;
-    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
     ASSERT_TRUE(h.wait_for(1));
     append(p, flow_line("a1") + "\n" + flow_line("a2").substr(0, 20));
     ASSERT_TRUE(h.wait_for(2));
     append(p, flow_line("a2").substr(20) + "\n");
     ASSERT_TRUE(h.wait_for(3));
     fs::rename(p, p + ".1");
-    append(p + ".1", flow_line("a3") + "\n");   // still written to the renamed file
+    append(p + ".1", flow_line("a3") + "\n");  // still written to the renamed file
     append(p, flow_line("b0") + "\n");
     ASSERT_TRUE(h.wait_for(5));
     append(p, flow_line("b1") + "\n");
@@ -151,7 +153,8 @@ TEST_F(EveFileTest, FollowStopsPromptly) {
     SourceHarness h;
     auto src = make(h, "path: " + p + "\nfollow: true\npoll_interval: 10s");
     std::stop_source stop;
-    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto t0 = std::chrono::steady_clock::now();
     stop.request_stop();

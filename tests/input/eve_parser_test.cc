@@ -23,7 +23,9 @@ public:
     explicit Line(std::string_view text) : buf_(text.size() + kEvePadding, 'x'), len_(text.size()) {
         std::copy(text.begin(), text.end(), buf_.begin());
     }
-    ParseResult parse(EveParser& p, Event& ev) { return p.parse(buf_.data(), len_, buf_.size(), ev); }
+    ParseResult parse(EveParser& p, Event& ev) {
+        return p.parse(buf_.data(), len_, buf_.size(), ev);
+    }
     const char* begin() const { return buf_.data(); }
     const char* end() const { return buf_.data() + len_; }
 
@@ -122,7 +124,7 @@ TEST_F(EveParserTest, EmptyIpMakesFlowNotAggregatable) {
     EXPECT_EQ(ev.type, EventType::kFlow);
     EXPECT_FALSE(ev.fields.has_src_ip);
     EXPECT_TRUE(ev.fields.has_dest_ip);
-    EXPECT_EQ(ev.fields.ts.us, us("2024-05-01T09:00:01Z"));   // nine fraction digits
+    EXPECT_EQ(ev.fields.ts.us, us("2024-05-01T09:00:01Z"));  // nine fraction digits
     EXPECT_FALSE(ev.aggregatable);
 }
 
@@ -141,7 +143,7 @@ TEST_F(EveParserTest, NonFlowEventKeepsCommonFieldsButNoCounters) {
     EXPECT_EQ(ev.fields.vlan, 100);
     EXPECT_EQ(ev.fields.proto, 17);
     EXPECT_EQ(ev.fields.ts.us, us("2017-03-01T12:00:00Z"));
-    EXPECT_EQ(ev.fields.pkts_toserver, 0u);   // counters only for flow events
+    EXPECT_EQ(ev.fields.pkts_toserver, 0u);  // counters only for flow events
     EXPECT_EQ(ev.fields.src_ip.to_string(), "10.1.1.1");
 }
 
@@ -149,7 +151,7 @@ TEST_F(EveParserTest, VlanArrayInvalidIpSctp) {
     Event ev = parse_fixture(6);
     EXPECT_EQ(ev.type, EventType::kDns);
     EXPECT_EQ(ev.fields.vlan, 200);
-    EXPECT_FALSE(ev.fields.has_src_ip);   // 10.0.0.999
+    EXPECT_FALSE(ev.fields.has_src_ip);  // 10.0.0.999
     EXPECT_TRUE(ev.fields.has_dest_ip);
     EXPECT_EQ(ev.fields.proto, 132);
 }
@@ -214,7 +216,8 @@ TEST(EveParser, BadValuesAreAbsentNotFatal) {
 
 TEST(EveParser, ReusedParserDoesNotLeakFieldsBetweenLines) {
     EveParser parser;
-    Line a(R"({"event_type":"flow","src_ip":"1.2.3.4","app_proto":"http","flow":{"pkts_toserver":5}})");
+    Line a(
+        R"({"event_type":"flow","src_ip":"1.2.3.4","app_proto":"http","flow":{"pkts_toserver":5}})");
     Line b(R"({"event_type":"flow"})");
     Event ev;
     ASSERT_EQ(a.parse(parser, ev), ParseResult::kOk);

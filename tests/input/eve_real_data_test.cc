@@ -1,7 +1,5 @@
 // Every real EVE file of the shared data through the batcher, compared with an independent
 // count by tests/input/eve_count.py (Python's json module, same documented line rules).
-#include "input/eve/eve_batcher.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,6 +7,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "input/eve/eve_batcher.h"
 
 namespace eveflow::input {
 namespace {
@@ -70,8 +70,8 @@ std::string run_batcher(const fs::path& file) {
     for (size_t i = 0; i < kMalformedReasons; ++i) {
         auto r = static_cast<Malformed>(i);
         std::string name(malformed_reason_name(r));
-        auto n = static_cast<uint64_t>(
-            stats.sum("eveflow_input_malformed_total", {{"reason", name}}));
+        auto n =
+            static_cast<uint64_t>(stats.sum("eveflow_input_malformed_total", {{"reason", name}}));
         if (n > 0) out += "malformed " + name + " " + std::to_string(n) + "\n";
     }
     return out;

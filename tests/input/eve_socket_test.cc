@@ -79,7 +79,8 @@ protected:
     std::unique_ptr<Source> make(SourceHarness& h, const std::string& extra = "") {
         auto node = testing::config("path: " + path_ + "\n" + extra);
         auto src = EveSocket::create(node, h.ctx);
-        EXPECT_TRUE(node.diagnostics().ok()) << ::testing::PrintToString(node.diagnostics().errors());
+        EXPECT_TRUE(node.diagnostics().ok())
+            << ::testing::PrintToString(node.diagnostics().errors());
         return src;
     }
     fs::path dir_;
@@ -91,7 +92,8 @@ TEST_F(EveSocketTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     auto src = make(h);
     src->open();
     std::stop_source stop;
-    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
     constexpr int kWriters = 4, kLines = 3000;
     std::vector<std::thread> writers;
     for (int w = 0; w < kWriters; ++w) {
@@ -120,7 +122,7 @@ TEST_F(EveSocketTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     stop.request_stop();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_LT(connect_to(path_), 0);   // no longer accepting
+    EXPECT_LT(connect_to(path_), 0);  // no longer accepting
     write_chunked(late, lines_for("late", 500), 99);
     close(late);
     ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
@@ -128,13 +130,13 @@ TEST_F(EveSocketTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     ASSERT_TRUE(h.wait_for(kWriters * kLines + 600));
     auto lines = h.lines();
     std::set<std::string> unique(lines.begin(), lines.end());
-    EXPECT_EQ(lines.size(), unique.size());   // exactly once
+    EXPECT_EQ(lines.size(), unique.size());  // exactly once
     EXPECT_EQ(lines.size(), static_cast<size_t>(kWriters * kLines + 600));
     EXPECT_TRUE(unique.count(flow_line("w3-2999")) && unique.count(flow_line("late-499")));
     EXPECT_EQ(h.malformed("partial"), 1u);
     EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 1);
     EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 0);
-    EXPECT_FALSE(fs::exists(path_));   // socket file removed
+    EXPECT_FALSE(fs::exists(path_));  // socket file removed
 }
 
 TEST_F(EveSocketTest, LastLineWithoutNewlineAcceptedOnClose) {
@@ -142,13 +144,14 @@ TEST_F(EveSocketTest, LastLineWithoutNewlineAcceptedOnClose) {
     auto src = make(h);
     src->open();
     std::stop_source stop;
-    auto done = std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
     int fd = connect_to(path_);
     std::string l = flow_line("x");
     ASSERT_EQ(write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
     ASSERT_TRUE(h.wait_for(0));
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    EXPECT_EQ(h.count(), 0u);   // not before the writer is done
+    EXPECT_EQ(h.count(), 0u);  // not before the writer is done
     EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 1);
     close(fd);
     ASSERT_TRUE(h.wait_for(1));
@@ -158,7 +161,7 @@ TEST_F(EveSocketTest, LastLineWithoutNewlineAcceptedOnClose) {
 }
 
 TEST_F(EveSocketTest, StaleSocketFileReplaced) {
-    close(listen_on(path_, false));   // a socket file nobody listens on
+    close(listen_on(path_, false));  // a socket file nobody listens on
     ASSERT_TRUE(fs::is_socket(path_));
     SourceHarness h;
     auto src = make(h);
@@ -179,7 +182,7 @@ TEST_F(EveSocketTest, LiveSocketRefused) {
         EXPECT_EQ(std::string(e.what()),
                   "eve_socket: " + path_ + " is in use: another process is listening on it");
     }
-    EXPECT_TRUE(fs::is_socket(path_));   // left alone
+    EXPECT_TRUE(fs::is_socket(path_));  // left alone
     close(other);
 }
 
@@ -201,7 +204,7 @@ TEST_F(EveSocketTest, ModeApplied) {
     auto src2 = EveSocket::create(testing::config("path: " + path_ + "2"), h.ctx);
     src2->open();
     ASSERT_EQ(stat((path_ + "2").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0660u);   // the default
+    EXPECT_EQ(st.st_mode & 0777, 0660u);  // the default
 }
 
 TEST_F(EveSocketTest, ConfigErrors) {

@@ -51,7 +51,8 @@ public:
     }
 
     Stats stats;
-    Context ctx{stats, SystemClock::instance(), "test", std::chrono::milliseconds(10000), {false}, false};
+    Context ctx{stats, SystemClock::instance(), "test", std::chrono::milliseconds(10000), {false},
+                false};
     Channel<EventBatch> channel{64};
     Counter dropped;
     Publisher publisher{channel, OnFull::kBlock, 0, dropped};
@@ -61,8 +62,8 @@ private:
         std::vector<EventBatch> got;
         for (;;) {
             got.clear();
-            size_t n = channel.pop_batch(got, 16,
-                                         std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+            size_t n = channel.pop_batch(
+                got, 16, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
             if (n == 0 && channel.drained()) return;
             std::lock_guard lock(mu_);
             for (const auto& b : got) {
@@ -77,13 +78,15 @@ private:
 };
 
 inline ConfigNode config(const std::string& yaml) {
-    return ConfigNode(YAML::Load(yaml), "inputs[0]", std::make_shared<ConfigDiagnostics>("test.yaml"));
+    return ConfigNode(YAML::Load(yaml), "inputs[0]",
+                      std::make_shared<ConfigDiagnostics>("test.yaml"));
 }
 
 /// A valid EVE flow line with a unique marker in it.
 inline std::string flow_line(const std::string& id) {
     return R"({"timestamp":"2024-05-01T10:00:00Z","event_type":"flow","src_ip":"10.0.0.1",)"
-           R"("dest_ip":"10.0.0.2","proto":"TCP","id":")" + id + R"(","flow":{"pkts_toserver":1}})";
+           R"("dest_ip":"10.0.0.2","proto":"TCP","id":")" +
+           id + R"(","flow":{"pkts_toserver":1}})";
 }
 
 }  // namespace eveflow::input::testing

@@ -32,7 +32,7 @@ static void answer(rd_kafka_resp_err_t err) {
     fflush(stdout);
 }
 
-static int run_command(rd_kafka_mock_cluster_t *mc, int brokers, const char *line) {
+static int run_command(rd_kafka_mock_cluster_t* mc, int brokers, const char* line) {
     char name[256];
     int id = 0, parts = 0;
     if (strncmp(line, "quit", 4) == 0) return 0;
@@ -49,7 +49,7 @@ static int run_command(rd_kafka_mock_cluster_t *mc, int brokers, const char *lin
     return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     int brokers = argc > 1 ? atoi(argv[1]) : 3;
     char err[512];
     struct sigaction sa;
@@ -60,21 +60,21 @@ int main(int argc, char **argv) {
     if (brokers < 1) brokers = 1;
 
     /* A handle only to own the cluster; it never connects anywhere. */
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "kmock: %s\n", err);
         return 1;
     }
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
+    rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(rk, brokers);
     if (!mc) {
         fprintf(stderr, "kmock: cannot create the mock cluster\n");
         return 1;
     }
-    const char *bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+    const char* bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
     if (argc > 2) {
-        FILE *f = fopen(argv[2], "w");
+        FILE* f = fopen(argv[2], "w");
         if (f) {
             fprintf(f, "%s\n", bootstraps);
             fclose(f);

@@ -29,17 +29,16 @@ TEST(Timestamp, ParsesOffsetsAndFractions) {
               reference_us(2024, 5, 1, 10, 0, 0, 0, 0));
     EXPECT_EQ(parse_timestamp("2024-05-01T10:00:00.123456789+02:00")->us,
               reference_us(2024, 5, 1, 10, 0, 0, 123456, 7200));
-    EXPECT_EQ(parse_timestamp("2024-05-01T10:00:00")->us,
-              reference_us(2024, 5, 1, 10, 0, 0, 0, 0));
+    EXPECT_EQ(parse_timestamp("2024-05-01T10:00:00")->us, reference_us(2024, 5, 1, 10, 0, 0, 0, 0));
     // Suricata reading a capture without timestamps: before the epoch.
     EXPECT_EQ(parse_timestamp("1969-12-31T16:00:00.000003-0800")->us, 3);
 }
 
 TEST(Timestamp, RejectsMalformed) {
-    for (const char* bad : {"", "2024-05-01", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
-                            "2024-05-01T24:00:00Z", "2024-05-01T10:00:00.Z",
-                            "2024-05-01T10:00:00+2", "2024-05-01T10:00:00 junk",
-                            "2024-05-01T10:00:00.1234567890Z", "yesterday"}) {
+    for (const char* bad :
+         {"", "2024-05-01", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-05-01T24:00:00Z",
+          "2024-05-01T10:00:00.Z", "2024-05-01T10:00:00+2", "2024-05-01T10:00:00 junk",
+          "2024-05-01T10:00:00.1234567890Z", "yesterday"}) {
         EXPECT_FALSE(parse_timestamp(bad)) << bad;
     }
 }

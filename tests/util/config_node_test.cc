@@ -42,7 +42,8 @@ TEST(ParseSize, BinaryAndDecimalUnits) {
 }
 
 TEST(FormatDuration, RoundTrips) {
-    for (std::chrono::seconds d : {90s, std::chrono::seconds(300), std::chrono::seconds(3600), 0s}) {
+    for (std::chrono::seconds d :
+         {90s, std::chrono::seconds(300), std::chrono::seconds(3600), 0s}) {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(d);
         EXPECT_EQ(parse_duration(format_duration(us)), us);
     }
@@ -61,8 +62,9 @@ TEST(ConfigNode, ReadsValuesAndDefaults) {
 }
 
 TEST(ConfigNode, ErrorsCarryFileLineKeyPathAndRange) {
-    Parsed p("handlers:\n  - type: flow_aggregate\n    period: 0s\n    max_keys: 0\n"
-             "    follow: maybe\n    lateness: soon\n    size: huge\n    on_full: wait\n");
+    Parsed p(
+        "handlers:\n  - type: flow_aggregate\n    period: 0s\n    max_keys: 0\n"
+        "    follow: maybe\n    lateness: soon\n    size: huge\n    on_full: wait\n");
     auto h = p.root.items("handlers");
     ASSERT_EQ(h.size(), 1u);
     h[0].touch("type");
@@ -72,24 +74,25 @@ TEST(ConfigNode, ErrorsCarryFileLineKeyPathAndRange) {
     h[0].duration("lateness", 30s);
     h[0].size("size", 1, 1, 100);
     h[0].choice("on_full", "block", {"block", "drop"});
-    EXPECT_EQ(p.errors(), (std::vector<std::string>{
-                              "eveflow.yaml:3: handlers[0].period: must be > 0 (got \"0s\")",
-                              "eveflow.yaml:4: handlers[0].max_keys: must be in [1, 1000000] (got 0)",
-                              "eveflow.yaml:5: handlers[0].follow: must be true or false (got \"maybe\")",
-                              "eveflow.yaml:6: handlers[0].lateness: must be a duration such as 30s, "
-                              "5m, 1h or 250ms (got \"soon\")",
-                              "eveflow.yaml:7: handlers[0].size: must be a size such as 4096, 64KiB "
-                              "or 16MiB (got \"huge\")",
-                              "eveflow.yaml:8: handlers[0].on_full: must be one of block | drop "
-                              "(got \"wait\")",
-                          }));
+    EXPECT_EQ(p.errors(),
+              (std::vector<std::string>{
+                  "eveflow.yaml:3: handlers[0].period: must be > 0 (got \"0s\")",
+                  "eveflow.yaml:4: handlers[0].max_keys: must be in [1, 1000000] (got 0)",
+                  "eveflow.yaml:5: handlers[0].follow: must be true or false (got \"maybe\")",
+                  "eveflow.yaml:6: handlers[0].lateness: must be a duration such as 30s, "
+                  "5m, 1h or 250ms (got \"soon\")",
+                  "eveflow.yaml:7: handlers[0].size: must be a size such as 4096, 64KiB "
+                  "or 16MiB (got \"huge\")",
+                  "eveflow.yaml:8: handlers[0].on_full: must be one of block | drop "
+                  "(got \"wait\")",
+              }));
 }
 
 TEST(ConfigNode, MinimumDurationIsReported) {
     Parsed p("poll: 1ms\n");
     p.root.duration("poll", 250ms, 10ms, false);
-    EXPECT_EQ(p.errors(), (std::vector<std::string>{
-                              "eveflow.yaml:1: poll: must be >= 10ms (got \"1ms\")"}));
+    EXPECT_EQ(p.errors(),
+              (std::vector<std::string>{"eveflow.yaml:1: poll: must be >= 10ms (got \"1ms\")"}));
 }
 
 TEST(ConfigNode, UnknownKeysAreErrorsListingTheKnownOnes) {
@@ -105,7 +108,8 @@ TEST(ConfigNode, UnknownKeysAreErrorsListingTheKnownOnes) {
 }
 
 TEST(ConfigNode, MissingRequiredAndWrongShapes) {
-    Parsed p("outputs:\n  - type: jsonl\n    path: ''\n  - type: jsonl\nforward: 3\nlist: {a: 1}\n");
+    Parsed p(
+        "outputs:\n  - type: jsonl\n    path: ''\n  - type: jsonl\nforward: 3\nlist: {a: 1}\n");
     auto outs = p.root.items("outputs");
     outs[0].touch("type");
     outs[1].touch("type");
