@@ -42,6 +42,7 @@ if stage build; then
 fi
 
 STATE=$(mktemp -d /tmp/eveflow-test.XXXXXX)
+chmod 755 "$STATE"  # the PostgreSQL server runs as user postgres and must reach its data dir
 stop_services() {
   for s in "$ROOT"/scripts/stop-*.sh; do
     [ -e "$s" ] || continue

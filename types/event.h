@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "types/flow_entry.h"
@@ -14,9 +16,38 @@ namespace eveflow {
 /// EVE event types, interned. kOther stands for any type not listed (its name stays in the
 /// event's `type_name`).
 enum class EventType : uint8_t {
-    kFlow, kNetflow, kAlert, kAnomaly, kDns, kHttp, kTls, kSsh, kSmtp, kFileinfo, kStats,
-    kDhcp, kNfs, kSmb, kKrb5, kSnmp, kSip, kRdp, kRfb, kMqtt, kFtp, kFtpData, kTftp, kIke,
-    kQuic, kHttp2, kDnp3, kModbus, kArp, kPgsql, kDrop, kOther,
+    kFlow,
+    kNetflow,
+    kAlert,
+    kAnomaly,
+    kDns,
+    kHttp,
+    kTls,
+    kSsh,
+    kSmtp,
+    kFileinfo,
+    kStats,
+    kDhcp,
+    kNfs,
+    kSmb,
+    kKrb5,
+    kSnmp,
+    kSip,
+    kRdp,
+    kRfb,
+    kMqtt,
+    kFtp,
+    kFtpData,
+    kTftp,
+    kIke,
+    kQuic,
+    kHttp2,
+    kDnp3,
+    kModbus,
+    kArp,
+    kPgsql,
+    kDrop,
+    kOther,
 };
 constexpr size_t kEventTypeCount = static_cast<size_t>(EventType::kOther) + 1;
 
@@ -41,11 +72,40 @@ struct Event {
     FlowEntry fields;            // common fields; counters for flows
 };
 
+/// An allocator whose value-initialisation is default-initialisation: growing a byte buffer
+/// that read() is about to fill does not clear it first (nor touch pages never written).
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    DefaultInitAllocator() noexcept = default;
+    template <class U>
+    DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+    template <class U>
+    bool operator==(const DefaultInitAllocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+/// The bytes of a batch: a vector (resize() leaves new bytes uninitialised).
+using ByteBuffer = std::vector<char, DefaultInitAllocator<char>>;
+
 /// A batch of events from one source, moved whole through the channels. Its buffer is a
-/// std::vector so moving the batch never moves the bytes the views point into.
+/// vector so moving the batch never moves the bytes the views point into.
 struct EventBatch {
     SourceId source = 0;
-    std::vector<char> buffer;
+    ByteBuffer buffer;
     std::vector<Event> events;
     /// Called by the processing stage once every event of the batch has been handed to the
     /// sink queues (sources that commit offsets, such as Kafka, use it). May be empty.

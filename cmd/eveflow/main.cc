@@ -1,4 +1,6 @@
 // eveflow: Suricata EVE and packet flows in; flow aggregates and forwarded events out.
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -11,6 +13,10 @@
 using namespace eveflow;
 
 int main(int argc, char** argv) {
+    // Batches of ~1 MiB are freed and allocated all the time: keep them in the heap instead of
+    // mapping and unmapping them (page faults were ~4% of an EVE run).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     cmd::CliOptions opts;
     if (auto rc = cmd::parse_cli(argc, argv, opts)) return *rc;
     if (opts.show_version) {

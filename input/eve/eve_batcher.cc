@@ -8,7 +8,7 @@ namespace eveflow::input {
 namespace {
 
 constexpr std::array<std::string_view, kMalformedReasons> kReasonNames = {
-    "not_json", "not_object", "too_long", "partial", "torn", "invalid_flow",
+    "not_json", "not_object", "too_long", "partial", "torn", "invalid_flow", "no_event_type",
 };
 constexpr std::string_view kGlueMark = "{\"timestamp\"";
 constexpr size_t kLogBytes = 256;
@@ -17,17 +17,16 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 }  // namespace
 
-std::string_view malformed_reason_name(Malformed r) {
-    return kReasonNames[static_cast<size_t>(r)];
-}
+std::string_view malformed_reason_name(Malformed r) { return kReasonNames[static_cast<size_t>(r)]; }
 
 EveCounters::EveCounters(Stats& stats, std::string input) : input_(std::move(input)) {
-    bytes_ = &stats.counter("eveflow_input_bytes_total", "Bytes read by an input",
-                            {{"input", input_}});
+    bytes_ =
+        &stats.counter("eveflow_input_bytes_total", "Bytes read by an input", {{"input", input_}});
     for (size_t i = 0; i < kMalformedReasons; ++i) {
-        malformed_[i] = &stats.counter("eveflow_input_malformed_total",
-                                       "Input lines that were not valid EVE events, by reason",
-                                       {{"input", input_}, {"reason", std::string(kReasonNames[i])}});
+        malformed_[i] =
+            &stats.counter("eveflow_input_malformed_total",
+                           "Input lines that were not valid EVE events, by reason",
+                           {{"input", input_}, {"reason", std::string(kReasonNames[i])}});
     }
 }
 
@@ -37,14 +36,14 @@ void EveCounters::log_malformed(Malformed r, std::string_view line) {
     if (suppressed > 0) {
         log::warn("{}: malformed lines not logged in the last minute count={}", input_, suppressed);
     }
-    log::warn("{}: malformed line reason={} bytes={} line=\"{}\"", input_,
-              malformed_reason_name(r), line.size(), log::snippet(line));
+    log::warn("{}: malformed line reason={} bytes={} line=\"{}\"", input_, malformed_reason_name(r),
+              line.size(), log::snippet(line));
 }
 
 EveBatcher::EveBatcher(EveCounters& counters) : EveBatcher(counters, Options{}) {}
 
 EveBatcher::EveBatcher(EveCounters& counters, Options options)
-    : counters_(counters), opt_(options) {
+    : counters_(counters), opt_(options), lines_(counters) {
     opt_.read_chunk = std::max<size_t>(opt_.read_chunk, 1);
     opt_.buffer_bytes = std::max(opt_.buffer_bytes, opt_.read_chunk);
     opt_.max_events = std::max<size_t>(opt_.max_events, 1);
@@ -93,7 +92,7 @@ void EveBatcher::scan() {
         auto* nl = static_cast<char*>(std::memchr(base + scan_, '\n', data_end_ - scan_));
         if (discarding_) {
             if (nl == nullptr) {
-                data_end_ = scan_ = line_start_;   // drop the bytes of the too long line
+                data_end_ = scan_ = line_start_;  // drop the bytes of the too long line
                 return;
             }
             discarding_ = false;
@@ -103,7 +102,7 @@ void EveBatcher::scan() {
         if (nl == nullptr) {
             scan_ = data_end_;
             if (data_end_ - line_start_ > opt_.max_line) {
-                count(Malformed::kTooLong, base + line_start_, data_end_ - line_start_);
+                lines_.count(Malformed::kTooLong, base + line_start_, data_end_ - line_start_);
                 discarding_ = true;
                 data_end_ = scan_ = line_start_;
             }
@@ -121,47 +120,80 @@ void EveBatcher::handle_line(size_t start, size_t end, Malformed fail_reason) {
     while (len > 0 && p[len - 1] == '\r') --len;
     size_t i = 0;
     while (i < len && is_space(p[i])) ++i;
-    if (i == len) return;   // blank line
+    if (i == len) return;  // blank line
     if (len > opt_.max_line) {
-        count(Malformed::kTooLong, p, len);
+        lines_.count(Malformed::kTooLong, p, len);
         return;
     }
-    ParseResult r = parser_.parse(p, len, buf_.data() + buf_.size() - p, events_.emplace_back());
+    if (!opt_.parse) {
+        events_.emplace_back().raw = std::string_view(p, len);
+        last_partial_ = fail_reason == Malformed::kPartial;
+        return;
+    }
+    lines_.parse_line(p, len, buf_.data() + buf_.size() - p, fail_reason, events_);
+}
+
+void EveLineParser::parse_line(const char* p, size_t len, size_t capacity, Malformed fail_reason,
+                               std::vector<Event>& out) {
+    ParseResult r = parser_.parse(p, len, capacity, out.emplace_back());
     if (r == ParseResult::kOk) {
-        const Event& ev = events_.back();
-        if (ev.type == EventType::kFlow && !ev.aggregatable) count(Malformed::kInvalidFlow, p, len);
+        accept_or_count(p, len, out);
         return;
     }
-    events_.pop_back();
+    out.pop_back();
     if (r == ParseResult::kNotObject) {
         count(Malformed::kNotObject, p, len);
-    } else if (!recover_glued(p, len)) {
+    } else if (!recover_glued(p, len, capacity, out)) {
         count(fail_reason, p, len);
     }
+}
+
+// A parsed object is an event only with a string event_type; a flow event without a valid
+// timestamp or addresses is still an event (it may be forwarded) but is counted.
+void EveLineParser::accept_or_count(const char* p, size_t len, std::vector<Event>& out) {
+    const Event& ev = out.back();
+    if (ev.type_name.empty()) {
+        out.pop_back();
+        count(Malformed::kNoEventType, p, len);
+    } else if (ev.type == EventType::kFlow && !ev.aggregatable) {
+        count(Malformed::kInvalidFlow, p, len);
+    }
+}
+
+void EveLineParser::parse_batch(EventBatch& batch, bool last_partial) {
+    spare_.clear();
+    spare_.reserve(batch.events.size() + 16);
+    const char* buf_end = batch.buffer.data() + batch.buffer.size();
+    size_t n = batch.events.size();
+    for (size_t i = 0; i < n; ++i) {
+        std::string_view line = batch.events[i].raw;
+        Malformed reason = last_partial && i + 1 == n ? Malformed::kPartial : Malformed::kNotJson;
+        parse_line(line.data(), line.size(), static_cast<size_t>(buf_end - line.data()), reason,
+                   spare_);
+    }
+    std::swap(batch.events, spare_);
 }
 
 // A line that is not JSON may be a record torn at Suricata's 4 KiB write boundary with the
 // next record glued on: split it before every later `{"timestamp"` and parse each piece.
 // The pieces that parse are delivered; the others count as torn. False if none parses.
-bool EveBatcher::recover_glued(const char* p, size_t len) {
+bool EveLineParser::recover_glued(const char* p, size_t len, size_t capacity,
+                                  std::vector<Event>& out) {
     std::string_view line(p, len);
     size_t next = line.find(kGlueMark, 1);
     if (next == std::string_view::npos) return false;
     size_t start = 0;
     size_t delivered = 0;
     size_t torn = 0;
-    const char* buf_end = buf_.data() + buf_.size();
     while (start < len) {
         size_t end = next == std::string_view::npos ? len : next;
         const char* s = p + start;
-        Event& ev = events_.emplace_back();
-        if (parser_.parse(s, end - start, buf_end - s, ev) == ParseResult::kOk) {
+        Event& ev = out.emplace_back();
+        if (parser_.parse(s, end - start, capacity - start, ev) == ParseResult::kOk) {
             ++delivered;
-            if (ev.type == EventType::kFlow && !ev.aggregatable) {
-                count(Malformed::kInvalidFlow, s, end - start);
-            }
+            accept_or_count(s, end - start, out);
         } else {
-            events_.pop_back();
+            out.pop_back();
             ++torn;
         }
         start = end;
@@ -175,9 +207,18 @@ bool EveBatcher::recover_glued(const char* p, size_t len) {
     return true;
 }
 
-void EveBatcher::count(Malformed r, const char* p, size_t len) {
+void EveLineParser::count(Malformed r, const char* p, size_t len) {
     ++local_malformed_[static_cast<size_t>(r)];
     counters_.log_malformed(r, std::string_view(p, std::min(len, kLogBytes)));
+}
+
+void EveLineParser::publish_counts() {
+    for (size_t i = 0; i < kMalformedReasons; ++i) {
+        if (local_malformed_[i] > 0) {
+            counters_.malformed(static_cast<Malformed>(i)).inc(local_malformed_[i]);
+        }
+        local_malformed_[i] = 0;
+    }
 }
 
 void EveBatcher::finish() {
@@ -198,8 +239,14 @@ void EveBatcher::flush() {
 }
 
 bool EveBatcher::pop(EventBatch& out) {
+    bool last_partial = false;
+    return pop_lines(out, last_partial);
+}
+
+bool EveBatcher::pop_lines(EventBatch& out, bool& last_partial) {
     if (ready_.empty()) return false;
-    out = std::move(ready_.front());
+    out = std::move(ready_.front().batch);
+    last_partial = ready_.front().last_partial;
     ready_.pop_front();
     return true;
 }
@@ -223,13 +270,14 @@ void EveBatcher::rotate(size_t min_room) {
             size_t cap = opt_.max_line + opt_.read_chunk + kEvePadding + 1;
             size = std::max(size, std::min(2 * buf_.size(), cap));
         }
-        std::vector<char> next(size);
+        ByteBuffer next(size);
         std::memcpy(next.data(), buf_.data() + line_start_, partial);
         if (!events_.empty()) {
-            EventBatch batch;
-            batch.buffer = std::move(buf_);
-            batch.events = std::move(events_);
-            ready_.push_back(std::move(batch));
+            Ready& r = ready_.emplace_back();
+            r.batch.buffer = std::move(buf_);
+            r.batch.events = std::move(events_);
+            r.last_partial = last_partial_;
+            last_partial_ = false;
             events_ = {};
             events_.reserve(opt_.max_events);
         }
@@ -244,10 +292,7 @@ void EveBatcher::rotate(size_t min_room) {
 void EveBatcher::publish_counts() {
     if (local_bytes_ > 0) counters_.bytes().inc(local_bytes_);
     local_bytes_ = 0;
-    for (size_t i = 0; i < kMalformedReasons; ++i) {
-        if (local_malformed_[i] > 0) counters_.malformed(static_cast<Malformed>(i)).inc(local_malformed_[i]);
-        local_malformed_[i] = 0;
-    }
+    lines_.publish_counts();
 }
 
 }  // namespace eveflow::input

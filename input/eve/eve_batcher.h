@@ -18,9 +18,18 @@
 namespace eveflow::input {
 
 /// Why a line was not delivered (or, for kInvalidFlow, delivered but not aggregatable).
-enum class Malformed : uint8_t { kNotJson, kNotObject, kTooLong, kPartial, kTorn, kInvalidFlow };
-inline constexpr size_t kMalformedReasons = 6;
-/// The `reason` label: not_json, not_object, too_long, partial, torn, invalid_flow.
+enum class Malformed : uint8_t {
+    kNotJson,
+    kNotObject,
+    kTooLong,
+    kPartial,
+    kTorn,
+    kInvalidFlow,
+    kNoEventType,
+};
+inline constexpr size_t kMalformedReasons = 7;
+/// The `reason` label: not_json, not_object, too_long, partial, torn, invalid_flow,
+/// no_event_type (a JSON object without a non-empty string `event_type`: not an event).
 std::string_view malformed_reason_name(Malformed r);
 
 inline constexpr size_t kDefaultMaxLine = size_t{16} << 20;
@@ -44,6 +53,36 @@ private:
     log::RateLimit log_limit_{5};
 };
 
+/// Parses complete lines into Events and counts the lines that are not valid events; recovers
+/// records glued onto a torn one. One per thread (it owns an EveParser).
+class EveLineParser {
+public:
+    explicit EveLineParser(EveCounters& counters) : counters_(counters) {}
+
+    /// Parses the line [p, p + len) (`capacity` readable bytes from p, >= len + kEvePadding)
+    /// and appends its event, or the events glued in it, to `out`; a line that gives none is
+    /// counted with `fail_reason` (or not_object).
+    void parse_line(const char* p, size_t len, size_t capacity, Malformed fail_reason,
+                    std::vector<Event>& out);
+    /// Parses a batch of cut lines (EveBatcher::pop_lines): each event holds only its `raw`
+    /// line, which becomes the event(s) parsed from it; the last line counts as `partial`
+    /// rather than not_json if `last_partial`.
+    void parse_batch(EventBatch& batch, bool last_partial);
+    /// Counts a malformed line (logged rate-limited); added to the shared counters by
+    /// publish_counts().
+    void count(Malformed r, const char* p, size_t len);
+    void publish_counts();
+
+private:
+    bool recover_glued(const char* p, size_t len, size_t capacity, std::vector<Event>& out);
+    void accept_or_count(const char* p, size_t len, std::vector<Event>& out);
+
+    EveCounters& counters_;
+    EveParser parser_;
+    std::vector<Event> spare_;
+    std::array<uint64_t, kMalformedReasons> local_malformed_{};
+};
+
 /// Turns a byte stream (or a series of messages) into EventBatches with no copy per event:
 /// bytes are read straight into a buffer that becomes the batch's buffer, and events point
 /// into it. Lines are split on '\n' ('\r' before it is dropped, blank lines skipped); a line
@@ -58,9 +97,11 @@ class EveBatcher {
 public:
     struct Options {
         size_t max_line = kDefaultMaxLine;
-        size_t max_events = 1024;         // events per batch (a read may overshoot a little)
+        size_t max_events = 1024;               // events per batch (a read may overshoot a little)
         size_t buffer_bytes = size_t{1} << 20;  // bytes per batch buffer, ~1 MiB
         size_t read_chunk = size_t{64} << 10;   // most bytes write_area() offers at once
+        /// false: only cut lines (pop_lines()); another thread parses them (EveLineParser).
+        bool parse = true;
     };
 
     explicit EveBatcher(EveCounters& counters);
@@ -82,32 +123,37 @@ public:
     void flush();
     /// Takes the next ready batch; false if there is none.
     bool pop(EventBatch& out);
+    /// With Options::parse false: the next batch of cut lines for EveLineParser::parse_batch;
+    /// `last_partial` is set if its last line ended without a newline at finish().
+    bool pop_lines(EventBatch& out, bool& last_partial);
 
     size_t building_events() const { return events_.size(); }
     /// Bytes currently held for an unfinished line.
     size_t partial_bytes() const { return data_end_ - line_start_; }
 
 private:
+    struct Ready {
+        EventBatch batch;
+        bool last_partial = false;
+    };
+
     void scan();
     void handle_line(size_t start, size_t end, Malformed fail_reason);
-    bool recover_glued(const char* p, size_t len);
-    bool parse_into_batch(const char* p, size_t len);
-    void count(Malformed r, const char* p, size_t len);
     void rotate(size_t min_room);
     void publish_counts();
 
     EveCounters& counters_;
     Options opt_;
-    EveParser parser_;
-    std::vector<char> buf_;       // [0, data_end_) data, then free room, then kEvePadding
+    EveLineParser lines_;
+    ByteBuffer buf_;  // [0, data_end_) data, then free room, then kEvePadding
     size_t data_end_ = 0;
-    size_t line_start_ = 0;       // start of the line not yet complete
-    size_t scan_ = 0;             // where the search for '\n' goes on
-    bool discarding_ = false;     // skipping the rest of a too long line
+    size_t line_start_ = 0;      // start of the line not yet complete
+    size_t scan_ = 0;            // where the search for '\n' goes on
+    bool discarding_ = false;    // skipping the rest of a too long line
+    bool last_partial_ = false;  // split mode: the last line of events_ ended at finish()
     std::vector<Event> events_;
-    std::deque<EventBatch> ready_;
+    std::deque<Ready> ready_;
     uint64_t local_bytes_ = 0;
-    std::array<uint64_t, kMalformedReasons> local_malformed_{};
 };
 
 }  // namespace eveflow::input

@@ -4,7 +4,9 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 namespace eveflow::input {
@@ -18,7 +20,7 @@ static_assert(kEvePadding >= simdjson::SIMDJSON_PADDING);
 // safe: the key is followed by its closing quote and the line by kEvePadding readable bytes.
 template <size_t N>
 bool key_is(const char* k, const char (&lit)[N]) {
-    for (size_t i = 0; i + 1 < N; ++i) {   // unrolled; most keys differ in the first bytes
+    for (size_t i = 0; i + 1 < N; ++i) {  // unrolled; most keys differ in the first bytes
         if (k[i] != lit[i]) return false;
     }
     return k[N - 1] == '"';
@@ -27,8 +29,8 @@ bool key_is(const char* k, const char (&lit)[N]) {
 // The token of a scalar value with trailing whitespace removed; false on a parse error.
 bool token(od::value& v, std::string_view& out) {
     std::string_view t = v.raw_json_token();
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' ||
-                          t.back() == '\r')) {
+    while (!t.empty() &&
+           (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' || t.back() == '\r')) {
         t.remove_suffix(1);
     }
     out = t;
@@ -48,6 +50,19 @@ bool string_token(od::value& v, std::string_view& out) {
 bool number_token(od::value& v, uint64_t& out) {
     std::string_view t;
     if (!token(v, t) || t.empty()) return false;
+    if (t.size() <= 19) {  // the common case: plain digits, no overflow possible
+        uint64_t n = 0;
+        size_t i = 0;
+        for (; i < t.size(); ++i) {
+            unsigned d = static_cast<unsigned char>(t[i]) - unsigned{'0'};
+            if (d > 9) break;
+            n = n * 10 + d;
+        }
+        if (i == t.size()) {
+            out = n;
+            return true;
+        }
+    }
     const char* end = t.data() + t.size();
     auto [p, ec] = std::from_chars(t.data(), end, out);
     if (ec == std::errc() && p == end) return true;
@@ -66,19 +81,97 @@ bool port_token(od::value& v, uint16_t& out, bool& has) {
     return true;
 }
 
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// IPv6 as Suricata writes it: eight groups of four hex digits ("2001:0db8:0000:..."). Anything
+// else is left to IpAddr::parse, which accepts the same addresses with the same result.
+bool parse_full_ipv6(std::string_view s, IpAddr& out) {
+    if (s.size() != 39) return false;
+    uint8_t bytes[16];
+    for (size_t g = 0; g < 8; ++g) {
+        const char* p = s.data() + g * 5;
+        if (g < 7 && p[4] != ':') return false;
+        int a = hex_digit(p[0]), b = hex_digit(p[1]), c = hex_digit(p[2]), d = hex_digit(p[3]);
+        if ((a | b | c | d) < 0) return false;
+        bytes[2 * g] = static_cast<uint8_t>(a << 4 | b);
+        bytes[2 * g + 1] = static_cast<uint8_t>(c << 4 | d);
+    }
+    out = IpAddr::v6(bytes);
+    return true;
+}
+
 void parse_ip(od::value& v, IpAddr& out, bool& has) {
     std::string_view s;
     if (!string_token(v, s)) return;
+    if (parse_full_ipv6(s, out)) {
+        has = true;
+        return;
+    }
     if (auto ip = IpAddr::parse(s)) {
         out = *ip;
         has = true;
     }
 }
 
-void parse_time(od::value& v, Timestamp& out) {
+// The value of the last timestamp's date, hour, minute and zone, which repeat from one
+// timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
+struct TimeCache {
+    char key[16 + 8];  // the first 16 characters, then the zone
+    size_t zone_len = SIZE_MAX;
+    int64_t base_us = 0;  // the time at second 0 of that minute
+};
+
+bool two_digits(const char* p, unsigned& out) {
+    unsigned a = static_cast<unsigned char>(p[0]) - unsigned{'0'};
+    unsigned b = static_cast<unsigned char>(p[1]) - unsigned{'0'};
+    out = a * 10 + b;
+    return a <= 9 && b <= 9;
+}
+
+bool six_digits(const char* p, unsigned& out) {
+    unsigned v = 0;
+    for (int i = 0; i < 6; ++i) {
+        unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
+        if (d > 9) return false;
+        v = v * 10 + d;
+    }
+    out = v;
+    return true;
+}
+
+// parse_timestamp with a fast path for the fixed format: when the minute and the zone are
+// those of the cached timestamp only seconds and microseconds are read. parse_timestamp gives
+// base + seconds + fraction for every string of that shape, so the result is the same.
+std::optional<Timestamp> cached_timestamp(std::string_view s, TimeCache& c) {
+    unsigned sec = 0, frac = 0;
+    bool shaped = s.size() >= 26 && s.size() <= 34 && s[16] == ':' && s[19] == '.' &&
+                  two_digits(s.data() + 17, sec) && sec <= 60 && six_digits(s.data() + 20, frac);
+    if (!shaped) return parse_timestamp(s);
+    size_t zone = s.size() - 26;
+    int64_t offset = int64_t{sec} * 1'000'000 + frac;
+    if (zone == c.zone_len && std::memcmp(s.data(), c.key, 16) == 0 &&
+        std::memcmp(s.data() + 26, c.key + 16, zone) == 0) {
+        return Timestamp{c.base_us + offset};
+    }
+    auto ts = parse_timestamp(s);
+    if (ts) {
+        std::memcpy(c.key, s.data(), 16);
+        std::memcpy(c.key + 16, s.data() + 26, zone);
+        c.zone_len = zone;
+        c.base_us = ts->us - offset;
+    }
+    return ts;
+}
+
+void parse_time(od::value& v, Timestamp& out, TimeCache& cache) {
     std::string_view s;
     if (!string_token(v, s)) return;
-    if (auto ts = parse_timestamp(s)) out = *ts;
+    if (auto ts = cached_timestamp(s, cache)) out = *ts;
 }
 
 void parse_proto_value(od::value& v, FlowEntry& f) {
@@ -113,15 +206,16 @@ void parse_vlan(od::value& v, FlowEntry& f) {
 }
 
 // The `flow` object: counters and the flow's own start and end. False on a JSON error.
-bool parse_flow_object(od::value& v, FlowEntry& f) {
+bool parse_flow_object(od::value& v, FlowEntry& f, TimeCache& cache) {
     od::json_type type;
     if (v.type().get(type)) return false;
     if (type != od::json_type::object) return true;
     od::object obj;
     if (v.get_object().get(obj)) return false;
     for (auto field_result : obj) {
-        od::field field;
-        if (std::move(field_result).get(field)) return false;
+        // Bound in place: copying the field out of its result costs a store-forwarding stall.
+        if (field_result.error()) return false;
+        od::field&& field = std::move(field_result).value_unsafe();
         const char* k = field.key().raw();
         od::value& val = field.value();
         if (key_is(k, "pkts_toserver")) {
@@ -133,19 +227,19 @@ bool parse_flow_object(od::value& v, FlowEntry& f) {
         } else if (key_is(k, "bytes_toclient")) {
             number_token(val, f.bytes_toclient);
         } else if (key_is(k, "start")) {
-            parse_time(val, f.start);
+            parse_time(val, f.start, cache);
         } else if (key_is(k, "end")) {
-            parse_time(val, f.end);
+            parse_time(val, f.end, cache);
         }
     }
     return true;
 }
 
 // Keys starting with 'f', 'e' or 't'; false on a JSON error.
-bool parse_field_fet(const char* k, od::value& v, Event& ev) {
+bool parse_field_fet(const char* k, od::value& v, Event& ev, TimeCache& cache) {
     FlowEntry& f = ev.fields;
     if (key_is(k, "timestamp")) {
-        parse_time(v, f.ts);
+        parse_time(v, f.ts, cache);
     } else if (key_is(k, "event_type")) {
         if (string_token(v, ev.type_name)) ev.type = event_type_from_name(ev.type_name);
     } else if (key_is(k, "flow_id")) {
@@ -154,13 +248,13 @@ bool parse_field_fet(const char* k, od::value& v, Event& ev) {
         // Alerts carry a flow object too; only flow events keep it (event_type usually comes
         // first; when it comes later the values are parsed and then dropped).
         bool other_type = !ev.type_name.empty() && ev.type != EventType::kFlow;
-        return other_type || parse_flow_object(v, f);
+        return other_type || parse_flow_object(v, f, cache);
     }
     return true;
 }
 
 // Dispatches one top-level field on its first letter; false on a JSON error.
-bool parse_field(od::field& field, Event& ev) {
+bool parse_field(od::field& field, Event& ev, TimeCache& cache) {
     const char* k = field.key().raw();
     od::value& v = field.value();
     FlowEntry& f = ev.fields;
@@ -168,14 +262,18 @@ bool parse_field(od::field& field, Event& ev) {
         case 'f':
         case 'e':
         case 't':
-            return parse_field_fet(k, v, ev);
+            return parse_field_fet(k, v, ev, cache);
         case 's':
-            if (key_is(k, "src_ip")) parse_ip(v, f.src_ip, f.has_src_ip);
-            else if (key_is(k, "src_port")) port_token(v, f.src_port, f.has_src_port);
+            if (key_is(k, "src_ip"))
+                parse_ip(v, f.src_ip, f.has_src_ip);
+            else if (key_is(k, "src_port"))
+                port_token(v, f.src_port, f.has_src_port);
             return true;
         case 'd':
-            if (key_is(k, "dest_ip")) parse_ip(v, f.dest_ip, f.has_dest_ip);
-            else if (key_is(k, "dest_port")) port_token(v, f.dest_port, f.has_dest_port);
+            if (key_is(k, "dest_ip"))
+                parse_ip(v, f.dest_ip, f.has_dest_ip);
+            else if (key_is(k, "dest_port"))
+                port_token(v, f.dest_port, f.has_dest_port);
             return true;
         case 'p':
             if (key_is(k, "proto")) parse_proto_value(v, f);
@@ -209,7 +307,8 @@ void finish_event(Event& ev) {
 
 struct EveParser::Impl {
     od::parser parser;
-    simdjson::dom::parser validator;   // only to tell "not an object" from "not JSON"
+    simdjson::dom::parser validator;  // only to tell "not an object" from "not JSON"
+    TimeCache time_cache;
 };
 
 EveParser::EveParser() : impl_(std::make_unique<Impl>()) {}
@@ -229,8 +328,9 @@ ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Even
     }
     if (err) return ParseResult::kNotJson;
     for (auto field_result : obj) {
-        od::field field;
-        if (std::move(field_result).get(field) || !parse_field(field, ev)) return ParseResult::kNotJson;
+        if (field_result.error()) return ParseResult::kNotJson;
+        od::field&& field = std::move(field_result).value_unsafe();
+        if (!parse_field(field, ev, impl_->time_cache)) return ParseResult::kNotJson;
     }
     // One object plus whitespace: nothing may follow it.
     const char* rest = nullptr;

@@ -24,8 +24,8 @@
 namespace eveflow::input {
 namespace {
 
-constexpr int kReadsPerTurn = 16;   // then the other connections get their turn
-constexpr int kPollMs = 100;        // bound on noticing ctx.aborting
+constexpr int kReadsPerTurn = 16;  // then the other connections get their turn
+constexpr int kPollMs = 100;       // bound on noticing ctx.aborting
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -66,14 +66,16 @@ EveSocketConfig EveSocketConfig::parse(const ConfigNode& node) {
     }
     std::string mode = node.str("mode", "0660");
     if (!parse_mode(mode, c.mode)) {
-        node.error("mode", "must be an octal file mode 0000-0777 such as \"0660\" (got \"" +
-                               mode + "\")");
+        node.error("mode",
+                   "must be an octal file mode 0000-0777 such as \"0660\" (got \"" + mode + "\")");
     }
     c.max_line = node.size("max_line", kDefaultMaxLine, 1024, uint64_t{1} << 30);
+    c.parse_threads = static_cast<size_t>(node.integer("parse_threads", 2, 1, 64));
     return c;
 }
 
-EveSocket::EveSocket(EveSocketConfig config, Context& ctx) : config_(std::move(config)), ctx_(ctx) {}
+EveSocket::EveSocket(EveSocketConfig config, Context& ctx)
+    : config_(std::move(config)), ctx_(ctx) {}
 
 EveSocket::~EveSocket() {
     close_listener();
@@ -86,8 +88,9 @@ std::unique_ptr<Source> EveSocket::create(const ConfigNode& node, Context& ctx) 
 
 void EveSocket::open() {
     counters_ = std::make_unique<EveCounters>(ctx_.stats, config_.name);
-    connections_ = &ctx_.stats.gauge("eveflow_input_connections",
-                                     "Open connections of a socket input", {{"input", config_.name}});
+    connections_ =
+        &ctx_.stats.gauge("eveflow_input_connections", "Open connections of a socket input",
+                          {{"input", config_.name}});
     remove_stale_socket();
     bind_and_listen();
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -151,6 +154,7 @@ void EveSocket::close_listener() {
 void EveSocket::accept_all(std::vector<std::unique_ptr<Connection>>& conns) {
     EveBatcher::Options opt;
     opt.max_line = config_.max_line;
+    opt.parse = config_.parse_threads <= 1;
     for (;;) {
         int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -166,30 +170,40 @@ void EveSocket::accept_all(std::vector<std::unique_ptr<Connection>>& conns) {
     }
 }
 
-// Reads what the connection has. False once it has ended (its last line handled, fd closed).
-bool EveSocket::serve(Connection& c, Publisher& out) {
-    auto publish = [&] {
-        EventBatch batch;
-        while (c.batcher.pop(batch)) {
-            if (!out.publish(std::move(batch))) channel_closed_ = true;
+// Hands the connection's ready batches on: published, or to the pool to be parsed.
+void EveSocket::hand_on(Connection& c, Publisher& out, ParsePool* pool) {
+    EventBatch batch;
+    bool last_partial = false;
+    if (pool != nullptr) {
+        while (c.batcher.pop_lines(batch, last_partial)) {
+            pool->submit(std::move(batch), last_partial);
         }
-    };
+        if (pool->channel_closed()) channel_closed_ = true;
+        return;
+    }
+    while (c.batcher.pop(batch)) {
+        if (!out.publish(std::move(batch))) channel_closed_ = true;
+    }
+}
+
+// Reads what the connection has. False once it has ended (its last line handled, fd closed).
+bool EveSocket::serve(Connection& c, Publisher& out, ParsePool* pool) {
     for (int i = 0; i < kReadsPerTurn; ++i) {
         std::span<char> area = c.batcher.write_area();
         ssize_t n = ::read(c.fd, area.data(), area.size());
         if (n > 0) {
             c.batcher.commit(static_cast<size_t>(n));
-            publish();
+            hand_on(c, out, pool);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            c.batcher.flush();   // nothing more now: hand on what we have
-            publish();
+            c.batcher.flush();  // nothing more now: hand on what we have
+            hand_on(c, out, pool);
             return true;
         }
-        c.batcher.finish();      // end of stream (or reset): the last line if it parses
-        publish();
+        c.batcher.finish();  // end of stream (or reset): the last line if it parses
+        hand_on(c, out, pool);
         ::close(c.fd);
         connections_->add(-1);
         return false;
@@ -199,6 +213,24 @@ bool EveSocket::serve(Connection& c, Publisher& out) {
 
 Status EveSocket::run(std::stop_token stop, Publisher& out) {
     std::vector<std::unique_ptr<Connection>> conns;
+    std::unique_ptr<ParsePool> pool;
+    if (config_.parse_threads > 1) {
+        pool = std::make_unique<ParsePool>(*counters_, config_.parse_threads, out, ctx_.aborting);
+    }
+    Status st = poll_loop(stop, out, pool.get(), conns);
+    if (pool) pool->drain();  // every batch cut is parsed and published before run() returns
+    pool.reset();
+    for (auto& c : conns) {  // aborting: what was not read is given up
+        ::close(c->fd);
+        connections_->add(-1);
+    }
+    close_listener();
+    log::info("{}: stopped", config_.name);
+    return st;
+}
+
+Status EveSocket::poll_loop(std::stop_token stop, Publisher& out, ParsePool* pool,
+                            std::vector<std::unique_ptr<Connection>>& conns) {
     std::stop_callback wake(stop, [this] {
         uint64_t one = 1;
         [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
@@ -222,16 +254,10 @@ Status EveSocket::run(std::stop_token stop, Publisher& out) {
         size_t polled = conns.size();
         if (fds[1].revents != 0 && listen_fd_ >= 0) accept_all(conns);
         for (size_t i = 0; i < polled; ++i) {
-            if (fds[i + 2].revents != 0 && !serve(*conns[i], out)) conns[i].reset();
+            if (fds[i + 2].revents != 0 && !serve(*conns[i], out, pool)) conns[i].reset();
         }
         std::erase(conns, nullptr);
     }
-    for (auto& c : conns) {   // aborting: what was not read is given up
-        ::close(c->fd);
-        connections_->add(-1);
-    }
-    close_listener();
-    log::info("{}: stopped", config_.name);
     return {};
 }
 

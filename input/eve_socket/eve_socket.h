@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve_socket/parse_pool.h"
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"
@@ -20,6 +21,9 @@ struct EveSocketConfig {
     std::string path;
     mode_t mode = 0660;
     size_t max_line = kDefaultMaxLine;
+    /// Threads that parse; 1 parses on the reading thread. With more, the reading thread only
+    /// cuts the streams into batches of whole lines and the batches keep their order.
+    size_t parse_threads = 2;
 
     /// Reads and checks the section; problems go to the node's diagnostics.
     static EveSocketConfig parse(const ConfigNode& node);
@@ -48,7 +52,10 @@ private:
     void remove_stale_socket() const;
     void bind_and_listen();
     void accept_all(std::vector<std::unique_ptr<Connection>>& conns);
-    bool serve(Connection& c, Publisher& out);
+    bool serve(Connection& c, Publisher& out, ParsePool* pool);
+    void hand_on(Connection& c, Publisher& out, ParsePool* pool);
+    Status poll_loop(std::stop_token stop, Publisher& out, ParsePool* pool,
+                     std::vector<std::unique_ptr<Connection>>& conns);
     void close_listener();
 
     EveSocketConfig config_;

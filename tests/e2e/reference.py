@@ -206,8 +206,10 @@ def main():
                 continue
             for ev in records_of(line, stats):
                 et = ev.get("event_type")
-                if not isinstance(et, str):
-                    et = "other"
+                if not isinstance(et, str) or not et:
+                    # Not an event: an object without a string event_type is only malformed.
+                    stats["malformed"] += 1
+                    continue
                 stats["events"][et] = stats["events"].get(et, 0) + 1
                 if et != "flow":
                     continue

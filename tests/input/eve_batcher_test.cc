@@ -58,8 +58,8 @@ struct Feed {
         drain();
     }
     uint64_t malformed(std::string_view reason) {
-        return static_cast<uint64_t>(stats.sum("eveflow_input_malformed_total",
-                                               {{"reason", std::string(reason)}}));
+        return static_cast<uint64_t>(
+            stats.sum("eveflow_input_malformed_total", {{"reason", std::string(reason)}}));
     }
 
     Stats stats;
@@ -130,7 +130,8 @@ TEST(EveBatcher, LineOfExactlyMaxLineIsKept) {
 }
 
 TEST(EveBatcher, GluedRecordRecoveredAndPointsToItsSubstring) {
-    std::string torn = R"({"timestamp":"2024-05-01T10:00:00Z","event_type":"http","http":{"url":"/t)";
+    std::string torn =
+        R"({"timestamp":"2024-05-01T10:00:00Z","event_type":"http","http":{"url":"/t)";
     Feed r;
     r.feed_chunks(torn + kFlow + "\n", 1 << 20);
     ASSERT_EQ(r.raws.size(), 1u);
@@ -151,7 +152,7 @@ TEST(EveBatcher, InvalidFlowIsDeliveredAndCounted) {
     Feed r;
     r.feed_chunks(fixture("fields.jsonl"), 1 << 20);
     EXPECT_EQ(r.raws.size(), 8u);
-    EXPECT_EQ(r.malformed("invalid_flow"), 2u);   // empty src_ip; null timestamp
+    EXPECT_EQ(r.malformed("invalid_flow"), 2u);  // empty src_ip; null timestamp
     EXPECT_EQ(r.types["flow"], 5);
 }
 
@@ -181,8 +182,8 @@ TEST(EveBatcher, FeedRecordTreatsMessageAsCompleteLine) {
 // Every chunk size gives the same events and counts as one big read.
 TEST(EveBatcher, SameResultAtEveryChunkBoundary) {
     std::string torn = R"({"timestamp":"2024-05-01T10:00:00Z","event_type":"dns","dns":{"x":"t)";
-    std::string data = fixture("fields.jsonl") + fixture("broken.jsonl") + "\r\n" + torn +
-                       kFlow + "\r\n" + std::string(300, 'z') + "\n" + kFlow;
+    std::string data = fixture("fields.jsonl") + fixture("broken.jsonl") + "\r\n" + torn + kFlow +
+                       "\r\n" + std::string(300, 'z') + "\n" + kFlow;
     EveBatcher::Options opt;
     opt.max_line = 1200;
     opt.read_chunk = 512;
@@ -205,6 +206,60 @@ TEST(EveBatcher, SameResultAtEveryChunkBoundary) {
             }
         }
     }
+}
+
+// Cut-only batches (Options::parse false) parsed afterwards by an EveLineParser, as the socket
+// input's parse threads do, give the same events and counts as parsing while cutting.
+TEST(EveBatcher, CutThenParseEqualsParseWhileCutting) {
+    std::string torn =
+        R"({"timestamp":"2024-05-01T10:00:00Z","event_type":"http","http":{"url":"/t)";
+    std::string text = fixture("fields.jsonl") + fixture("broken.jsonl") + torn + kFlow + "\n" +
+                       std::string(3000, 'x') + "\n" + kFlow + "\n" + kFlow;
+    text.pop_back();  // the last line ends without newline and does not parse: partial
+    EveBatcher::Options opt;
+    opt.read_chunk = 1024;
+    opt.max_line = 2048;
+    opt.max_events = 3;
+    Feed inline_feed(opt);
+    inline_feed.feed_chunks(text, 700);
+
+    opt.parse = false;
+    Stats stats;
+    EveCounters counters(stats, "test");
+    EveBatcher cutter(counters, opt);
+    EveLineParser parser(counters);
+    std::vector<std::string> raws;
+    auto drain = [&] {
+        EventBatch batch;
+        bool last_partial = false;
+        while (cutter.pop_lines(batch, last_partial)) {
+            parser.parse_batch(batch, last_partial);
+            for (const Event& ev : batch.events) raws.emplace_back(ev.raw);
+        }
+        parser.publish_counts();
+    };
+    for (std::string_view rest = text; !rest.empty();) {
+        auto area = cutter.write_area();
+        size_t n = std::min({size_t{700}, area.size(), rest.size()});
+        std::copy_n(rest.data(), n, area.data());
+        cutter.commit(n);
+        rest.remove_prefix(n);
+        drain();
+    }
+    cutter.finish();
+    drain();
+
+    EXPECT_EQ(raws, inline_feed.raws);
+    EXPECT_GT(raws.size(), 8u);
+    for (const char* reason :
+         {"not_json", "not_object", "too_long", "partial", "torn", "invalid_flow"}) {
+        EXPECT_EQ(stats.sum("eveflow_input_malformed_total", {{"reason", reason}}),
+                  inline_feed.stats.sum("eveflow_input_malformed_total", {{"reason", reason}}))
+            << reason;
+    }
+    EXPECT_EQ(inline_feed.malformed("partial"), 1u);
+    EXPECT_EQ(inline_feed.malformed("too_long"), 1u);
+    EXPECT_EQ(inline_feed.malformed("torn"), 1u);
 }
 
 }  // namespace

@@ -69,7 +69,10 @@ class Counter:
 
     def event(self, obj):
         et = obj.get('event_type')
-        name = et if isinstance(et, str) else ''
+        if not isinstance(et, str) or not et:
+            self.malformed['no_event_type'] += 1
+            return
+        name = et
         self.events[name] += 1
         if name == 'flow' and not (valid_ts(obj.get('timestamp')) and
                                    valid_ip(obj.get('src_ip')) and valid_ip(obj.get('dest_ip'))):

@@ -87,9 +87,15 @@ protected:
     std::string path_;
 };
 
-TEST_F(EveSocketTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
+// Run with the default parse threads, with parsing on the reading thread and with three.
+class EveSocketThreadsTest : public EveSocketTest,
+                             public ::testing::WithParamInterface<const char*> {};
+INSTANTIATE_TEST_SUITE_P(ParseThreads, EveSocketThreadsTest,
+                         ::testing::Values("", "parse_threads: 1", "parse_threads: 3"));
+
+TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     SourceHarness h;
-    auto src = make(h);
+    auto src = make(h, GetParam());
     src->open();
     std::stop_source stop;
     auto done =
@@ -209,10 +215,11 @@ TEST_F(EveSocketTest, ModeApplied) {
 
 TEST_F(EveSocketTest, ConfigErrors) {
     SourceHarness h;
-    auto node = testing::config("mode: \"0968\"\nmax_line: 1KiB");
+    auto node = testing::config("mode: \"0968\"\nmax_line: 1KiB\nparse_threads: 0");
     EveSocket::create(node, h.ctx);
     const auto& errors = node.diagnostics().errors();
-    ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+    ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[2].find("inputs[0].parse_threads"), std::string::npos) << errors[2];
     EXPECT_NE(errors[0].find("inputs[0].path"), std::string::npos) << errors[0];
     EXPECT_NE(errors[1].find("inputs[0].mode: must be an octal file mode 0000-0777 such as "
                              "\"0660\" (got \"0968\")"),

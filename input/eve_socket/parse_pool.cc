@@ -1,0 +1,75 @@
+// ParsePool: a bounded queue of cut line batches, parse workers, publication in order.
+#include "input/eve_socket/parse_pool.h"
+
+#include <algorithm>
+
+namespace eveflow::input {
+
+ParsePool::ParsePool(EveCounters& counters, size_t threads, Publisher& out,
+                     const std::atomic<bool>& aborting)
+    : out_(out), aborting_(aborting), max_queued_(2 * std::max<size_t>(threads, 1)) {
+    for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
+        parsers_.push_back(std::make_unique<EveLineParser>(counters));
+    }
+    for (auto& p : parsers_) threads_.emplace_back([this, parser = p.get()] { work(*parser); });
+}
+
+ParsePool::~ParsePool() {
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void ParsePool::submit(EventBatch&& lines, bool last_partial) {
+    std::unique_lock lk(mu_);
+    space_cv_.wait(lk, [&] { return todo_.size() < max_queued_; });
+    todo_.push_back(Job{next_seq_++, std::move(lines), last_partial});
+    lk.unlock();
+    work_cv_.notify_one();
+}
+
+void ParsePool::drain() {
+    uint64_t submitted = 0;
+    {
+        std::lock_guard lk(mu_);
+        submitted = next_seq_;
+    }
+    std::unique_lock lk(pub_mu_);
+    pub_cv_.wait(lk, [&] { return next_publish_ >= submitted; });
+}
+
+void ParsePool::work(EveLineParser& parser) {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lk(mu_);
+            work_cv_.wait(lk, [&] { return stop_ || !todo_.empty(); });
+            if (todo_.empty()) return;
+            job = std::move(todo_.front());
+            todo_.pop_front();
+        }
+        space_cv_.notify_one();
+        if (!aborting_.load(std::memory_order_relaxed)) {
+            parser.parse_batch(job.batch, job.last_partial);
+            parser.publish_counts();
+        }
+        publish_in_order(job);
+    }
+}
+
+// Waits for the job's turn, so batches leave in the order they were cut from the streams.
+void ParsePool::publish_in_order(Job& job) {
+    std::unique_lock lk(pub_mu_);
+    pub_cv_.wait(lk, [&] { return next_publish_ == job.seq; });
+    if (!closed_.load(std::memory_order_relaxed) && !aborting_.load(std::memory_order_relaxed)) {
+        if (!out_.publish(std::move(job.batch))) closed_.store(true, std::memory_order_relaxed);
+    }
+    ++next_publish_;
+    lk.unlock();
+    pub_cv_.notify_all();
+}
+
+}  // namespace eveflow::input
