@@ -146,9 +146,8 @@ void PcapSource::open_live() {
 
 Status PcapSource::run(std::stop_token stop, Publisher& out) {
     if (!pc_ || !open_error_.empty()) {
-        std::string msg = config_.file + ": " + (open_error_.empty() ? "not opened" : open_error_);
-        log::error("pcap: {}", msg);
-        return Status::error(msg);
+        // The pipeline logs the returned error (one line, with this input's name).
+        return Status::error(config_.file + ": " + (open_error_.empty() ? "not opened" : open_error_));
     }
     // Capture, flows and DPI on this thread; rendering and publishing on a second one.
     Channel<std::vector<ExportedFlow>> handoff(8);
@@ -218,11 +217,7 @@ Status PcapSource::run_file(std::stop_token& stop) {
     done_bytes_.store(error.empty() ? total_bytes_ : done_bytes_.load());
     publish(true);
     log::info("pcap: {}: read packets={} flows={}", config_.file, total_packets_, total_flows_);
-    if (!error.empty()) {
-        std::string msg = config_.file + ": " + error;
-        log::error("pcap: {}", msg);
-        return Status::error(msg);
-    }
+    if (!error.empty()) return Status::error(config_.file + ": " + error);
     return {};
 }
 
