@@ -147,7 +147,8 @@ void PcapSource::open_live() {
 Status PcapSource::run(std::stop_token stop, Publisher& out) {
     if (!pc_ || !open_error_.empty()) {
         // The pipeline logs the returned error (one line, with this input's name).
-        return Status::error(config_.file + ": " + (open_error_.empty() ? "not opened" : open_error_));
+        return Status::error(config_.file + ": " +
+                             (open_error_.empty() ? "not opened" : open_error_));
     }
     // Capture, flows and DPI on this thread; rendering and publishing on a second one.
     Channel<std::vector<ExportedFlow>> handoff(8);
