@@ -224,6 +224,8 @@ Status PcapSource::run_file(std::stop_token& stop) {
 
 Status PcapSource::run_live(std::stop_token& stop) {
     pollfd pfd{pcap_get_selectable_fd(pc_), POLLIN, 0};
+    log::info("pcap: capturing interface={} snaplen={} bpf=\"{}\"", config_.interface,
+              config_.snaplen, config_.bpf);
     int64_t last_tick = ctx_.clock.now_us();
     std::string error;
     while (!stop.stop_requested()) {

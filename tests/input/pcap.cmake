@@ -15,6 +15,13 @@ add_test(NAME pcap_live
                  $<TARGET_FILE:pcap_meter_tool>)
 set_tests_properties(pcap_live PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 120
                      ENVIRONMENT "TZ=UTC;LC_ALL=C")
+if(TARGET eveflow)
+    add_test(NAME pcap_live_eveflow
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_live_test.py
+                     $<TARGET_FILE:eveflow>)
+    set_tests_properties(pcap_live_eveflow PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120
+                         ENVIRONMENT "TZ=UTC;LC_ALL=C")
+endif()
 
 # Decoder fuzzing: a bounded deterministic run in every build (meaningful under
 # EVEFLOW_SANITIZE=address,undefined) and, with EVEFLOW_FUZZ (clang), the libFuzzer target:
