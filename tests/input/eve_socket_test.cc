@@ -91,7 +91,7 @@ protected:
 class EveSocketThreadsTest : public EveSocketTest,
                              public ::testing::WithParamInterface<const char*> {};
 INSTANTIATE_TEST_SUITE_P(ParseThreads, EveSocketThreadsTest,
-                         ::testing::Values("", "parse_threads: 2", "parse_threads: 3"));
+                         ::testing::Values("", "parse_threads: 1", "parse_threads: 3"));
 
 // Polls `pred` until it holds or 10 s pass: the source's threads run at their own pace
 // (much slower under TSan), so tests wait for states instead of sleeping fixed times.
@@ -137,16 +137,10 @@ TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     // A writer still connected when stop comes is read to its end.
     int late = connect_to(path_);
     ASSERT_GE(late, 0);
-    ASSERT_TRUE(eventually([&] { return h.stats.sum("eveflow_input_connections") == 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     stop.request_stop();
-    // No longer accepting, once the stop has been seen (slow under sanitizers): a connection
-    // that still gets in meanwhile is closed at once and adds nothing.
-    EXPECT_TRUE(eventually([&] {
-        int fd = connect_to(path_);
-        if (fd < 0) return true;
-        close(fd);
-        return false;
-    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_LT(connect_to(path_), 0);  // no longer accepting
     write_chunked(late, lines_for("late", 500), 99);
     close(late);
     ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
