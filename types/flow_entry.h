@@ -27,6 +27,7 @@ struct FlowEntry {
     uint64_t bytes_toserver = 0, bytes_toclient = 0;
     std::string_view app_proto;  // "tls", "failed", nDPI's "TLS.Google"; empty if none
     std::string_view in_iface;
+    std::string_view host;  // top-level "host": Suricata's sensor-name; empty if none
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

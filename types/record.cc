@@ -103,7 +103,7 @@ void append_aggregate_json(std::string& out, const AggregateRecord& r, std::stri
     append_timestamp(out, r.last_seen);
     out += '"';
     if (r.late) out += ",\"late\":true";
-    field(out, "sensor_id"), append_json_string(out, sensor_id);
+    field(out, "sensor_id"), append_json_string(out, sensor_of(r.sensor_id, sensor_id));
     out += '}';
 }
 

@@ -42,6 +42,8 @@ struct AggregateRecord {
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
     bool late = false;  // a record for a window already emitted: add it to the earlier ones
+    /// The sensor the events came from (their EVE `host` field); empty: the configured one.
+    std::string sensor_id;
     /// The distinct source ports counted in `src_ports`, ascending; its size equals
     /// `src_ports`. Filled by flow_aggregate at emission. Sinks that merge partial records of
     /// one (window, key) (PostgreSQL) union these sets to keep `src_ports` exact; a producer
@@ -54,9 +56,15 @@ struct AggregateRecord {
 struct RawEvent {
     EventType type = EventType::kOther;
     std::string type_name;
-    std::string line;  // the JSON object, without newline, add_fields already spliced in
-    FlowEntry fields;  // its common fields (views cleared: they would dangle)
+    std::string line;       // the JSON object, without newline, add_fields already spliced in
+    FlowEntry fields;       // its common fields (views cleared: they would dangle)
+    std::string sensor_id;  // the event's EVE `host` field; empty: the configured sensor_id
 };
+
+/// The sensor_id a record is written with: its own when set, else `configured`.
+inline std::string_view sensor_of(const std::string& own, std::string_view configured) {
+    return own.empty() ? configured : std::string_view(own);
+}
 
 struct Record {
     enum class Kind : uint8_t { kAggregate, kRaw };
@@ -66,7 +74,8 @@ struct Record {
 };
 
 /// Appends the aggregate as one JSON object (no newline), the format of --jsonl and Kafka:
-/// {"event_type":"flow_aggregate","window_start":...,"sensor_id":...}.
+/// {"event_type":"flow_aggregate","window_start":...,"sensor_id":...}. `sensor_id` is used when
+/// the record has none of its own.
 void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id);
 /// Proto as Suricata names it, else the number.
 std::string proto_text(uint8_t proto);

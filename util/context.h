@@ -20,6 +20,8 @@ struct Context {
     std::atomic<bool> aborting{false};
     /// True under --check-config: build and validate, open nothing.
     bool check_only = false;
+    /// An event's EVE `host` field (Suricata's sensor-name), when present, is its sensor_id.
+    bool sensor_id_from_host = true;
 };
 
 }  // namespace eveflow

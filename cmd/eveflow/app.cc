@@ -18,6 +18,7 @@ void read_process_keys(const ConfigNode& root, Context& ctx, std::string& log_le
     if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
     ctx.sensor_id = root.str("sensor_id", host);
     if (ctx.sensor_id.empty()) root.error("sensor_id", "must not be empty");
+    ctx.sensor_id_from_host = root.boolean("sensor_id_from_host", true);
     ConfigNode log = root.child("log");
     log_level = log.choice("level", "info", {"trace", "debug", "info", "warn", "error", "off"});
     ctx.shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(root.duration(

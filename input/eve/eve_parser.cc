@@ -284,6 +284,9 @@ bool parse_field(od::field& field, Event& ev, TimeCache& cache) {
         case 'i':
             if (key_is(k, "in_iface")) string_token(v, f.in_iface);
             return true;
+        case 'h':
+            if (key_is(k, "host")) string_token(v, f.host);
+            return true;
         case 'v':
             if (key_is(k, "vlan")) parse_vlan(v, f);
             return true;

@@ -203,7 +203,7 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     out += '\t';
     append_timestamp(out, r.window_end);
     out += '\t';
-    append_text_field(out, sensor_id, fixed);
+    append_text_field(out, sensor_of(r.sensor_id, sensor_id), fixed);
     out += '\t';
     append_ip(out, k & kKeySrcIp, r.src_ip);
     out += '\t';
@@ -242,7 +242,7 @@ void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::stri
     out += '\t';
     append_text_field(out, e.type_name.empty() ? event_type_name(e.type) : e.type_name, fixed);
     out += '\t';
-    append_text_field(out, sensor_id, fixed);
+    append_text_field(out, sensor_of(e.sensor_id, sensor_id), fixed);
     out += '\t';
     append_ip(out, f.has_src_ip, f.src_ip);
     out += '\t';

@@ -38,6 +38,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       period_(config_.period.count()),
       lateness_(config_.allowed_lateness.count()),
       sinks_(hctx.aggregate_sinks),
+      sensor_from_host_(hctx.ctx.sensor_id_from_host),
       closed_until_(kMinTime),
       max_event_time_(kMinTime),
       open_keys_gauge_(hctx.ctx.stats.gauge("eveflow_aggregate_open_keys",
@@ -76,7 +77,7 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
         int64_t until = floor_to(sat_sub(t, lateness_), period_);
         if (until > closed_until_) close_until(until, out);
     }
-    const FlowKey key = make_key(f, config_.key_fields, strings_);
+    const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_);
     bool late = false;
     bool inserted = false;
     Accum& a = table_for(floor_to(t, period_), late).find_or_insert(key, hash_key(key), inserted);
@@ -185,6 +186,7 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
         r.vlan = k.vlan;
         if (fields & kKeyAppProto) r.app_proto = strings_.name(k.app_proto);
         if (fields & kKeyInIface) r.in_iface = strings_.name(k.in_iface);
+        if (k.sensor != 0) r.sensor_id = strings_.name(k.sensor);
         r.flows = a.flows;
         a.src_ports.append_sorted(r.src_port_list);
         r.src_ports = r.src_port_list.size();

@@ -56,6 +56,7 @@ private:
     int64_t lateness_;
     std::vector<SinkId> sinks_;
     StringInterner strings_;
+    bool sensor_from_host_;
 
     Windows open_;
     Windows late_;

@@ -15,14 +15,16 @@
 namespace eveflow::processing {
 
 /// Fields outside the configured key are zero, so equal keys are equal bytes. Strings
-/// (app_proto, in_iface) are ids from a StringInterner: the event's views would dangle.
+/// (app_proto, in_iface, the sensor's EVE `host`) are ids from a StringInterner: the event's
+/// views would dangle. The sensor is always part of the key: two sensors never share a record.
 struct FlowKey {
     IpAddr src_ip, dest_ip;
     uint16_t src_port = 0, dest_port = 0;
     uint16_t vlan = 0;
     uint8_t proto = 0;
     uint8_t pad = 0;  // explicit, so every byte of the key is defined
-    uint32_t app_proto = 0, in_iface = 0;
+    uint16_t app_proto = 0, in_iface = 0, sensor = 0;
+    uint16_t pad2 = 0;
 
     bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 };
@@ -52,9 +54,17 @@ inline uint64_t hash_key(const FlowKey& k) {
 /// text is "other" (Suricata writes a handful of values; this only guards against junk).
 class StringInterner {
 public:
-    static constexpr size_t kMaxStrings = 65536;
+    static constexpr size_t kMaxStrings = 65535;  // ids, the "other" one included, fit 16 bits
     StringInterner() { names_.emplace_back(); }
-    uint32_t intern(std::string_view s);
+    uint16_t intern(std::string_view s);
+    /// intern() with a one-entry cache, for a value that rarely changes between events.
+    uint16_t intern_repeated(std::string_view s) {
+        if (s.size() == last_.size() && std::memcmp(s.data(), last_.data(), s.size()) == 0)
+            return last_id_;
+        last_id_ = intern(s);
+        last_.assign(s);
+        return last_id_;
+    }
     const std::string& name(uint32_t id) const { return names_[id]; }
 
 private:
@@ -64,11 +74,14 @@ private:
     };
     std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
     std::vector<std::string> names_;
-    uint32_t overflow_id_ = 0;
+    uint16_t overflow_id_ = 0;
+    std::string last_;
+    uint16_t last_id_ = 0;
 };
 
-/// The key of `f` with only the fields in `key_fields` set.
-inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner& strings) {
+/// The key of `f` with only the fields in `key_fields` set, and its sensor when `by_sensor`.
+inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner& strings,
+                        bool by_sensor) {
     FlowKey k;
     if (key_fields & kKeySrcIp) k.src_ip = f.src_ip;
     if (key_fields & kKeyDestIp) k.dest_ip = f.dest_ip;
@@ -78,6 +91,7 @@ inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner&
     if (key_fields & kKeyVlan) k.vlan = f.vlan;
     if (key_fields & kKeyAppProto) k.app_proto = strings.intern(f.app_proto);
     if (key_fields & kKeyInIface) k.in_iface = strings.intern(f.in_iface);
+    if (by_sensor) k.sensor = strings.intern_repeated(f.host);
     return k;
 }
 

@@ -59,18 +59,18 @@ void PortSet::append_sorted(std::vector<uint16_t>& out) {
     }
 }
 
-uint32_t StringInterner::intern(std::string_view s) {
+uint16_t StringInterner::intern(std::string_view s) {
     if (s.empty()) return 0;
     auto it = ids_.find(s);
     if (it != ids_.end()) return it->second;
     if (names_.size() >= kMaxStrings) {
         if (overflow_id_ == 0) {
-            overflow_id_ = static_cast<uint32_t>(names_.size());
+            overflow_id_ = static_cast<uint16_t>(names_.size());
             names_.emplace_back("other");
         }
         return overflow_id_;
     }
-    auto id = static_cast<uint32_t>(names_.size());
+    auto id = static_cast<uint16_t>(names_.size());
     names_.emplace_back(s);
     ids_.emplace(std::string(s), id);
     return id;

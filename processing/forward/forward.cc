@@ -114,7 +114,8 @@ Forward::Forward(ForwardConfig config, std::vector<SinkId> sinks, Context& ctx)
     : config_(std::move(config)),
       sinks_(std::move(sinks)),
       forwarded_(ctx.stats.counter("eveflow_forward_events_total", "Raw events forwarded by a rule",
-                                   {{"rule", config_.name}})) {
+                                   {{"rule", config_.name}})),
+      sensor_from_host_(ctx.sensor_id_from_host) {
     if (config_.all_types) return;
     for (const auto& n : config_.type_names) {
         EventType t = event_type_from_name(n);
@@ -144,6 +145,8 @@ void Forward::consume(const Event& e, Emitter& out) {
     r.raw.fields = e.fields;
     r.raw.fields.app_proto = {};
     r.raw.fields.in_iface = {};
+    r.raw.fields.host = {};
+    if (sensor_from_host_) r.raw.sensor_id.assign(e.fields.host);
     for (size_t i = 0; i + 1 < sinks_.size(); ++i) out.emit(sinks_[i], Record(r));
     out.emit(sinks_.back(), std::move(r));
     ++pending_;

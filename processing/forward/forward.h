@@ -48,6 +48,7 @@ private:
     std::vector<EventType> types_;  // empty: all
     uint64_t pending_ = 0;
     Counter& forwarded_;
+    bool sensor_from_host_;
 };
 
 }  // namespace eveflow::processing

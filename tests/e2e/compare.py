@@ -17,7 +17,8 @@ COUNTERS = ("flows", "pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_
 
 
 def key_of(r):
-    return (r["window_start"], r["src_ip"], r["dest_ip"], r["dest_port"], r["proto"])
+    return (r["window_start"], r["sensor_id"], r["src_ip"], r["dest_ip"], r["dest_port"],
+            r["proto"])
 
 
 def main():

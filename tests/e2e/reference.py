@@ -4,10 +4,11 @@
 Written from the specification, not from eveflow's code: Python's json and ipaddress modules
 read the EVE lines, and the aggregates are computed with plain dictionaries.
 
-  reference.py [--period 60] [--time-field timestamp] FILE... > reference.json
+  reference.py [--period 60] [--time-field timestamp] [--sensor-id e2e] FILE... > reference.json
 
-Prints one JSON document: {"events": {type: n}, "malformed": n, "aggregates": [...]}, where each
-aggregate is keyed by window_start and (src_ip, dest_ip, dest_port, proto).
+Prints one JSON document: {"events": {type: n}, "events_by_sensor": {sensor: n}, "malformed": n,
+"aggregates": [...]}, where each aggregate is keyed by window_start, sensor_id (the event's
+top-level "host", else --sensor-id) and (src_ip, dest_ip, dest_port, proto).
 """
 import argparse
 import ipaddress
@@ -134,9 +135,10 @@ def records_of(line, stats):
 
 
 class Aggregator:
-    def __init__(self, period_us, time_field):
+    def __init__(self, period_us, time_field, sensor_id):
         self.period = period_us
         self.time_field = time_field
+        self.sensor_id = sensor_id
         self.windows = {}
 
     def add(self, ev):
@@ -151,7 +153,9 @@ class Aggregator:
             t = ts
         window = (t // self.period) * self.period
         proto = proto_text(ev.get("proto"))
-        key = (window, src, dst, port(ev.get("dest_port")) or 0, proto if proto else "0")
+        host = ev.get("host")
+        sensor = host if isinstance(host, str) and host else self.sensor_id
+        key = (window, sensor, src, dst, port(ev.get("dest_port")) or 0, proto if proto else "0")
         a = self.windows.setdefault(key, {"flows": 0, "ports": set(), "pkts_toserver": 0,
                                           "pkts_toclient": 0, "bytes_toserver": 0,
                                           "bytes_toclient": 0, "first": None, "last": None})
@@ -169,8 +173,9 @@ class Aggregator:
 
     def records(self):
         out = []
-        for (window, src, dst, dport, proto), a in sorted(self.windows.items()):
+        for (window, sensor, src, dst, dport, proto), a in sorted(self.windows.items()):
             out.append({"window_start": fmt_ts(window), "window_end": fmt_ts(window + self.period),
+                        "sensor_id": sensor,
                         "src_ip": src, "dest_ip": dst, "dest_port": dport, "proto": proto,
                         "flows": a["flows"], "src_ports": len(a["ports"]),
                         "pkts_toserver": a["pkts_toserver"], "pkts_toclient": a["pkts_toclient"],
@@ -195,10 +200,12 @@ def main():
     ap.add_argument("--period", type=int, default=60, help="seconds")
     ap.add_argument("--time-field", default="timestamp",
                     choices=["timestamp", "flow_start", "flow_end"])
+    ap.add_argument("--sensor-id", default="e2e",
+                    help="sensor of events without a top-level string \"host\"")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
-    stats = {"malformed": 0, "events": {}, "flows_aggregated": 0}
-    agg = Aggregator(args.period * 1_000_000, args.time_field)
+    stats = {"malformed": 0, "events": {}, "events_by_sensor": {}, "flows_aggregated": 0}
+    agg = Aggregator(args.period * 1_000_000, args.time_field, args.sensor_id)
     for path in args.files:
         for line in lines_of(path):
             if len(line) > MAX_LINE:
@@ -211,6 +218,9 @@ def main():
                     stats["malformed"] += 1
                     continue
                 stats["events"][et] = stats["events"].get(et, 0) + 1
+                host = ev.get("host")
+                sensor = host if isinstance(host, str) and host else args.sensor_id
+                stats["events_by_sensor"][sensor] = stats["events_by_sensor"].get(sensor, 0) + 1
                 if et != "flow":
                     continue
                 if agg.add(ev):

@@ -87,6 +87,23 @@ TEST_F(EveParserTest, ViewsPointIntoTheLine) {
     EXPECT_TRUE(inside_line(ev.fields.in_iface));
 }
 
+// Suricata's sensor-name is the top-level "host"; a nested one (here in "http") is not.
+TEST(EveParser, HostIsTheTopLevelFieldOnly) {
+    EveParser parser;
+    Event ev;
+    Line top(R"({"timestamp":"2024-05-01T08:00:00Z","event_type":"http","src_ip":"10.0.0.1",)"
+             R"("dest_ip":"10.0.0.2","http":{"host":"example.org"},"host":"sensor-7"})");
+    ASSERT_EQ(top.parse(parser, ev), ParseResult::kOk);
+    EXPECT_EQ(ev.fields.host, "sensor-7");
+    Line nested(R"({"timestamp":"2024-05-01T08:00:00Z","event_type":"http",)"
+                R"("http":{"host":"example.org"}})");
+    ASSERT_EQ(nested.parse(parser, ev), ParseResult::kOk);
+    EXPECT_EQ(ev.fields.host, "");
+    Line not_string(R"({"event_type":"flow","host":17})");
+    ASSERT_EQ(not_string.parse(parser, ev), ParseResult::kOk);
+    EXPECT_EQ(ev.fields.host, "");
+}
+
 TEST_F(EveParserTest, Ipv6PaddedNegativeOffsetIcmpWithoutPortsMissingCounters) {
     Event ev = parse_fixture(1);
     const FlowEntry& f = ev.fields;

@@ -53,14 +53,17 @@ std::vector<std::string> lines_of(const std::string& text, char tag) {
 // The reference's aggregates and event counts as sorted tab-separated lines; counters times
 // `times` (the sink gets every aggregate that many times).
 std::string reference(const std::vector<std::string>& files, int times) {
-    std::string cmd = "/usr/bin/python3 " EVEFLOW_SOURCE_DIR "/tests/e2e/reference.py";
+    std::string cmd =
+        "/usr/bin/python3 " EVEFLOW_SOURCE_DIR "/tests/e2e/reference.py --sensor-id sensor-a";
     for (const auto& f : files) cmd += " '" + f + "'";
     cmd +=
         " | /usr/bin/python3 -c '\nimport json, sys\nd = json.load(sys.stdin)\nt = " +
         std::to_string(times) +
         "\nfor k, n in d[\"events\"].items(): print(\"E\\t%s\\t%d\" % (k, n))\n"
+        "for k, n in d[\"events_by_sensor\"].items(): print(\"S\\t%s\\t%d\" % (k, n))\n"
         "for a in d[\"aggregates\"]:\n"
         "    print(\"A\\t\" + \"\\t\".join(str(x) for x in [a[\"window_start\"], a[\"window_end\"],"
+        " a[\"sensor_id\"],"
         " a[\"src_ip\"], a[\"dest_ip\"], a[\"dest_port\"], a[\"proto\"], a[\"flows\"] * t,"
         " a[\"src_ports\"], a[\"pkts_toserver\"] * t, a[\"pkts_toclient\"] * t,"
         " a[\"bytes_toserver\"] * t, a[\"bytes_toclient\"] * t, a[\"first_seen\"],"
@@ -111,6 +114,8 @@ std::vector<Record> records_of(const std::vector<std::string>& files, size_t sha
                 r.raw.fields = e.fields;
                 r.raw.fields.app_proto = {};
                 r.raw.fields.in_iface = {};
+                r.raw.fields.host = {};
+                r.raw.sensor_id = std::string(e.fields.host);
                 raw.push_back(std::move(r));
             }
         }
@@ -123,7 +128,8 @@ std::vector<Record> records_of(const std::vector<std::string>& files, size_t sha
 
 const char* kAggregateQuery =
     "SELECT to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-    "to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), host(src_ip), "
+    "to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), sensor_id, "
+    "host(src_ip), "
     "host(dest_ip), dest_port, proto, flows, src_ports, pkts_toserver, pkts_toclient, "
     "bytes_toserver, bytes_toclient, "
     "to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
@@ -176,6 +182,9 @@ void run_over_eve_files(int times, size_t shards = 1) {
         db.rows("SELECT event_type, count(*) FROM eve_raw GROUP BY 1");
     std::sort(counts.begin(), counts.end());
     EXPECT_EQ(counts, lines_of(ref, 'E'));
+    counts = db.rows("SELECT sensor_id, count(*) FROM eve_raw GROUP BY 1");
+    std::sort(counts.begin(), counts.end());
+    EXPECT_EQ(counts, lines_of(ref, 'S'));
 }
 
 TEST(PostgresEve, RowsEqualTheReferenceAggregatesAndEventCounts) {

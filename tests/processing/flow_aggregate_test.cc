@@ -55,8 +55,10 @@ Event flow_event(const std::string& src, const std::string& dst, int sport, int 
 }
 
 struct Fixture {
-    explicit Fixture(const std::string& yaml = "{}", std::vector<SinkId> sinks = {7})
+    explicit Fixture(const std::string& yaml = "{}", std::vector<SinkId> sinks = {7},
+                     bool sensor_id_from_host = true)
         : ctx{stats, clock, "s1"}, hctx{ctx, std::move(sinks), nullptr}, section(yaml) {
+        ctx.sensor_id_from_host = sensor_id_from_host;
         handler = FlowAggregate::create(section.node, hctx);
         EXPECT_TRUE(section.errors().empty());
     }
@@ -442,6 +444,42 @@ TEST(FlowAggregate, ProtoKeptApart) {
     auto recs = fx.records();
     ASSERT_EQ(recs.size(), 2u);
     EXPECT_NE(recs[0].proto, recs[1].proto);
+}
+
+// Events from three sensors (two by EVE `host`, one without) with one key: one record per
+// sensor, each with the flows it sent; host strings live in a buffer that is overwritten, as
+// an EventBatch's would be.
+TEST(FlowAggregate, SensorsFromHostFieldStayApart) {
+    Fixture fx;
+    const std::vector<std::pair<std::string, int>> sent{{"sensor-a", 3}, {"sensor-b", 2}, {"", 4}};
+    std::string buffer;
+    for (int round = 0; round < 4; ++round) {
+        for (const auto& [host, n] : sent) {
+            if (round >= n) continue;
+            auto e = flow_event("10.0.0.1", "10.0.0.2", 1000 + round, 443, 6, kBase + round);
+            buffer = host;
+            e.fields.host = buffer;
+            fx.handler->consume(e, fx.emitter);
+            buffer.assign(buffer.size(), 'x');
+        }
+    }
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    std::map<std::string, uint64_t> flows;
+    for (const auto& r : fx.records()) flows[r.sensor_id] += r.flows;
+    EXPECT_EQ(flows, (std::map<std::string, uint64_t>{{"sensor-a", 3}, {"sensor-b", 2}, {"", 4}}));
+}
+
+TEST(FlowAggregate, SensorFromHostCanBeTurnedOff) {
+    Fixture fx("{}", {7}, /*sensor_id_from_host=*/false);
+    for (const char* host : {"sensor-a", "sensor-b", ""}) {
+        auto e = flow_event("10.0.0.1", "10.0.0.2", 1000, 443, 6, kBase);
+        e.fields.host = host;
+        fx.handler->consume(e, fx.emitter);
+    }
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_EQ(fx.records()[0].flows, 3u);
+    EXPECT_EQ(fx.records()[0].sensor_id, "");
 }
 
 TEST(FlowAggregate, IcmpOnlyKeyHasZeroSrcPorts) {

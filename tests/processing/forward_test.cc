@@ -15,8 +15,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 struct Fixture {
-    explicit Fixture(const std::string& yaml)
+    explicit Fixture(const std::string& yaml, bool sensor_id_from_host = true)
         : ctx{stats, clock, "s1"}, section(yaml, "forward[0]") {
+        ctx.sensor_id_from_host = sensor_id_from_host;
         HandlerContext hctx{ctx, {}, [this](const ConfigNode& n) {
                                 n.touch("type");
                                 output_paths.push_back(n.str("path", ""));
@@ -124,6 +125,28 @@ TEST(Forward, EveryOutputGetsTheEventAsRaw) {
     }
     fx.handler->tick(fx.clock.steady_now(), fx.emitter);
     EXPECT_EQ(fx.stats.sum("eveflow_forward_events_total", {{"rule", "r1"}}), 1);
+}
+
+// The raw event keeps its EVE `host` as an owned sensor_id (the event's views die with its
+// batch); without a host, or with sensor_id_from_host off, it has none of its own.
+TEST(Forward, RawEventCarriesItsHostAsSensorId) {
+    Fixture fx("{outputs: [{type: jsonl, path: a}]}");
+    std::string host = "sensor-7";
+    auto e = event("dns", "{\"host\":\"sensor-7\"}");
+    e.fields.host = host;
+    fx.handler->consume(e, fx.emitter);
+    host.assign(host.size(), 'x');
+    fx.handler->consume(event("dns", "{}"), fx.emitter);
+    ASSERT_EQ(fx.emitter.records.size(), 2u);
+    EXPECT_EQ(fx.emitter.records[0].second.raw.sensor_id, "sensor-7");
+    EXPECT_TRUE(fx.emitter.records[0].second.raw.fields.host.empty());
+    EXPECT_EQ(fx.emitter.records[1].second.raw.sensor_id, "");
+
+    Fixture off("{outputs: [{type: jsonl, path: a}]}", /*sensor_id_from_host=*/false);
+    e.fields.host = "sensor-7";
+    off.handler->consume(e, off.emitter);
+    ASSERT_EQ(off.emitter.records.size(), 1u);
+    EXPECT_EQ(off.emitter.records[0].second.raw.sensor_id, "");
 }
 
 TEST(Forward, NameDefaultsToSectionPath) {

@@ -53,6 +53,15 @@ TEST(AggregateJson, CustomKeyFieldsAndLateFlag) {
     EXPECT_NE(out.find("\"late\":true"), std::string::npos);
 }
 
+TEST(AggregateJson, RecordsOwnSensorIdWinsOverTheConfiguredOne) {
+    AggregateRecord r = sample();
+    r.sensor_id = "sensor-\"7";
+    std::string out;
+    append_aggregate_json(out, r, "configured");
+    EXPECT_NE(out.find(",\"sensor_id\":\"sensor-\\\"7\"}"), std::string::npos) << out;
+    EXPECT_EQ(out.find("configured"), std::string::npos);
+}
+
 TEST(ProtoText, SuricataNamesElseNumber) {
     EXPECT_EQ(proto_text(6), "TCP");
     EXPECT_EQ(proto_text(58), "IPv6-ICMP");
