@@ -19,18 +19,43 @@ std::string proto_label(size_t slot) {
     return name ? name : std::to_string(slot);
 }
 
-/// App_proto names are short: their length and first and last 8 bytes, mixed, hash them well
-/// enough (the index compares the full text on a hash match).
-uint64_t name_hash(std::string_view s) {
+/// The first and last 8 bytes of `s` (they overlap when it is shorter than 16; both are the
+/// zero-extended text when shorter than 8). Fixed-size loads only: no call, no byte loop.
+struct Words {
     uint64_t head = 0, tail = 0;
-    std::memcpy(&head, s.data(), std::min<size_t>(s.size(), 8));
-    if (s.size() > 8) {
-        size_t n = std::min<size_t>(s.size() - 8, 8);
-        std::memcpy(&tail, s.data() + s.size() - n, n);
+};
+inline uint64_t load(const char* p, size_t n) {  // n is 1, 2, 4 or 8: one move
+    uint64_t v = 0;
+    if (n == 8) std::memcpy(&v, p, 8);
+    if (n == 4) {
+        uint32_t w;
+        std::memcpy(&w, p, 4);
+        v = w;
     }
-    uint64_t h = (head ^ (tail * 0x9e3779b97f4a7c15ull) ^ s.size()) * 0xff51afd7ed558ccdull;
-    return h ^ (h >> 29);
+    if (n == 2) {
+        uint16_t w;
+        std::memcpy(&w, p, 2);
+        v = w;
+    }
+    if (n == 1) v = static_cast<unsigned char>(*p);
+    return v;
 }
+inline Words words_of(std::string_view s) {
+    const char* p = s.data();
+    const size_t n = s.size();
+    if (n >= 8) return {load(p, 8), load(p + n - 8, 8)};
+    uint64_t v = 0;
+    if (n >= 4) {
+        v = load(p, 4) | (load(p + n - 4, 4) << ((n - 4) * 8));
+    } else if (n >= 2) {
+        v = load(p, 2) | (load(p + n - 2, 2) << ((n - 2) * 8));
+    } else if (n == 1) {
+        v = load(p, 1);
+    }
+    return {v, v};
+}
+
+constexpr std::string_view kUnknownName = "unknown";
 
 /// Position of `"word"` in `hay` from `from`, or npos. Searches for `word"` (whose first byte
 /// is rarer in JSON than '"') and checks the byte before.
@@ -81,7 +106,7 @@ int alert_severity(std::string_view raw) {
 }
 
 TrafficMetrics::TrafficMetrics(TrafficMetricsConfig cfg, Stats& stats)
-    : cfg_(std::move(cfg)), stats_(stats), index_(kIndexSize) {
+    : cfg_(std::move(cfg)), stats_(stats), index_(kNameSlots), entries_(kEntrySlots) {
     other_ = make_bucket("other");
     for (uint16_t p : cfg_.dest_ports) ports_.set(p);
     port_series_.resize(kProtoSlots * cfg_.dest_ports.size());
@@ -109,17 +134,22 @@ void TrafficMetrics::tick(std::chrono::steady_clock::time_point /*now*/, Emitter
     publish();
 }
 
+TrafficMetrics::Key TrafficMetrics::key_of(std::string_view app_proto, size_t proto_slot) {
+    const Words w = words_of(app_proto);
+    return {w.head, w.tail, static_cast<uint32_t>(app_proto.size()),
+            static_cast<uint32_t>(proto_slot)};
+}
+
+size_t TrafficMetrics::hash_of(const Key& k) {
+    uint64_t h = k.head ^ (k.tail * 0x9e3779b97f4a7c15ull) ^ k.size ^ (uint64_t{k.proto} << 40);
+    h *= 0xff51afd7ed558ccdull;
+    return static_cast<size_t>(h ^ (h >> 29));
+}
+
 void TrafficMetrics::count_flow(const Event& e) {
     const FlowEntry& f = e.fields;
-    const uint64_t bytes = f.bytes_toserver + f.bytes_toclient;
-    Name* name = lookup(f.app_proto.empty() ? std::string_view("unknown") : f.app_proto);
-    Bucket* bucket = other_;
-    if (name) {
-        name->volume += bytes;
-        bucket = name->current;
-    }
     const size_t slot = f.has_proto ? f.proto : kUnknownSlot;
-    Pending& p = series(*bucket, slot).pending;
+    Pending& p = pending_for(f.app_proto.empty() ? kUnknownName : f.app_proto, slot);
     ++p.flows;
     p.bytes[0] += f.bytes_toserver;
     p.bytes[1] += f.bytes_toclient;
@@ -130,7 +160,7 @@ void TrafficMetrics::count_flow(const Event& e) {
         while (cfg_.dest_ports[ordinal] != f.dest_port) ++ordinal;
         PortSeries& ps = port_series(slot, ordinal);
         ++ps.pending_flows;
-        ps.pending_bytes += bytes;
+        ps.pending_bytes += f.bytes_toserver + f.bytes_toclient;
     }
 }
 
@@ -145,12 +175,39 @@ void TrafficMetrics::count_alert(const Event& e) {
     ++alert_pending_[sev];
 }
 
-TrafficMetrics::Name* TrafficMetrics::lookup(std::string_view app_proto) {
-    const uint64_t h = name_hash(app_proto);
-    size_t i = h & (kIndexSize - 1);
-    for (; index_[i].name; i = (i + 1) & (kIndexSize - 1)) {
-        if (index_[i].hash == h && index_[i].name->text == app_proto) return index_[i].name;
+TrafficMetrics::Pending& TrafficMetrics::pending_for(std::string_view app_proto,
+                                                     size_t proto_slot) {
+    const Key k = key_of(app_proto, proto_slot);
+    for (size_t i = hash_of(k);; ++i) {
+        Entry& s = entries_[i & (kEntrySlots - 1)];
+        if (!s.name) return add_entry(app_proto, proto_slot, s);
+        if (s.key == k && (k.size <= 16 || s.name->text == app_proto)) return s.pending;
     }
+}
+
+// A new (app_proto, proto) pair. Names that get no Name (past the bounds, unfit for a label)
+// count straight into "other"; pairs past kMaxEntries (junk protocols) into the name's current
+// series, without adding to its ranking volume.
+TrafficMetrics::Pending& TrafficMetrics::add_entry(std::string_view app_proto, size_t proto_slot,
+                                                   Entry& slot) {
+    Name* name = lookup(app_proto);
+    if (!name) return series(*other_, proto_slot).pending;
+    if (used_entries_.size() >= kMaxEntries) return series(*name->current, proto_slot).pending;
+    slot = {key_of(app_proto, proto_slot), name, {}};
+    used_entries_.push_back(&slot);
+    return slot.pending;
+}
+
+TrafficMetrics::Name* TrafficMetrics::lookup(std::string_view app_proto) {
+    const Key k = key_of(app_proto, 0);
+    for (size_t i = hash_of(k);; ++i) {
+        NameSlot& s = index_[i & (kNameSlots - 1)];
+        if (!s.name) return add_name(app_proto, s);
+        if (s.key == k && (k.size <= 16 || s.name->text == app_proto)) return s.name;
+    }
+}
+
+TrafficMetrics::Name* TrafficMetrics::add_name(std::string_view app_proto, NameSlot& slot) {
     // Counted under "other" untracked: past the bound, or not fit for a label value (the
     // text format needs UTF-8; a label of control bytes or a whole line helps nobody).
     if (names_.size() >= kMaxTrackedNames || !label_worthy(app_proto)) return nullptr;
@@ -163,13 +220,12 @@ TrafficMetrics::Name* TrafficMetrics::lookup(std::string_view app_proto) {
         n.current = n.own;
         ++labelled_;
     }
-    index_[i] = {h, &n};
+    slot = {key_of(app_proto, 0), &n};
     return &n;
 }
 
-TrafficMetrics::Series& TrafficMetrics::series(Bucket& b, size_t proto_slot) {
+TrafficMetrics::Series& TrafficMetrics::make_series(Bucket& b, size_t proto_slot) {
     auto& s = b.by_proto[proto_slot];
-    if (s) return *s;
     s = std::make_unique<Series>();
     const std::string proto = proto_label(proto_slot);
     Labels base = {{"proto", proto}, {"app_proto", b.label}};
@@ -183,9 +239,8 @@ TrafficMetrics::Series& TrafficMetrics::series(Bucket& b, size_t proto_slot) {
     return *s;
 }
 
-TrafficMetrics::PortSeries& TrafficMetrics::port_series(size_t proto_slot, size_t ordinal) {
+TrafficMetrics::PortSeries& TrafficMetrics::make_port_series(size_t proto_slot, size_t ordinal) {
     auto& ps = port_series_[proto_slot * cfg_.dest_ports.size() + ordinal];
-    if (ps) return *ps;
     Labels l = {{"proto", proto_label(proto_slot)},
                 {"dest_port", std::to_string(cfg_.dest_ports[ordinal])}};
     ps = std::make_unique<PortSeries>(PortSeries{
@@ -222,7 +277,25 @@ void TrafficMetrics::rerank() {
     }
 }
 
+// The sums since the last publish() go to the series of each name's current label value, and
+// into the volume that ranks names.
+void TrafficMetrics::fold_entries() {
+    for (Entry* entry : used_entries_) {
+        Entry& e = *entry;
+        if (e.pending.flows == 0) continue;
+        e.name->volume += e.pending.bytes[0] + e.pending.bytes[1];
+        Pending& to = series(*e.name->current, e.key.proto).pending;
+        to.flows += e.pending.flows;
+        for (int d = 0; d < 2; ++d) {
+            to.bytes[d] += e.pending.bytes[d];
+            to.pkts[d] += e.pending.pkts[d];
+        }
+        e.pending = Pending{};
+    }
+}
+
 void TrafficMetrics::publish() {
+    fold_entries();
     rerank();
     for (auto& b : buckets_) {
         for (auto& s : b->by_proto) {

@@ -40,7 +40,9 @@ int alert_severity(std::string_view raw);
 ///
 /// Threading: one processing thread calls consume()/flush()/tick(); counts accumulate in plain
 /// members and reach the shared registry in publish() (from tick() and flush()), so the hot path
-/// has no atomics and no registry lookups.
+/// has no atomics and no registry lookups. A flow costs one probe of a small open-addressing
+/// table keyed by (app_proto, proto) and five additions; publish() moves those sums to the
+/// series of the name's current label value.
 class TrafficMetrics final : public Handler {
 public:
     TrafficMetrics(TrafficMetricsConfig cfg, Stats& stats);
@@ -81,12 +83,31 @@ private:
         Bucket* current = nullptr;  // own bucket when labelled, else other_
         Bucket* own = nullptr;      // kept after a demotion, reused on promotion
     };
-    /// Open-addressing index of names_ (no modulo, no node chasing on the hot path).
-    struct IndexSlot {
-        uint64_t hash = 0;
+    /// An app_proto (and protocol slot) as open-addressing tables compare it: the name's first
+    /// and last 8 bytes (overlapping, zero-extended when shorter) and its size identify names
+    /// of up to 16 bytes, as Suricata's and nDPI's are, without a call to memcmp; longer ones
+    /// are compared in full.
+    struct Key {
+        uint64_t head = 0, tail = 0;
+        uint32_t size = 0, proto = 0;
+        bool operator==(const Key&) const = default;
+    };
+    static Key key_of(std::string_view app_proto, size_t proto_slot);
+    static size_t hash_of(const Key& k);
+    /// names_ by text (proto 0).
+    struct NameSlot {
+        Key key;
         Name* name = nullptr;
     };
-    static constexpr size_t kIndexSize = 2 * kMaxTrackedNames;  // a power of two
+    static constexpr size_t kNameSlots = 2 * kMaxTrackedNames;  // a power of two
+    /// Sums per (app_proto, proto) since the last publish(); name is null while unused.
+    struct Entry {
+        Key key;
+        Name* name = nullptr;
+        Pending pending;
+    };
+    static constexpr size_t kMaxEntries = 4096;
+    static constexpr size_t kEntrySlots = 2 * kMaxEntries;  // a power of two
     struct PortSeries {
         Counter* flows;
         Counter* bytes;
@@ -95,9 +116,21 @@ private:
 
     void count_flow(const Event& e);
     void count_alert(const Event& e);
+    Pending& pending_for(std::string_view app_proto, size_t proto_slot);
+    Pending& add_entry(std::string_view app_proto, size_t proto_slot, Entry& slot);
     Name* lookup(std::string_view app_proto);
-    Series& series(Bucket& b, size_t proto_slot);
-    PortSeries& port_series(size_t proto_slot, size_t port_ordinal);
+    Name* add_name(std::string_view app_proto, NameSlot& slot);
+    void fold_entries();
+    Series& series(Bucket& b, size_t proto_slot) {
+        auto& s = b.by_proto[proto_slot];
+        return s ? *s : make_series(b, proto_slot);
+    }
+    Series& make_series(Bucket& b, size_t proto_slot);
+    PortSeries& port_series(size_t proto_slot, size_t port_ordinal) {
+        auto& ps = port_series_[proto_slot * cfg_.dest_ports.size() + port_ordinal];
+        return ps ? *ps : make_port_series(proto_slot, port_ordinal);
+    }
+    PortSeries& make_port_series(size_t proto_slot, size_t port_ordinal);
     Bucket* make_bucket(std::string label);
     void rerank();
 
@@ -107,7 +140,9 @@ private:
     Bucket* other_ = nullptr;
     size_t labelled_ = 0;
     std::vector<std::unique_ptr<Name>> names_;
-    std::vector<IndexSlot> index_;
+    std::vector<NameSlot> index_;
+    std::vector<Entry> entries_;
+    std::vector<Entry*> used_entries_;
     std::bitset<65536> ports_;
     /// By proto slot * number of ports + the port's position in cfg_.dest_ports.
     std::vector<std::unique_ptr<PortSeries>> port_series_;

@@ -188,6 +188,43 @@ TEST(TrafficMetrics, LabelValuesStayBoundedUnderChurn) {
     EXPECT_EQ(stats.sum("eveflow_traffic_bytes_total"), total);
 }
 
+// Names are told apart by their whole text: long ones sharing their first and last 8 bytes,
+// short ones of every length, over many protocols (more (name, proto) pairs than the handler
+// keeps sums for). Every name below the label bound gets its own series; totals per name and
+// protocol equal a plain map's.
+TEST(TrafficMetrics, EveryNameAndProtoCountedApart) {
+    Stats stats;
+    TrafficMetrics h(config(1000), stats);
+    NullEmitter out;
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) names.push_back("aaaaaaaa" + std::to_string(i) + "bbbbbbbb");
+    for (int len = 1; len <= 16; ++len) {
+        for (char c : {'a', 'b', 'c'}) names.push_back(std::string(len - 1, 'x') + c);
+    }
+    names.push_back("x");  // a second "x": the same name again
+    std::mt19937 rng(7);
+    std::map<std::pair<std::string, std::string>, uint64_t> want;  // (name, proto) -> bytes
+    for (int i = 0; i < 100000; ++i) {
+        const std::string& n = names[rng() % names.size()];
+        auto proto = static_cast<uint8_t>(rng() % 200);
+        uint64_t bytes = rng() % 1000;
+        h.consume(flow(n, proto, 1, bytes, 0), out);
+        want[{n, proto_name(proto) ? proto_name(proto) : std::to_string(proto)}] += bytes;
+        if (i % 30000 == 0) h.publish();
+    }
+    h.publish();
+    std::map<std::pair<std::string, std::string>, uint64_t> got;
+    for (const auto& f : stats.collect()) {
+        if (f.name != "eveflow_traffic_bytes_total") continue;
+        for (const auto& s : f.samples) {
+            got[{label(s, "app_proto"), label(s, "proto")}] += static_cast<uint64_t>(s.value);
+        }
+    }
+    std::erase_if(want, [](const auto& kv) { return kv.second == 0; });
+    std::erase_if(got, [](const auto& kv) { return kv.second == 0; });
+    EXPECT_EQ(got, want);
+}
+
 TEST(TrafficMetrics, PortSeriesOnlyForConfiguredPorts) {
     Stats stats;
     TrafficMetrics h(config(20, {53, 443}), stats);
