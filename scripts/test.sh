@@ -101,10 +101,8 @@ if stage tsan; then
       -DEVEFLOW_BENCH=OFF && cmake --build "$TSAN" -j"$JOBS" --target $targets; then
     step "ctest under TSan"
     # Only the targets above were built, so only their GoogleTest cases (Suite.Name) exist.
-    # The EVE socket's parser pool (parse_threads > 1, not the default) can stall its
-    # shutdown under TSan's slowdown: a known issue (docs/eve_input.md), left out here.
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-      ctest --test-dir "$TSAN" -R '[.]' -E 'EveSocketThreadsTest.*parse_threads: 3' \
+      ctest --test-dir "$TSAN" -R '[.]' \
         --output-on-failure --timeout 600 -j"$JOBS" || fail "tsan"
   else
     fail "tsan build"

@@ -70,7 +70,7 @@ EveSocketConfig EveSocketConfig::parse(const ConfigNode& node) {
                    "must be an octal file mode 0000-0777 such as \"0660\" (got \"" + mode + "\")");
     }
     c.max_line = node.size("max_line", kDefaultMaxLine, 1024, uint64_t{1} << 30);
-    c.parse_threads = static_cast<size_t>(node.integer("parse_threads", 1, 1, 64));
+    c.parse_threads = static_cast<size_t>(node.integer("parse_threads", 2, 1, 64));
     return c;
 }
 

@@ -23,7 +23,7 @@ struct EveSocketConfig {
     size_t max_line = kDefaultMaxLine;
     /// Threads that parse; 1 parses on the reading thread. With more, the reading thread only
     /// cuts the streams into batches of whole lines and the batches keep their order.
-    size_t parse_threads = 1;
+    size_t parse_threads = 2;
 
     /// Reads and checks the section; problems go to the node's diagnostics.
     static EveSocketConfig parse(const ConfigNode& node);
