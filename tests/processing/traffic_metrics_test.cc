@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -277,6 +279,42 @@ TrafficMetricsConfig parse(const std::string& yaml, std::vector<std::string>* er
     diag->report_unknown();
     *errors = diag->errors();
     return cfg;
+}
+
+// Every alert of the real EVE files: the scan agrees with Python's json module.
+TEST(TrafficMetrics, AlertSeverityOfRealAlertsEqualsAJsonParse) {
+    const std::string dir = EVEFLOW_SHARED_DATA "/eve";
+    if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no EVE files under " << dir;
+    const std::string script =
+        "import glob, json, sys\n"
+        "for f in sorted(glob.glob(sys.argv[1] + '/*/*.json')):\n"
+        "    for line in open(f, 'rb'):\n"
+        "        line = line.rstrip(b'\\r\\n')\n"
+        "        try: e = json.loads(line)\n"
+        "        except ValueError: continue\n"
+        "        if not isinstance(e, dict) or e.get('event_type') != 'alert': continue\n"
+        "        s = e.get('alert', {}).get('severity') if isinstance(e.get('alert'), dict) else "
+        "None\n"
+        "        ok = isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 255\n"
+        "        sys.stdout.buffer.write(b'%d\\t' % (s if ok else -1) + line + b'\\n')\n";
+    std::string cmd = "/usr/bin/python3 -c \"" + script + "\" '" + dir + "'";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ASSERT_EQ(pclose(p), 0);
+    size_t alerts = 0, pos = 0;
+    while (pos < out.size()) {
+        size_t nl = out.find('\n', pos);
+        std::string_view line(out.data() + pos, nl - pos);
+        pos = nl + 1;
+        size_t tab = line.find('\t');
+        int want = std::stoi(std::string(line.substr(0, tab)));
+        EXPECT_EQ(alert_severity(line.substr(tab + 1)), want) << line.substr(0, 300);
+        ++alerts;
+    }
+    EXPECT_GT(alerts, 1000u);
 }
 
 TEST(TrafficMetricsConfig, DefaultsAndValues) {
