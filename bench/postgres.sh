@@ -6,12 +6,17 @@
 #   eval $(scripts/start-postgres.sh /tmp/pgbench)   # or any EVEFLOW_TEST_PG_DSN
 #   bench/postgres.sh [N=1000000] [REPS=3]
 #
+# MODES="jsonl postgres_raw" runs only those (jsonl always runs: the others are checked against
+# it); RAW_CONNECTIONS=N sets raw_events.connections (default: the sink's default, 2).
+#
 # Prints wall time, events/s, CPU and peak RSS per run (medians of REPS) and the ratio of the
 # PostgreSQL runs to the JSON-lines run; checks that the aggregate rows in the database equal
 # the JSON-lines output's line count and that raw rows equal the input's event count.
 set -euo pipefail
 N=${1:-1000000}
 REPS=${2:-3}
+MODES=${MODES:-jsonl postgres postgres_raw}
+[[ " $MODES " == *" jsonl "* ]] || MODES="jsonl $MODES"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 BIN=${EVEFLOW:-$ROOT/build/release/cmd/eveflow/eveflow}
@@ -41,7 +46,8 @@ run() {  # run MODE REP -> "wall cpu rss"
         postgres) args=(--postgres "$EVEFLOW_TEST_PG_DSN options='-csearch_path=$schema'") ;;
         postgres_raw) args=(--postgres "$EVEFLOW_TEST_PG_DSN options='-csearch_path=$schema'"
                             --set "outputs[0].raw_events.types=[alert,dns,tls,flow]"
-                            --set 'outputs[0].raw_events.retention=36500d') ;;
+                            --set 'outputs[0].raw_events.retention=36500d'
+                            ${RAW_CONNECTIONS:+--set "outputs[0].raw_events.connections=$RAW_CONNECTIONS"}) ;;
     esac
     [ "$mode" = jsonl ] || psql_q "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
     local t0 t1
@@ -68,7 +74,7 @@ run() {  # run MODE REP -> "wall cpu rss"
 }
 
 declare -A MED
-for mode in jsonl postgres postgres_raw; do
+for mode in $MODES; do
     vals=()
     for i in $(seq 1 "$REPS"); do
         v=$(run "$mode" "$i")
@@ -77,11 +83,13 @@ for mode in jsonl postgres postgres_raw; do
     done
     MED[$mode]=$(printf '%s\n' "${vals[@]}" | sort -n | awk -v n="$REPS" 'NR == int((n + 1) / 2)')
 done
-for mode in jsonl postgres postgres_raw; do
+for mode in $MODES; do
     read -r wall cpu rss <<<"${MED[$mode]}"
     echo "$mode: median wall ${wall}s events/s $(python3 -c "print(int($LINES / $wall))") cpu ${cpu}s peakRSS ${rss} MiB"
 done
 read -r jw _ <<<"${MED[jsonl]}"
-read -r pw _ <<<"${MED[postgres]}"
-read -r rw _ <<<"${MED[postgres_raw]}"
-python3 -c "print('events/s ratio postgres/jsonl: %.2f, postgres+raw/jsonl: %.2f' % ($jw / $pw, $jw / $rw))"
+for mode in $MODES; do
+    [ "$mode" = jsonl ] && continue
+    read -r w _ <<<"${MED[$mode]}"
+    python3 -c "print('events/s ratio $mode/jsonl: %.2f' % ($jw / $w))"
+done

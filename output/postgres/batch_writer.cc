@@ -1,7 +1,10 @@
 // BatchWriter: COPY into staging and raw tables, ON CONFLICT merge, per-row rejection.
 #include "output/postgres/batch_writer.h"
 
+#include <libpq-fe.h>
+
 #include <pqxx/pqxx>
+#include <utility>
 
 #include "output/postgres/copy_text.h"
 #include "output/postgres/schema.h"
@@ -40,16 +43,64 @@ bool is_row_error(const pqxx::sql_error& e) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-std::vector<std::string> column_list(bool raw) {
-    if (raw) return {std::begin(kRawColumns), std::end(kRawColumns)};
+std::vector<std::string> aggregate_columns() {
     return {std::begin(kAggregateColumns), std::end(kAggregateColumns)};
+}
+
+// Where the policy of the connection being constructed on this thread is to record its handle
+// (taken, and cleared, by the policy's constructor).
+thread_local pqxx::internal::pq::PGconn** handle_slot = nullptr;
+
+// libpqxx 6.4's connect_direct, keeping the libpq handle where the writer can reach it: raw
+// events go by binary COPY, which libpqxx 6.4 cannot send (its COPY lines end in a newline).
+class TrackedConnect final : public pqxx::connect_direct {
+public:
+    explicit TrackedConnect(const std::string& opts)
+        : connect_direct(opts), slot_(std::exchange(handle_slot, nullptr)) {}
+    handle do_startconnect(handle h) override { return track(connect_direct::do_startconnect(h)); }
+    handle do_completeconnect(handle h) override {
+        return track(connect_direct::do_completeconnect(h));
+    }
+    handle do_dropconnect(handle h) noexcept override {
+        return track(connect_direct::do_dropconnect(h));
+    }
+    handle do_disconnect(handle h) noexcept override {
+        return track(connect_direct::do_disconnect(h));
+    }
+
+private:
+    handle track(handle h) noexcept {
+        if (slot_) *slot_ = h;
+        return h;
+    }
+    handle* slot_;
+};
+
+const std::string& tracking(pqxx::internal::pq::PGconn** slot, const std::string& dsn) {
+    handle_slot = slot;
+    return dsn;
+}
+
+// Throws what libpqxx would for a failed statement: sql_error with the SQLSTATE, or
+// broken_connection when the session is gone.
+[[noreturn]] void throw_result(PGconn* pg, PGresult* r, const std::string& query) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = r ? PQresultErrorMessage(r) : "";
+    if (msg.empty()) msg = PQerrorMessage(pg);
+    const std::string code = state ? state : "";
+    if (r) PQclear(r);
+    if (PQstatus(pg) != CONNECTION_OK || code.empty() || code.compare(0, 2, "08") == 0) {
+        throw pqxx::broken_connection(msg);
+    }
+    throw pqxx::sql_error(msg, query, code.c_str());
 }
 
 }  // namespace
 
 struct BatchWriter::Connection {
-    explicit Connection(const std::string& dsn) : c(dsn) {}
-    pqxx::connection c;
+    explicit Connection(const std::string& dsn) : c(tracking(&pg, dsn)) {}
+    PGconn* pg = nullptr;  // set by c's policy, so declared first
+    pqxx::basic_connection_base<TrackedConnect> c;
 };
 
 BatchWriter::BatchWriter(const PostgresConfig& cfg, std::string dsn, WriterMetrics metrics)
@@ -116,8 +167,10 @@ BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
             m_.duplicates->inc();
             return Outcome::kDuplicate;
         }
-        if (c.aggregate_rows) apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late);
-        if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false);
+        if (c.aggregate_rows) {
+            apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late, false);
+        }
+        if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false, c.raw_text);
         tx.commit();
         return Outcome::kCommitted;
     } catch (const pqxx::sql_error& e) {
@@ -131,9 +184,8 @@ BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
 
 namespace {
 
-void copy_lines(pqxx::dbtransaction& tx, const std::string& table, std::string_view lines,
-                bool raw) {
-    pqxx::stream_to copy(tx, table, column_list(raw));
+void copy_lines(pqxx::dbtransaction& tx, const std::string& table, std::string_view lines) {
+    pqxx::stream_to copy(tx, table, aggregate_columns());
     // COPY data is a byte stream: the whole part goes in one message, rows need no alignment.
     if (!lines.empty() && lines.back() == '\n') lines.remove_suffix(1);
     copy << std::make_tuple(CopyText{lines});
@@ -150,13 +202,13 @@ void BatchWriter::copy_aggregates(pqxx::dbtransaction& tx, std::string_view line
     if (!has_late) {
         try {
             pqxx::subtransaction direct(tx, "eveflow_direct");
-            copy_lines(direct, cfg_.table, lines, false);
+            copy_lines(direct, cfg_.table, lines);
             direct.commit();
             return;
         } catch (const pqxx::unique_violation&) {
         }
     }
-    copy_lines(tx, kStageTable, lines, false);
+    copy_lines(tx, kStageTable, lines);
     try {
         pqxx::subtransaction merge(tx, "eveflow_merge");
         merge.exec(merge_sql_);
@@ -170,14 +222,62 @@ void BatchWriter::copy_aggregates(pqxx::dbtransaction& tx, std::string_view line
     tx.exec("TRUNCATE " + std::string(kStageTable));
 }
 
-// Applies `rows` lines in a savepoint; on a row error, halves and retries each half, so a bad
+// COPY of raw event rows through libpq itself, in the transaction libpqxx has open (a
+// savepoint of it): binary rows get the header here; `text` rows are COPY text lines.
+void BatchWriter::copy_raw(pqxx::dbtransaction& tx, std::string_view rows, bool text) {
+    constexpr size_t kSlice = 256 << 10;  // bytes per CopyData call: libpq's buffer stays small
+    PGconn* pg = conn_->pg;
+    if (!pg) throw pqxx::broken_connection("no libpq handle");
+    std::string sql = "COPY " + conn_->c.quote_name(cfg_.raw.table) + " (";
+    for (size_t i = 0; i < std::size(kRawColumns); ++i) {
+        sql += (i ? ", " : "") + std::string(kRawColumns[i]);
+    }
+    sql += text ? ") FROM STDIN" : ") FROM STDIN (FORMAT binary)";
+    // Through libpqxx, which issues the savepoint first (it begins a subtransaction on its
+    // first statement) and leaves the session in COPY IN state.
+    tx.exec(sql);
+    if (PQisBusy(pg) || PQtransactionStatus(pg) != PQTRANS_ACTIVE) {
+        throw pqxx::broken_connection("COPY did not start");
+    }
+    auto put = [&](std::string_view data) {
+        for (size_t at = 0; at < data.size(); at += kSlice) {
+            const size_t n = std::min(kSlice, data.size() - at);
+            if (PQputCopyData(pg, data.data() + at, static_cast<int>(n)) != 1) {
+                throw pqxx::broken_connection(PQerrorMessage(pg));
+            }
+        }
+    };
+    if (!text) put(binary_copy_header());
+    put(rows);
+    if (PQputCopyEnd(pg, nullptr) != 1) throw pqxx::broken_connection(PQerrorMessage(pg));
+    PGresult* r = PQgetResult(pg);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    // Nothing may stay queued for libpqxx's next statement.
+    for (PGresult* more; (more = PQgetResult(pg)) != nullptr;) PQclear(more);
+    if (!ok) throw_result(pg, r, sql);
+    PQclear(r);
+}
+
+namespace {
+
+// Bytes of the first `rows` rows of a part: lines of COPY text, or binary COPY rows.
+size_t part_size(std::string_view data, size_t rows, bool binary) {
+    if (binary) return binary_rows_size(data, rows);
+    size_t pos = 0;
+    for (size_t i = 0; i < rows; ++i) pos = data.find('\n', pos) + 1;
+    return pos;
+}
+
+}  // namespace
+
+// Applies `rows` rows in a savepoint; on a row error, halves and retries each half, so a bad
 // row costs O(log n) savepoints and every other row still lands in this transaction.
 void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows, bool raw,
-                             bool has_late) {
+                             bool has_late, bool raw_text) {
     try {
         pqxx::subtransaction sub(tx, "eveflow_part");
         if (raw) {
-            copy_lines(sub, cfg_.raw.table, lines, true);
+            copy_raw(sub, lines, raw_text);
         } else {
             copy_aggregates(sub, lines, has_late);
         }
@@ -186,22 +286,24 @@ void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, si
     } catch (const pqxx::sql_error& e) {
         if (!is_row_error(e)) throw;
         if (rows <= 1) {
-            reject(lines, raw, first_line(e.what()));
+            reject(lines, raw, raw_text, first_line(e.what()));
             return;
         }
     }
-    size_t half = rows / 2, pos = 0;
-    for (size_t i = 0; i < half; ++i) pos = lines.find('\n', pos) + 1;
-    apply_part(tx, lines.substr(0, pos), half, raw, has_late);
-    apply_part(tx, lines.substr(pos), rows - half, raw, has_late);
+    const size_t half = rows / 2;
+    const size_t pos = part_size(lines, half, raw && !raw_text);
+    if (pos == std::string_view::npos) throw std::runtime_error("damaged binary COPY rows");
+    apply_part(tx, lines.substr(0, pos), half, raw, has_late, raw_text);
+    apply_part(tx, lines.substr(pos), rows - half, raw, has_late, raw_text);
 }
 
-void BatchWriter::reject(std::string_view line, bool raw, const std::string& why) {
+void BatchWriter::reject(std::string_view line, bool raw, bool raw_text, const std::string& why) {
     (raw ? m_.rejected_raw : m_.rejected_aggregates)->inc();
     uint64_t suppressed = 0;
     if (reject_log_.allow(suppressed)) {
+        const std::string_view shown = raw && !raw_text ? binary_row_payload(line) : line;
         log::warn("postgres: {}: row rejected by the server: {} row={} suppressed={}", cfg_.name,
-                  why, log::snippet(line, 120), suppressed);
+                  why, log::snippet(shown, 120), suppressed);
     }
 }
 

@@ -18,13 +18,14 @@ class dbtransaction;
 
 namespace eveflow::output::postgres {
 
-/// A batch as rendered COPY text. Its id, fixed when it is sealed, goes into the bookkeeping
+/// A batch as rendered COPY data. Its id, fixed when it is sealed, goes into the bookkeeping
 /// table in the same transaction as its rows: a retry after an unknown outcome (connection
 /// lost at COMMIT) finds the id and does nothing.
 struct Chunk {
     std::string batch_id;
     std::string aggregates;  // COPY text lines of the aggregate staging table
-    std::string raw;         // COPY text lines of the raw events table
+    std::string raw;         // binary COPY rows of the raw events table (no header)
+    bool raw_text = false;   // `raw` holds COPY text lines (spill files of earlier versions)
     uint32_t aggregate_rows = 0, raw_rows = 0;
     bool has_late = false;            // holds a late partial: its row exists, merge directly
     std::vector<int64_t> partitions;  // starts of the raw partitions the rows need
@@ -43,7 +44,8 @@ struct WriterMetrics {
     Counter* partitions_dropped;
 };
 
-/// Used by the sink's writer thread only (not thread-safe). Nothing here throws.
+/// Used by one writer thread of the sink only (not thread-safe); each has its own. Nothing here
+/// throws.
 class BatchWriter {
 public:
     BatchWriter(const PostgresConfig& cfg, std::string dsn, WriterMetrics metrics);
@@ -69,9 +71,10 @@ public:
 private:
     void ensure_partitions(const std::vector<int64_t>& starts);
     void apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows, bool raw,
-                    bool has_late);
+                    bool has_late, bool raw_text);
+    void copy_raw(pqxx::dbtransaction& tx, std::string_view rows, bool text);
     void copy_aggregates(pqxx::dbtransaction& tx, std::string_view lines, bool has_late);
-    void reject(std::string_view line, bool raw, const std::string& why);
+    void reject(std::string_view line, bool raw, bool raw_text, const std::string& why);
     void failed(const char* what, const std::exception& e);
 
     const PostgresConfig& cfg_;

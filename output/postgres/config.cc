@@ -100,6 +100,7 @@ void parse_raw_events(const ConfigNode& raw, RawEventsConfig& r) {
                                 : PartitionPeriod::kDay;
     r.retention = raw.duration("retention", r.retention, hours(1), false);
     r.partitions_ahead = static_cast<int>(raw.integer("partitions_ahead", 2, 0, 400));
+    r.connections = static_cast<int>(raw.integer("connections", r.connections, 1, 16));
 }
 
 }  // namespace

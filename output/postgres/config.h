@@ -19,6 +19,7 @@ struct RawEventsConfig {
     PartitionPeriod partition = PartitionPeriod::kDay;
     std::chrono::microseconds retention = std::chrono::hours(24 * 14);
     int partitions_ahead = 2;
+    int connections = 2;  // connections writing raw event batches in parallel
 };
 
 struct PostgresConfig {

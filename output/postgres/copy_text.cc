@@ -33,21 +33,21 @@ size_t utf8_length(std::string_view s, size_t i) {
     return 0;
 }
 
-// Appends one byte or sequence with COPY text escaping; returns bytes consumed.
-size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fixed) {
+// Appends one byte or sequence, with COPY text escaping unless `raw`; returns bytes consumed.
+size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fixed, bool raw) {
     char c = s[i];
     switch (c) {
         case '\\':
-            out += "\\\\";
+            out += raw ? "\\" : "\\\\";
             return 1;
         case '\t':
-            out += "\\t";
+            out += raw ? "\t" : "\\t";
             return 1;
         case '\n':
-            out += "\\n";
+            out += raw ? "\n" : "\\n";
             return 1;
         case '\r':
-            out += "\\r";
+            out += raw ? "\r" : "\\r";
             return 1;
         case '\0':
             out += kReplacement, ++fixed.nul;
@@ -145,16 +145,20 @@ size_t plain_run(std::string_view s, size_t i) {
 
 bool storable(Timestamp t) { return t.valid() && t.us >= kMinStorableUs && t.us <= kMaxStorableUs; }
 
-void append_text_field(std::string& out, std::string_view s, Sanitised& fixed) {
+void append_text_field(std::string& out, std::string_view s, Sanitised& fixed, Escaping e) {
+    const bool raw = e == Escaping::kNone;
     for (size_t i = 0; i < s.size();) {
         size_t n = plain_run(s, i);
         out.append(s.data() + i, n);
         i += n;
-        if (i < s.size()) i += append_char(out, s, i, fixed);
+        if (i < s.size()) i += append_char(out, s, i, fixed, raw);
     }
 }
 
-void append_json_field(std::string& out, std::string_view s, Sanitised& fixed) {
+void append_json_field(std::string& out, std::string_view s, Sanitised& fixed, Escaping e) {
+    const bool raw = e == Escaping::kNone;
+    // A JSON backslash as it goes out: doubled in COPY text.
+    const std::string_view bs = raw ? "\\" : "\\\\";
     out.reserve(out.size() + s.size() + 16);
     for (size_t i = 0; i < s.size();) {
         size_t n = plain_run(s, i);
@@ -162,35 +166,35 @@ void append_json_field(std::string& out, std::string_view s, Sanitised& fixed) {
         i += n;
         if (i >= s.size()) break;
         if (s[i] != '\\' || i + 1 >= s.size()) {
-            i += append_char(out, s, i, fixed);
+            i += append_char(out, s, i, fixed, raw);
             continue;
         }
         int u = unicode_escape(s, i);
         if (u == 0) {
-            out += "\\\\ufffd";
+            out += bs, out += "ufffd";
             ++fixed.nul;
             i += 6;
         } else if (u >= 0xD800 && u <= 0xDBFF) {
             int low = unicode_escape(s, i + 6);
             if (low >= 0xDC00 && low <= 0xDFFF) {
-                out += "\\\\";
+                out += bs;
                 out.append(s.data() + i + 1, 5);
-                out += "\\\\";
+                out += bs;
                 out.append(s.data() + i + 7, 5);
                 i += 12;
             } else {
-                out += "\\\\ufffd";
+                out += bs, out += "ufffd";
                 ++fixed.bad_escape;
                 i += 6;
             }
         } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            out += "\\\\ufffd";
+            out += bs, out += "ufffd";
             ++fixed.bad_escape;
             i += 6;
         } else {
             // Any other escape: the backslash and the escaped character, both COPY-escaped.
-            out += "\\\\";
-            i += 1 + append_char(out, s, i + 1, fixed);
+            out += bs;
+            i += 1 + append_char(out, s, i + 1, fixed, raw);
         }
     }
 }

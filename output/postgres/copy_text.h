@@ -32,11 +32,17 @@ inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_
 /// True if PostgreSQL's timestamptz can hold `t` (years 1 to 9999 here).
 bool storable(Timestamp t);
 
-/// Appends `s` as one COPY text field: valid UTF-8 without NUL, \ \t \n \r escaped.
-void append_text_field(std::string& out, std::string_view s, Sanitised& fixed);
-/// Appends a JSON document as one COPY text field, also replacing \u0000 and lone surrogate
-/// escapes by \ufffd so jsonb accepts it. Structure errors are left for the server to find.
-void append_json_field(std::string& out, std::string_view json, Sanitised& fixed);
+/// kCopyText: \ \t \n \r escaped as COPY's text format wants; kNone: the value itself (binary
+/// COPY, where each field carries its length).
+enum class Escaping { kCopyText, kNone };
+
+/// Appends `s` as one field: valid UTF-8 without NUL, escaped per `e`.
+void append_text_field(std::string& out, std::string_view s, Sanitised& fixed,
+                       Escaping e = Escaping::kCopyText);
+/// Appends a JSON document as one field, also replacing \u0000 and lone surrogate escapes by
+/// \ufffd so jsonb accepts it. Structure errors are left for the server to find.
+void append_json_field(std::string& out, std::string_view json, Sanitised& fixed,
+                       Escaping e = Escaping::kCopyText);
 
 /// Appends one aggregate row line (with newline). `src_port_set` is the record's port list as
 /// an array literal, or NULL when the list does not hold src_ports ports (set unknown). False
@@ -46,5 +52,21 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
 /// Appends one raw event row line (with newline); `ts` is the (already checked) time to store.
 void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::string_view sensor_id,
                     Sanitised& fixed);
+
+// Binary COPY (copy_binary.cc): the server parses no timestamps, addresses or numbers, and
+// the payload goes as jsonb's binary form (a version byte, then the JSON text).
+
+/// The header a binary COPY stream starts with (signature, flags, no extension).
+std::string_view binary_copy_header();
+/// Appends one raw event row in binary COPY format; same values and sanitising as
+/// append_raw_row.
+void append_raw_row_binary(std::string& out, const RawEvent& e, Timestamp ts,
+                           std::string_view sensor_id, Sanitised& fixed);
+/// Bytes of the first `rows` rows of binary COPY rows `data`, or npos if `data` is shorter or
+/// not binary COPY rows.
+size_t binary_rows_size(std::string_view data, size_t rows);
+/// The last field of the first binary row in `data` without jsonb's version byte: the payload
+/// text, for log lines.
+std::string_view binary_row_payload(std::string_view data);
 
 }  // namespace eveflow::output::postgres

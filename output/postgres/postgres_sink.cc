@@ -85,13 +85,13 @@ PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
 }
 
 PostgresSink::~PostgresSink() {
-    if (thread_.joinable()) {
-        {
-            std::lock_guard lock(mu_);
-            stopping_ = give_up_ = true;
-        }
-        work_cv_.notify_all();
-        thread_.join();
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = give_up_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& lane : lanes_) {
+        if (lane->thread.joinable()) lane->thread.join();
     }
 }
 
@@ -112,18 +112,28 @@ void PostgresSink::open() {
         }
         m_.spill_bytes->set(static_cast<double>(spill_->bytes()));
     }
-    writer_ = std::make_unique<BatchWriter>(cfg_, std::move(dsn), wm_);
-    // One attempt now, so the tables exist from the start; a server that is down is not a
-    // start-up error: the writer thread keeps trying.
-    if (writer_->connect()) {
-        m_.up->set(1);
-        log::info("postgres: {}: connected dsn=\"{}\" table={}", cfg_.name, masked_dsn_,
-                  cfg_.table);
-    } else {
-        set_up(false, writer_->last_error());
+    const int lanes = cfg_.raw.types.empty() ? 1 : cfg_.raw.connections;
+    for (int i = 0; i < lanes; ++i) {
+        auto lane = std::make_unique<Lane>();
+        lane->index = i;
+        lane->writer = std::make_unique<BatchWriter>(cfg_, dsn, wm_);
+        lanes_.push_back(std::move(lane));
     }
-    open_since_ = ctx_.clock.steady_now();
-    thread_ = std::thread([this] { run(); });
+    // One attempt now, so the tables exist from the start; a server that is down is not a
+    // start-up error: the writer threads keep trying. The other lanes connect when needed.
+    Lane& first = *lanes_[0];
+    if (first.writer->connect()) {
+        m_.up->set(1);
+        log::info("postgres: {}: connected dsn=\"{}\" table={} connections={}", cfg_.name,
+                  masked_dsn_, cfg_.table, lanes);
+    } else {
+        set_up(first, false, first.writer->last_error());
+    }
+    open_since_[0] = open_since_[1] = ctx_.clock.steady_now();
+    for (auto& lane : lanes_) {
+        Lane* l = lane.get();
+        l->thread = std::thread([this, l] { run(*l); });
+    }
 }
 
 void PostgresSink::count(const Sanitised& f) {
@@ -153,7 +163,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
         if (ts.us < cutoff_us) {
             m_.expired->inc();
         } else {
-            append_raw_row(piece.raw, r.raw, ts, ctx_.sensor_id, fixed);
+            append_raw_row_binary(piece.raw, r.raw, ts, ctx_.sensor_id, fixed);
             ++piece.raw_rows;
             int64_t p = partition_start(cfg_.raw.partition, ts.us);
             if (piece.partitions.empty() || piece.partitions.back() != p) {
@@ -185,7 +195,15 @@ bool PostgresSink::wait_for_space(std::unique_lock<std::mutex>& lock, const Chun
         return buffered_rows_ == 0 || (bytes_ok && rows_ok);
     };
     if (fits()) {
-        full_logged_ = false;
+        // Logged again only after the buffer has drained to half: while the database is the
+        // bottleneck the buffer fills and frees many times a second.
+        bool half = buffered_bytes_ <= cfg_.max_buffer_bytes / 2 &&
+                    (cfg_.max_buffer_records == 0 || buffered_rows_ <= cfg_.max_buffer_records / 2);
+        if (full_logged_ && half) {
+            log::info("postgres: {}: buffer below half again bytes={} rows={}", cfg_.name,
+                      buffered_bytes_, buffered_rows_);
+            full_logged_ = false;
+        }
         return true;
     }
     if (!full_logged_) {
@@ -224,21 +242,33 @@ void PostgresSink::commit_piece(Chunk& piece) {
         piece = Chunk{};
         return;
     }
-    if (open_.rows() + piece.rows() > cfg_.batch_size) seal_locked();
-    if (open_.rows() == 0) open_since_ = ctx_.clock.steady_now();
     buffered_bytes_ += piece.bytes();
     m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
     buffered_rows_ += piece.rows();
-    open_.aggregates += piece.aggregates;
-    open_.raw += piece.raw;
-    open_.aggregate_rows += piece.aggregate_rows;
-    open_.raw_rows += piece.raw_rows;
-    open_.has_late = open_.has_late || piece.has_late;
-    open_.partitions.insert(open_.partitions.end(), piece.partitions.begin(),
-                            piece.partitions.end());
+    append_locked(kAggregatePart, piece);
+    append_locked(kRawPart, piece);
     piece = Chunk{};
-    if (open_.rows() >= cfg_.batch_size) seal_locked();
-    work_cv_.notify_one();
+    work_cv_.notify_all();
+}
+
+// Moves one part of `piece` to its open batch, sealing that batch before it would pass
+// batch_size and when it reaches it.
+void PostgresSink::append_locked(Part part, Chunk& piece) {
+    Chunk& o = open_[part];
+    const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_rows;
+    if (rows == 0) return;
+    if (o.rows() + rows > cfg_.batch_size) seal_locked(part);
+    if (o.rows() == 0) open_since_[part] = ctx_.clock.steady_now();
+    if (part == kRawPart) {
+        o.raw += piece.raw;
+        o.raw_rows += piece.raw_rows;
+        o.partitions.insert(o.partitions.end(), piece.partitions.begin(), piece.partitions.end());
+    } else {
+        o.aggregates += piece.aggregates;
+        o.aggregate_rows += piece.aggregate_rows;
+        o.has_late = o.has_late || piece.has_late;
+    }
+    if (o.rows() >= cfg_.batch_size) seal_locked(part);
 }
 
 // Writes `piece` as a batch of its own to the spill directory; false if there is none or it
@@ -253,47 +283,58 @@ bool PostgresSink::spill(Chunk& piece) {
     return true;
 }
 
-void PostgresSink::seal_locked() {
-    if (open_.rows() == 0) return;
-    auto& p = open_.partitions;
+void PostgresSink::seal_locked(Part part) {
+    Chunk& o = open_[part];
+    if (o.rows() == 0) return;
+    auto& p = o.partitions;
     std::sort(p.begin(), p.end());
     p.erase(std::unique(p.begin(), p.end()), p.end());
-    open_.batch_id = run_id_ + "-" + std::to_string(next_batch_++);
-    sealed_.push_back(std::move(open_));
-    open_ = Chunk{};
+    o.batch_id = run_id_ + "-" + std::to_string(next_batch_++);
+    sealed_.push_back(std::move(o));
+    o = Chunk{};
+}
+
+void PostgresSink::seal_all_locked() {
+    seal_locked(kAggregatePart);
+    seal_locked(kRawPart);
 }
 
 bool PostgresSink::flush_due_locked() const {
-    return open_.rows() > 0 && ctx_.clock.steady_now() - open_since_ >= cfg_.flush_interval;
+    const auto now = ctx_.clock.steady_now();
+    for (int part : {kAggregatePart, kRawPart}) {
+        if (open_[part].rows() > 0 && now - open_since_[part] >= cfg_.flush_interval) return true;
+    }
+    return false;
 }
 
 void PostgresSink::idle() {
     std::lock_guard lock(mu_);
     if (flush_due_locked()) {
-        seal_locked();
-        work_cv_.notify_one();
+        seal_all_locked();
+        work_cv_.notify_all();
     }
 }
 
 Status PostgresSink::close() {
-    if (!thread_.joinable()) return {};
+    if (lanes_.empty() || !lanes_[0]->thread.joinable()) return {};
     {
         std::lock_guard lock(mu_);
-        seal_locked();
+        seal_all_locked();
         stopping_ = true;
     }
     work_cv_.notify_all();
-    // The writer drains; past the shutdown bound it drops what is left and says so.
+    // The lanes drain; past the shutdown bound they drop what is left and say so.
     const auto deadline = steady_clock::now() + ctx_.shutdown_timeout;
     {
         std::unique_lock lock(mu_);
-        while (!writer_done_ && steady_clock::now() < deadline && !ctx_.aborting.load()) {
+        while (lanes_done_ < lanes_.size() && steady_clock::now() < deadline &&
+               !ctx_.aborting.load()) {
             space_cv_.wait_for(lock, kWakeEvery);
         }
         give_up_ = true;
     }
     work_cv_.notify_all();
-    thread_.join();
+    for (auto& lane : lanes_) lane->thread.join();
     std::lock_guard lock(mu_);
     if (given_up_rows_ > 0) {
         return Status::error("postgres: " + cfg_.name + ": " + std::to_string(given_up_rows_) +

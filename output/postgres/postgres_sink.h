@@ -2,6 +2,7 @@
 // one, each batch exactly once.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -19,16 +20,19 @@
 
 namespace eveflow::output::postgres {
 
-/// Threading: write(), idle() and close() run on the sink's thread; a writer thread of its own
-/// owns the connection. write() renders the records to COPY text and appends them to a bounded
-/// buffer, then returns: PostgreSQL being slow or down must not stall the pipeline until the
-/// buffer (`max_buffer`) is full, and then `on_full` decides (block, or drop and count). The
-/// writer seals `batch_size` rows (or what `flush_interval` gathered) into a batch with an id,
-/// and retries it with capped backoff until it is committed. With `spill_dir`, batches that do
-/// not fit in memory go to disk first (on_full applies when that is full too) and are written
-/// when the memory queue is empty. close() seals the last rows and waits for the writer to
-/// deliver everything, at most the context's shutdown bound (spilled batches then stay on disk
-/// for the next start).
+/// Threading: write(), idle() and close() run on the sink's thread; writer threads of their
+/// own ("lanes", one connection each) deliver. write() renders the records to COPY data and
+/// appends them to a bounded buffer, then returns: PostgreSQL being slow or down must not stall
+/// the pipeline until the buffer (`max_buffer`) is full, and then `on_full` decides (block, or
+/// drop and count). Aggregate rows and raw events gather in separate open batches; each is
+/// sealed at `batch_size` rows (or what `flush_interval` gathered) with an id of its own and
+/// retried with capped backoff until it is committed. Lane 0 takes the oldest sealed batch,
+/// whatever it holds, so aggregate batches are applied in order; the other lanes
+/// (`raw_events.connections` - 1) take raw-only batches, so the server parses and indexes raw
+/// events on several cores. With `spill_dir`, batches that do not fit in memory go to disk
+/// first (on_full applies when that is full too) and lane 0 writes them when the memory queue
+/// is empty. close() seals the last rows and waits for the lanes to deliver everything, at
+/// most the context's shutdown bound (spilled batches then stay on disk for the next start).
 class PostgresSink final : public Sink {
 public:
     static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
@@ -56,18 +60,34 @@ private:
         Counter* sanitised[5];
     };
 
+    /// One writer thread and its connection.
+    struct Lane {
+        int index = 0;
+        std::unique_ptr<BatchWriter> writer;
+        std::chrono::milliseconds backoff{0};
+        std::chrono::steady_clock::time_point next_connect{};
+        bool up = true;
+        std::thread thread;
+    };
+    enum Part { kAggregatePart = 0, kRawPart = 1 };
+
     void render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us);
     void commit_piece(Chunk& piece);
+    void append_locked(Part part, Chunk& piece);
     bool wait_for_space(std::unique_lock<std::mutex>& lock, const Chunk& piece);
-    void seal_locked();
+    void seal_locked(Part part);
+    void seal_all_locked();
     bool flush_due_locked() const;
+    bool take_locked(const Lane& lane, Chunk& c);
     void count(const Sanitised& fixed);
-    void run();
-    bool deliver(Chunk& c);
+    void run(Lane& lane);
+    void delivered(const Chunk& c, bool ok);
+    bool deliver(Lane& lane, Chunk& c);
     bool spill(Chunk& piece);
-    bool deliver_spilled();
-    void set_up(bool up, const std::string& error);
-    void maybe_maintain();
+    bool deliver_spilled(Lane& lane);
+    void set_up(Lane& lane, bool up, const std::string& error);
+    bool reconnect_due(Lane& lane);
+    void maybe_maintain(Lane& lane);
     bool backoff_wait(std::chrono::milliseconds d);
 
     PostgresConfig cfg_;
@@ -75,31 +95,30 @@ private:
     Metrics m_{};
     WriterMetrics wm_{};
     std::string masked_dsn_;
-    std::unique_ptr<BatchWriter> writer_;  // used by the writer thread only, once started
-    std::unique_ptr<SpillDir> spill_;      // null without spill_dir
+    std::vector<std::unique_ptr<Lane>> lanes_;  // [0] also keeps partitions and spill
+    std::unique_ptr<SpillDir> spill_;           // null without spill_dir
 
     std::mutex mu_;
-    std::condition_variable work_cv_;   // writer: sealed batches, stop
+    std::condition_variable work_cv_;   // lanes: sealed batches, stop
     std::condition_variable space_cv_;  // write(): buffer space freed
-    Chunk open_;
-    std::chrono::steady_clock::time_point open_since_{};
+    Chunk open_[2];                     // by Part
+    std::chrono::steady_clock::time_point open_since_[2]{};
     std::deque<Chunk> sealed_;
     uint64_t buffered_bytes_ = 0, buffered_rows_ = 0;
     uint64_t given_up_rows_ = 0;  // rows dropped at shutdown (close() reports them)
     bool stopping_ = false;       // close() called: drain, then exit
     bool give_up_ = false;        // shutdown bound passed: drop what is left
-    bool writer_done_ = false;
+    size_t lanes_done_ = 0;
     bool full_logged_ = false;
 
     std::string run_id_;
     uint64_t next_batch_ = 0;
-    bool up_ = true;  // last state logged (starts "up": log the first failure)
-    bool need_maintain_ = true;
+
+    std::mutex state_mu_;  // the up/down state the lanes share
+    bool up_ = true;       // last state logged (starts "up": log the first failure)
+    std::atomic<bool> need_maintain_{true};  // set by any lane, read by lane 0
     int64_t last_maintain_us_ = 0;
     int64_t maintained_partition_ = 0;
-    std::chrono::steady_clock::time_point next_connect_{};
-    std::chrono::milliseconds backoff_{0};
-    std::thread thread_;
 };
 
 }  // namespace eveflow::output::postgres

@@ -1,4 +1,6 @@
-// PostgreSQL sink, writer thread: takes sealed batches, delivers them, keeps the partitions.
+// PostgreSQL sink, writer threads: take sealed batches, deliver them, keep the partitions.
+#include <algorithm>
+
 #include "output/postgres/postgres_sink.h"
 #include "output/postgres/schema.h"
 #include "util/log.h"
@@ -14,46 +16,67 @@ constexpr int64_t kMaintainEveryUs = 60LL * 1000000;
 
 }  // namespace
 
-void PostgresSink::run() {
+// Takes the batch this lane delivers next: lane 0 the oldest, whatever it holds (aggregate
+// batches stay in order), the others the oldest raw-only one.
+bool PostgresSink::take_locked(const Lane& lane, Chunk& c) {
+    auto it = sealed_.begin();
+    if (lane.index != 0) {
+        it = std::find_if(sealed_.begin(), sealed_.end(),
+                          [](const Chunk& s) { return s.aggregate_rows == 0; });
+    }
+    if (it == sealed_.end()) return false;
+    c = std::move(*it);
+    sealed_.erase(it);
+    return true;
+}
+
+void PostgresSink::run(Lane& lane) {
+    const bool first = lane.index == 0;
     for (;;) {
         Chunk c;
         {
             std::unique_lock lock(mu_);
-            work_cv_.wait_for(lock, kWakeEvery,
-                              [&] { return !sealed_.empty() || stopping_ || flush_due_locked(); });
-            if (flush_due_locked() || stopping_) seal_locked();
-            if (sealed_.empty()) {
+            work_cv_.wait_for(lock, kWakeEvery, [&] {
+                return stopping_ ||
+                       (first ? !sealed_.empty() || flush_due_locked()
+                              : std::any_of(sealed_.begin(), sealed_.end(),
+                                            [](const Chunk& s) { return s.aggregate_rows == 0; }));
+            });
+            if (first && (flush_due_locked() || stopping_)) seal_all_locked();
+            if (!take_locked(lane, c)) {
                 const bool stopping = stopping_;
                 lock.unlock();
                 // Spilled batches go when memory is empty (and the database is there).
-                if (spill_ && writer_->connected() && deliver_spilled()) continue;
+                if (first && spill_ && lane.writer->connected() && deliver_spilled(lane)) continue;
                 if (stopping) break;
-                maybe_maintain();
+                maybe_maintain(lane);
                 continue;
             }
-            c = std::move(sealed_.front());
-            sealed_.pop_front();
         }
-        const bool ok = deliver(c);
-        {
-            std::lock_guard lock(mu_);
-            buffered_bytes_ -= c.bytes();
-            m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
-            buffered_rows_ -= c.rows();
-            if (!ok) given_up_rows_ += c.rows();
-        }
-        if (!ok) m_.dropped->inc(c.rows());
-        space_cv_.notify_all();
-        maybe_maintain();
+        delivered(c, deliver(lane, c));
+        maybe_maintain(lane);
     }
     std::lock_guard lock(mu_);
-    writer_done_ = true;
+    ++lanes_done_;
+    space_cv_.notify_all();
+}
+
+// Frees the buffer space of a batch taken from memory; `ok` false: dropped at shutdown.
+void PostgresSink::delivered(const Chunk& c, bool ok) {
+    {
+        std::lock_guard lock(mu_);
+        buffered_bytes_ -= c.bytes();
+        m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
+        buffered_rows_ -= c.rows();
+        if (!ok) given_up_rows_ += c.rows();
+    }
+    if (!ok) m_.dropped->inc(c.rows());
     space_cv_.notify_all();
 }
 
 // Delivers the oldest spilled batch; false if there was none or shutdown gave up on it (then
 // it stays on disk for the next start).
-bool PostgresSink::deliver_spilled() {
+bool PostgresSink::deliver_spilled(Lane& lane) {
     auto path = spill_->oldest();
     if (!path) return false;
     Chunk c;
@@ -61,7 +84,7 @@ bool PostgresSink::deliver_spilled() {
         log::error("postgres: {}: damaged spill file set aside: {}", cfg_.name, *path);
         return true;
     }
-    if (!deliver(c)) return false;
+    if (!deliver(lane, c)) return false;
     spill_->remove(*path);
     m_.spill_bytes->set(static_cast<double>(spill_->bytes()));
     return true;
@@ -69,16 +92,16 @@ bool PostgresSink::deliver_spilled() {
 
 // Retries one batch until it is committed (true), or the shutdown bound passes (false). The
 // batch id makes a retry after an unknown outcome harmless.
-bool PostgresSink::deliver(Chunk& c) {
+bool PostgresSink::deliver(Lane& lane, Chunk& c) {
     for (;;) {
-        BatchWriter::Outcome o = writer_->deliver(c);
+        BatchWriter::Outcome o = lane.writer->deliver(c);
         if (o != BatchWriter::Outcome::kFailed) {
-            set_up(true, {});
+            set_up(lane, true, {});
             return true;
         }
-        set_up(false, writer_->last_error());
+        set_up(lane, false, lane.writer->last_error());
         m_.retries->inc();
-        if (!backoff_wait(backoff_)) {
+        if (!backoff_wait(lane.backoff)) {
             log::error("postgres: {}: gave up batch {} rows={} at shutdown", cfg_.name, c.batch_id,
                        c.rows());
             return false;
@@ -93,33 +116,50 @@ bool PostgresSink::backoff_wait(milliseconds d) {
     return !(give_up_ || ctx_.aborting.load());
 }
 
-void PostgresSink::set_up(bool up, const std::string& error) {
+// Records a lane's outcome. The sink is up while every lane is; the change is logged once.
+void PostgresSink::set_up(Lane& lane, bool up, const std::string& error) {
     if (up) {
-        backoff_ = milliseconds(0);
-        if (!up_) {
-            log::info("postgres: {}: connected again dsn=\"{}\"", cfg_.name, masked_dsn_);
-            need_maintain_ = true;  // partitions may have moved on while down
-        }
+        lane.backoff = milliseconds(0);
     } else {
         auto max = std::chrono::duration_cast<milliseconds>(cfg_.reconnect_backoff_max);
-        backoff_ = std::min(max, backoff_.count() ? backoff_ * 2 : kFirstBackoff);
-        next_connect_ = ctx_.clock.steady_now() + backoff_;
-        if (up_) {
-            log::warn("postgres: {}: unavailable, buffering and retrying: {} dsn=\"{}\"", cfg_.name,
-                      error, masked_dsn_);
-        }
+        lane.backoff = std::min(max, lane.backoff.count() ? lane.backoff * 2 : kFirstBackoff);
+        lane.next_connect = ctx_.clock.steady_now() + lane.backoff;
     }
-    up_ = up;
-    m_.up->set(up ? 1 : 0);
+    std::lock_guard lock(state_mu_);
+    lane.up = up;
+    const bool all_up =
+        std::all_of(lanes_.begin(), lanes_.end(), [](const auto& l) { return l->up; });
+    if (all_up && !up_) {
+        log::info("postgres: {}: connected again dsn=\"{}\"", cfg_.name, masked_dsn_);
+        need_maintain_ = true;  // partitions may have moved on while down
+    } else if (!up && up_) {
+        log::warn("postgres: {}: unavailable, buffering and retrying: {} dsn=\"{}\"", cfg_.name,
+                  error, masked_dsn_);
+    }
+    up_ = all_up;
+    m_.up->set(all_up ? 1 : 0);
 }
 
-// Keeps partitions ahead of the clock and drops expired ones: once a minute of clock time, and
-// at once when the clock enters a new partition period. Reconnects an idle writer on backoff.
-void PostgresSink::maybe_maintain() {
-    if (!writer_->connected()) {
-        if (ctx_.clock.steady_now() < next_connect_) return;
-        bool ok = writer_->connect();
-        set_up(ok, writer_->last_error());
+// An idle lane without a connection reconnects on its backoff; false while it has none.
+bool PostgresSink::reconnect_due(Lane& lane) {
+    if (lane.writer->connected()) return true;
+    if (lane.up || ctx_.clock.steady_now() < lane.next_connect) return false;
+    bool ok = lane.writer->connect();
+    set_up(lane, ok, lane.writer->last_error());
+    return ok;
+}
+
+// Lane 0 keeps partitions ahead of the clock and drops expired ones: once a minute of clock
+// time, and at once when the clock enters a new partition period.
+void PostgresSink::maybe_maintain(Lane& lane) {
+    if (lane.index != 0) {
+        reconnect_due(lane);
+        return;
+    }
+    if (!lane.writer->connected()) {
+        if (ctx_.clock.steady_now() < lane.next_connect) return;
+        bool ok = lane.writer->connect();
+        set_up(lane, ok, lane.writer->last_error());
         if (!ok) return;
     }
     const int64_t now = ctx_.clock.now_us();
@@ -128,12 +168,12 @@ void PostgresSink::maybe_maintain() {
         period == maintained_partition_) {
         return;
     }
-    if (writer_->maintain(now)) {
+    if (lane.writer->maintain(now)) {
         last_maintain_us_ = now;
         maintained_partition_ = period;
         need_maintain_ = false;
     } else {
-        set_up(false, writer_->last_error());
+        set_up(lane, false, lane.writer->last_error());
     }
 }
 

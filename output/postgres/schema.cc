@@ -16,6 +16,7 @@ constexpr int64_t kHourUs = 3600LL * 1000000;
 constexpr int64_t kDayUs = 24 * kHourUs;
 constexpr int64_t kMondayOffsetUs = 4 * kDayUs;   // 1970-01-05 was a Monday
 constexpr long long kMigrationLock = 0x65766566;  // pg_advisory_xact_lock key ("evef")
+constexpr long long kPartitionLock = 0x65766670;  // the same for partition DDL ("evfp")
 
 std::string ts_literal(int64_t us) {
     std::string out = "'";  // built in steps: GCC 12 warns falsely on "'" + string + "'"
@@ -231,6 +232,9 @@ void create_partition(pqxx::connection_base& conn, const RawEventsConfig& raw, i
     const int64_t end_us = partition_end(raw.partition, start_us);
     const std::string name = partition_name(raw.table, raw.partition, start_us);
     pqxx::work tx(conn, "eveflow_partition");
+    // Several connections may need the same partition at once: without the lock, the second
+    // CREATE ... IF NOT EXISTS can still fail on the catalog's unique index.
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kPartitionLock) + ")");
     tx.exec("CREATE TABLE IF NOT EXISTS " + tx.quote_name(name) + " PARTITION OF " +
             tx.quote_name(raw.table) + " FOR VALUES FROM (" + ts_literal(start_us) + ") TO (" +
             ts_literal(end_us) + ")");

@@ -1,4 +1,4 @@
-// SpillDir: a header line, the partitions, then the two COPY texts, per file.
+// SpillDir: a header line, the partitions, then the aggregates' COPY text and the raw rows.
 #include "output/postgres/spill.h"
 
 #include <cstdio>
@@ -14,8 +14,10 @@ namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kMagic = "eveflow-postgres-batch-2";
-// Files of version 1 lack the last aggregate column (src_port_set): read as NULL (unknown).
+// Version 3: raw rows in binary COPY format. Versions 1 and 2 hold them as COPY text, and
+// files of version 1 lack the last aggregate column (src_port_set): read as NULL (unknown).
+constexpr const char* kMagic = "eveflow-postgres-batch-3";
+constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
@@ -100,8 +102,9 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     c.raw.resize(raw_bytes);
     in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
-    if (magic == kMagicV1 && h && in) {
-        c.aggregates = add_null_column(c.aggregates);
+    if ((magic == kMagicV1 || magic == kMagicV2) && h && in) {
+        if (magic == kMagicV1) c.aggregates = add_null_column(c.aggregates);
+        c.raw_text = true;
         return true;
     }
     if (magic == kMagic && h && in) return true;

@@ -40,19 +40,9 @@ TEST(PostgresSink, ConnectionKilledDuringCopyLandsOnce) {
     ASSERT_TRUE(h.sink->write(recs).ok());
     std::thread closer([&] { EXPECT_TRUE(h.sink->close().ok()); });
     // A second connection ends the sink's session while its COPY runs.
-    pqxx::connection admin(db.base_dsn);
-    int killed = 0;
-    auto end = std::chrono::steady_clock::now() + 20s;
-    while (killed == 0 && std::chrono::steady_clock::now() < end) {
-        pqxx::nontransaction tx(admin);
-        auto r = tx.exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-            "application_name = 'eveflow_kill_test' AND state = 'active' AND "
-            "query LIKE 'COPY%'");
-        killed = static_cast<int>(r.size());
-    }
+    bool killed = kill_running_copy(db.base_dsn, "eveflow_kill_test");
     closer.join();
-    ASSERT_EQ(killed, 1) << "the COPY was never seen running";
+    ASSERT_TRUE(killed) << "the COPY was never seen running";
     EXPECT_GE(h.metric("eveflow_sink_retries_total"), 1);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM eve_raw"), kEvents);
     EXPECT_EQ(db.scalar("SELECT count(DISTINCT flow_id) FROM eve_raw"), kEvents);

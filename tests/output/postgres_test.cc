@@ -34,6 +34,7 @@ TEST(PostgresConfig, DefaultsFromTheIssue) {
     EXPECT_EQ(c.raw.partition, PartitionPeriod::kDay);
     EXPECT_EQ(c.raw.retention, std::chrono::hours(24 * 14));
     EXPECT_TRUE(c.raw.types.empty());
+    EXPECT_EQ(c.raw.connections, 2);
     EXPECT_FALSE(c.drop_when_full);
 }
 
@@ -42,7 +43,7 @@ TEST(PostgresConfig, ReadsEveryKey) {
         table: agg_1, batch_size: 500, flush_interval: 250ms, max_buffer: 1000 records,
         on_full: drop, reconnect_backoff_max: 5s, spill_dir: /var/spool/eveflow, spill_max: 2GiB,
         raw_events: {types: [alert, dns], table: raw_1, partition: hour, retention: 2d,
-                     partitions_ahead: 5}})");
+                     partitions_ahead: 5, connections: 4}})");
     PostgresConfig c = parse_config(s.node);
     EXPECT_TRUE(s.errors().empty()) << s.errors()[0];
     EXPECT_EQ(c.name, "pg1");
@@ -57,6 +58,17 @@ TEST(PostgresConfig, ReadsEveryKey) {
     EXPECT_EQ(c.raw.partition, PartitionPeriod::kHour);
     EXPECT_EQ(c.raw.retention, std::chrono::hours(48));
     EXPECT_EQ(c.raw.partitions_ahead, 5);
+    EXPECT_EQ(c.raw.connections, 4);
+}
+
+TEST(PostgresConfig, RawConnectionsAreBounded) {
+    for (const char* n : {"0", "17", "two"}) {
+        auto e = errors_of(std::string("{type: postgres, dsn: 'dbname=x', raw_events: {types: "
+                                       "[dns], connections: ") +
+                           n + "}}");
+        ASSERT_EQ(e.size(), 1u) << n;
+        EXPECT_NE(e[0].find("raw_events.connections"), std::string::npos) << e[0];
+    }
 }
 
 TEST(PostgresConfig, MaxBufferAsSize) {
@@ -154,6 +166,63 @@ TEST(PostgresCopyText, JsonEscapesJsonbRefuses) {
     EXPECT_EQ(f.bad_escape, 1u);
 }
 
+TEST(PostgresCopyText, UnescapedFieldsForBinaryCopyKeepTheirBytes) {
+    Sanitised f;
+    std::string out;
+    append_text_field(out, std::string("a\tb\nc\\d\re\0", 10), f, Escaping::kNone);
+    EXPECT_EQ(out, "a\tb\nc\\d\re\xEF\xBF\xBD");
+    EXPECT_EQ(f.nul, 1u);
+    out.clear();
+    append_json_field(out, R"({"a":"x\u0000y","b":"\\u0000","c":"\ud83d\ude00","d":"\udc00"})", f,
+                      Escaping::kNone);
+    // The JSON text itself: only what jsonb refuses is replaced.
+    EXPECT_EQ(out, R"({"a":"x\ufffdy","b":"\\u0000","c":"\ud83d\ude00","d":"\ufffd"})");
+    EXPECT_EQ(f.nul, 2u);
+    EXPECT_EQ(f.bad_escape, 1u);
+}
+
+// The row layout of PostgreSQL's binary COPY: a field count, then each field's length (-1 for
+// NULL) and bytes, in network order.
+TEST(PostgresCopyBinary, RowLayoutAndRowBoundaries) {
+    RawEvent e;
+    e.type_name = "dns";
+    e.line = R"({"x":1})";
+    e.fields.src_ip = *IpAddr::parse("10.1.2.3");
+    e.fields.has_src_ip = true;
+    e.fields.dest_ip = *IpAddr::parse("2001:db8::1");
+    e.fields.has_dest_ip = true;
+    e.fields.dest_port = 53;
+    e.fields.has_dest_port = true;
+    e.fields.flow_id = 7;
+    Sanitised f;
+    std::string one;
+    append_raw_row_binary(one, e, Timestamp::from_us(946684800LL * 1000000 + 1), "s", f);
+    using namespace std::string_literals;
+    const std::string want =
+        "\0\x0a"s                        // 10 fields
+        "\0\0\0\x08\0\0\0\0\0\0\0\x01"s  // ts: 1 us after 2000
+        "\0\0\0\x03"
+        "dns"s                                       // event_type
+        "\0\0\0\x01s"s                               // sensor_id
+        "\0\0\0\x08\x02\x20\0\x04\x0a\x01\x02\x03"s  // inet 10.1.2.3/32
+        "\xff\xff\xff\xff"s                          // src_port NULL
+        "\0\0\0\x14\x03\x80\0\x10\x20\x01\x0d\xb8"s
+        "\0\0\0\0\0\0\0\0\0\0\0\x01"s    // inet 2001:db8::1/128
+        "\0\0\0\x04\0\0\0\x35"s          // dest_port 53
+        "\xff\xff\xff\xff"s              // proto NULL
+        "\0\0\0\x08\0\0\0\0\0\0\0\x07"s  // flow_id 7
+        "\0\0\0\x08\x01{\"x\":1}"s;      // jsonb version 1
+    EXPECT_EQ(one, want);
+    std::string three = one + one + one;
+    EXPECT_EQ(binary_rows_size(three, 0), 0u);
+    EXPECT_EQ(binary_rows_size(three, 2), 2 * one.size());
+    EXPECT_EQ(binary_rows_size(three, 3), three.size());
+    EXPECT_EQ(binary_rows_size(three, 4), std::string_view::npos);
+    EXPECT_EQ(binary_rows_size(three.substr(0, three.size() - 1), 3), std::string_view::npos);
+    EXPECT_EQ(binary_row_payload(three), R"({"x":1})");
+    EXPECT_EQ(binary_copy_header(), std::string_view("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", 19));
+}
+
 TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
     AggregateRecord r;
     r.window_start = Timestamp::from_us(0);
@@ -228,6 +297,38 @@ TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
     EXPECT_EQ(c.batch_id, "old");
     EXPECT_EQ(c.aggregate_rows, 2u);
     EXPECT_EQ(c.aggregates, now);
+}
+
+// Raw rows spilled by a version before binary COPY are COPY text: the chunk says so.
+TEST(PostgresSpill, VersionTwoFilesHoldRawRowsAsText) {
+    RawEvent e;
+    e.type_name = "dns";
+    e.line = "{}";
+    Sanitised f;
+    std::string text;
+    append_raw_row(text, e, Timestamp::from_us(0), "s1", f);
+    TempDir dir;
+    testing::write_file(
+        dir / "000000000000-old.batch",
+        "eveflow-postgres-batch-2 old 0 1 0 0 " + std::to_string(text.size()) + " 1 0\n" + text);
+    output::postgres::SpillDir spill(dir.path, 1 << 20);
+    spill.open();
+    output::postgres::Chunk c;
+    ASSERT_TRUE(spill.read(*spill.oldest(), c));
+    EXPECT_TRUE(c.raw_text);
+    EXPECT_EQ(c.raw, text);
+    EXPECT_EQ(c.partitions, std::vector<int64_t>{0});
+    // A batch spilled now keeps its binary rows.
+    output::postgres::Chunk now;
+    now.batch_id = "new";
+    append_raw_row_binary(now.raw, e, Timestamp::from_us(0), "s1", f);
+    now.raw_rows = 1;
+    spill.remove(*spill.oldest());
+    ASSERT_TRUE(spill.write(now));
+    output::postgres::Chunk back;
+    ASSERT_TRUE(spill.read(*spill.oldest(), back));
+    EXPECT_FALSE(back.raw_text);
+    EXPECT_EQ(back.raw, now.raw);
 }
 
 TEST(PostgresPartitions, NamesAndBounds) {

@@ -87,6 +87,24 @@ struct PgSchema {
 };
 
 /// A sink built from YAML (`{dsn}` replaced by the schema's DSN) with its own metrics.
+/// Ends one session of application `app` while it runs a COPY, once `running` such COPYs run
+/// at the same time; tries for 20 s. True when it ended one.
+inline bool kill_running_copy(const std::string& base_dsn, const std::string& app,
+                              int running = 1) {
+    pqxx::connection admin(base_dsn);
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < end) {
+        pqxx::nontransaction tx(admin);
+        auto r = tx.exec(
+            "SELECT pg_terminate_backend(min(pid)) FROM pg_stat_activity WHERE "
+            "application_name = " +
+            tx.quote(app) + " AND state = 'active' AND query LIKE 'COPY%' HAVING count(*) >= " +
+            std::to_string(running));
+        if (!r.empty()) return true;
+    }
+    return false;
+}
+
 struct PgSinkHarness {
     PgSinkHarness(const std::string& yaml, const std::string& dsn,
                   const Clock& clock = SystemClock::instance())
