@@ -37,6 +37,30 @@ struct Harness {
     double dropped() const { return stats.sum("eveflow_sink_dropped_total"); }
 };
 
+/// Sends the process log to a string while it lives. Read it once no other thread logs (after
+/// the sink's close()).
+class LogCapture {
+public:
+    LogCapture() : previous_(spdlog::default_logger()) {
+        auto logger = std::make_shared<spdlog::logger>(
+            "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_));
+        logger->set_level(spdlog::level::trace);
+        spdlog::set_default_logger(logger);
+    }
+    ~LogCapture() { spdlog::set_default_logger(previous_); }
+    std::string text() const { return text_.str(); }
+    size_t count(const std::string& part) const {
+        std::string all = text();
+        size_t n = 0;
+        for (size_t p = all.find(part); p != std::string::npos; p = all.find(part, p + 1)) ++n;
+        return n;
+    }
+
+private:
+    std::ostringstream text_;
+    std::shared_ptr<spdlog::logger> previous_;
+};
+
 void require_kcat() {
     if (test::have_kcat()) return;
     if (getenv("EVEFLOW_REQUIRE_SERVICES")) FAIL() << "kcat is not installed";
@@ -199,6 +223,7 @@ TEST(KafkaSink, BrokersDownThenUpLosesNothingWithBlock) {
     ASSERT_TRUE(kafka.ok());
     ASSERT_TRUE(kafka.command("topic eveflow.flow_aggregate 3"));
     Harness h;
+    LogCapture log;
     auto sink = h.make("{type: kafka, brokers: '" + kafka.bootstrap() +
                        "', on_full: block, properties: {queue.buffering.max.messages: 200}}");
     sink->open();
@@ -218,6 +243,11 @@ TEST(KafkaSink, BrokersDownThenUpLosesNothingWithBlock) {
               expected_values(records));
     EXPECT_EQ(h.dropped(), 0);
     EXPECT_EQ(h.delivered(), 2000);
+    // The 3 s stall is logged; the short waits for room once the brokers are back are not.
+    EXPECT_GE(log.count("producer queue full, waiting for the brokers"), 1u) << log.text();
+    EXPECT_LE(log.count("producer queue full, waiting for the brokers"), 2u) << log.text();
+    EXPECT_EQ(log.count("producer queue accepts again"),
+              log.count("producer queue full, waiting for the brokers"));
 }
 
 TEST(KafkaSink, BrokersDownWithDropCountsExactlyWhatIsMissing) {
@@ -271,12 +301,7 @@ TEST(KafkaSink, BrokerDownAtStartIsNotAStartupError) {
 }
 
 TEST(KafkaSink, SecretsNeverReachTheLog) {
-    std::ostringstream captured;
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-    logger->set_level(spdlog::level::trace);
-    auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(logger);
+    LogCapture log;
     {
         Harness h;
         auto sink = h.make(
@@ -287,8 +312,7 @@ TEST(KafkaSink, SecretsNeverReachTheLog) {
         std::this_thread::sleep_for(500ms);
         (void)sink->close();
     }
-    spdlog::set_default_logger(previous);
-    std::string text = captured.str();
+    std::string text = log.text();
     EXPECT_NE(text.find("sasl.password=***"), std::string::npos);
     EXPECT_GT(text.size(), 1000u);  // librdkafka's debug lines were there
     EXPECT_EQ(text.find("hunter2secret"), std::string::npos);
