@@ -2,7 +2,7 @@
 # Cost of metrics on the core pipeline: CPU seconds per event of `eveflow --eve-file`, with
 # `--metrics 127.0.0.1:0` (the exporter plus the traffic_metrics handler) against without.
 #
-#   bench/metrics_overhead.sh [N=1000000]      (EVEFLOW=binary REPS=5)
+#   bench/metrics_overhead.sh [N=1000000]      (EVEFLOW=binary REPS=5 PIN=cpu)
 #
 # The input is scripts/make_sample_eve.py -n N --seed 42. Runs alternate off/on, REPS each;
 # CPU = user + system from /usr/bin/time; events from eveflow's summary line. Prints the
@@ -18,10 +18,14 @@ T=$(mktemp -d /tmp/eveflow-metrics-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 /usr/bin/python3 "$ROOT/scripts/make_sample_eve.py" -n "$N" --seed 42 "$T/in.json"
 
+# PIN=N runs both modes on CPU N only (taskset): on a shared VM the CPU time of an unpinned
+# run varies by 10-20% from run to run, more than the difference measured here.
+PIN_CMD=()
+[ -n "${PIN:-}" ] && PIN_CMD=(taskset -c "$PIN")
 run() {  # mode (off|on) -> "cpu_seconds events"
   local extra=()
   [ "$1" = on ] && extra=(--metrics 127.0.0.1:0)
-  /usr/bin/time -f 'TIME %U %S' -o "$T/time" "$BIN" --eve-file "$T/in.json" --jsonl /dev/null \
+  /usr/bin/time -f 'TIME %U %S' -o "$T/time" "${PIN_CMD[@]}" "$BIN" --eve-file "$T/in.json" --jsonl /dev/null \
     --log-level warn "${extra[@]}" 2>"$T/err"
   local events
   events=$(grep -o 'events=[0-9]*' "$T/err" | head -1 | cut -d= -f2)
@@ -66,7 +70,7 @@ cat >"$HERE/results/metrics_overhead.md" <<MD
 \`eveflow --eve-file IN --jsonl /dev/null\` over $EV events (make_sample_eve.py -n $N --seed 42), with
 and without \`--metrics 127.0.0.1:0\` (the /metrics exporter and the traffic_metrics handler).
 CPU = user + system, median of $REPS alternating runs each, $(nproc) cores, $(date -u +%F),
-load average at the end $(cut -d' ' -f1-3 /proc/loadavg).
+load average at the end $(cut -d' ' -f1-3 /proc/loadavg)${PIN:+, every run pinned to CPU $PIN (taskset)}.
 
 | | CPU seconds | ns CPU / event |
 | --- | --- | --- |
@@ -77,5 +81,5 @@ on / off = **$RATIO** (target: at most 1.03). CPU time on this shared 2-core mac
 about 10% from run to run; the instruction count (cachegrind, first 200k lines, one run each)
 does not: $IREFS.
 
-Command: \`REPS=$REPS EVEFLOW=<release build>/cmd/eveflow/eveflow bench/metrics_overhead.sh $N\`
+Command: \`${PIN:+PIN=$PIN }REPS=$REPS EVEFLOW=<release build>/cmd/eveflow/eveflow bench/metrics_overhead.sh $N\`
 MD
