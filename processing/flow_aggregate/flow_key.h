@@ -59,6 +59,7 @@ public:
     uint16_t intern(std::string_view s);
     /// intern() with a one-entry cache, for a value that rarely changes between events.
     uint16_t intern_repeated(std::string_view s) {
+        if (s.empty()) return 0;
         if (s.size() == last_.size() && std::memcmp(s.data(), last_.data(), s.size()) == 0)
             return last_id_;
         last_id_ = intern(s);
