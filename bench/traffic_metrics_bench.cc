@@ -29,6 +29,7 @@ std::vector<Event> make_flows(std::vector<std::string>& names) {
     for (auto& e : events) {
         e.type = EventType::kFlow;
         e.fields.app_proto = names[static_cast<size_t>(pick(rng))];
+        e.fields.app_proto_words = NameWords::of(e.fields.app_proto);  // as the EVE parser does
         e.fields.proto = rng() % 4 ? IPPROTO_TCP : IPPROTO_UDP;
         e.fields.has_proto = true;
         e.fields.dest_port = ports[rng() % 6];

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "types/ip_addr.h"
+#include "types/name_words.h"
 #include "types/timestamp.h"
 
 namespace eveflow {
@@ -26,6 +27,10 @@ struct FlowEntry {
     uint64_t pkts_toserver = 0, pkts_toclient = 0;
     uint64_t bytes_toserver = 0, bytes_toclient = 0;
     std::string_view app_proto;  // "tls", "failed", nDPI's "TLS.Google"; empty if none
+    /// NameWords::of(app_proto), taken by a producer that has the bytes in cache (the EVE
+    /// parser); left empty by others. Valid when its size equals app_proto.size() and is not
+    /// 0: a consumer on another core then needs not read the line again.
+    NameWords app_proto_words;
     std::string_view in_iface;
     std::string_view host;  // top-level "host": Suricata's sensor-name; empty if none
 };

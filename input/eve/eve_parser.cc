@@ -279,7 +279,9 @@ bool parse_field(od::field& field, Event& ev, TimeCache& cache) {
             if (key_is(k, "proto")) parse_proto_value(v, f);
             return true;
         case 'a':
-            if (key_is(k, "app_proto")) string_token(v, f.app_proto);
+            if (key_is(k, "app_proto") && string_token(v, f.app_proto)) {
+                f.app_proto_words = NameWords::of(f.app_proto);
+            }
             return true;
         case 'i':
             if (key_is(k, "in_iface")) string_token(v, f.in_iface);

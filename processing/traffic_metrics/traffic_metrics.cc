@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace eveflow::processing {
@@ -17,42 +18,6 @@ std::string proto_label(size_t slot) {
     if (slot == kUnknownSlot) return "unknown";
     const char* name = proto_name(static_cast<uint8_t>(slot));
     return name ? name : std::to_string(slot);
-}
-
-/// The first and last 8 bytes of `s` (they overlap when it is shorter than 16; both are the
-/// zero-extended text when shorter than 8). Fixed-size loads only: no call, no byte loop.
-struct Words {
-    uint64_t head = 0, tail = 0;
-};
-inline uint64_t load(const char* p, size_t n) {  // n is 1, 2, 4 or 8: one move
-    uint64_t v = 0;
-    if (n == 8) std::memcpy(&v, p, 8);
-    if (n == 4) {
-        uint32_t w;
-        std::memcpy(&w, p, 4);
-        v = w;
-    }
-    if (n == 2) {
-        uint16_t w;
-        std::memcpy(&w, p, 2);
-        v = w;
-    }
-    if (n == 1) v = static_cast<unsigned char>(*p);
-    return v;
-}
-inline Words words_of(std::string_view s) {
-    const char* p = s.data();
-    const size_t n = s.size();
-    if (n >= 8) return {load(p, 8), load(p + n - 8, 8)};
-    uint64_t v = 0;
-    if (n >= 4) {
-        v = load(p, 4) | (load(p + n - 4, 4) << ((n - 4) * 8));
-    } else if (n >= 2) {
-        v = load(p, 2) | (load(p + n - 2, 2) << ((n - 2) * 8));
-    } else if (n == 1) {
-        v = load(p, 1);
-    }
-    return {v, v};
 }
 
 constexpr std::string_view kUnknownName = "unknown";
@@ -89,12 +54,14 @@ bool label_worthy(std::string_view s) {
 
 }  // namespace
 
-int alert_severity(std::string_view raw) {
-    // The first `"severity"` key after `"alert"` whose value is an integer: keys are the only
-    // place an unescaped `"severity"` followed by ':' can appear, and a rule's metadata key of
-    // that name has an array value, which is skipped.
+namespace {
+
+// The first `"severity"` key after an `"alert"` found from `from` whose value is an integer:
+// keys are the only place an unescaped `"severity"` followed by ':' can appear, and a rule's
+// metadata key of that name has an array value, which is skipped. Its value, or nullopt.
+std::optional<int> severity_after(std::string_view raw, size_t from) {
     constexpr std::string_view kKey = "\"severity\"";
-    size_t pos = find_key(raw, "\"alert\"", 2, 0);  // pivot 'l'
+    size_t pos = find_key(raw, "\"alert\"", 2, from);  // pivot 'l'
     while (pos != std::string_view::npos) {
         pos = find_key(raw, kKey, 8, pos);  // pivot 'y'
         if (pos == std::string_view::npos) break;
@@ -109,9 +76,17 @@ int alert_severity(std::string_view raw) {
         if (ec != std::errc() || p == raw.data() + i) continue;
         bool ends = p == raw.data() + raw.size() || *p == ',' || *p == '}' || *p == ' ';
         if (!ends) continue;
-        return v >= 0 && v <= 255 ? v : -1;
+        return v;
     }
-    return -1;
+    return std::nullopt;
+}
+
+}  // namespace
+
+int alert_severity(std::string_view raw, size_t from) {
+    std::optional<int> v = severity_after(raw, from);
+    if (!v && from > 0) v = severity_after(raw, 0);
+    return v && *v >= 0 && *v <= 255 ? *v : -1;
 }
 
 TrafficMetrics::TrafficMetrics(TrafficMetricsConfig cfg, Stats& stats)
@@ -143,22 +118,23 @@ void TrafficMetrics::tick(std::chrono::steady_clock::time_point /*now*/, Emitter
     publish();
 }
 
-TrafficMetrics::Key TrafficMetrics::key_of(std::string_view app_proto, size_t proto_slot) {
-    const Words w = words_of(app_proto);
-    return {w.head, w.tail, static_cast<uint32_t>(app_proto.size()),
-            static_cast<uint32_t>(proto_slot)};
+TrafficMetrics::Key TrafficMetrics::key_of(const NameWords& words, size_t proto_slot) {
+    return {words.head, words.tail, words.size | (uint64_t{proto_slot} << 32)};
 }
 
-size_t TrafficMetrics::hash_of(const Key& k) {
-    uint64_t h = k.head ^ (k.tail * 0x9e3779b97f4a7c15ull) ^ k.size ^ (uint64_t{k.proto} << 40);
-    h *= 0xff51afd7ed558ccdull;
-    return static_cast<size_t>(h ^ (h >> 29));
+TrafficMetrics::Key TrafficMetrics::key_of(std::string_view app_proto, size_t proto_slot) {
+    return key_of(NameWords::of(app_proto), proto_slot);
 }
 
 void TrafficMetrics::count_flow(const Event& e) {
     const FlowEntry& f = e.fields;
     const size_t slot = f.has_proto ? f.proto : kUnknownSlot;
-    Pending& p = pending_for(f.app_proto.empty() ? kUnknownName : f.app_proto, slot);
+    // The parser's words of the name save reading it from the line, which the processing
+    // thread has not touched (a cache miss: most of this handler's cost without them).
+    const std::string_view name = f.app_proto.empty() ? kUnknownName : f.app_proto;
+    const bool have_words = !f.app_proto.empty() && f.app_proto_words.size == f.app_proto.size();
+    Pending& p =
+        pending_for(name, have_words ? key_of(f.app_proto_words, slot) : key_of(name, slot));
     ++p.flows;
     p.bytes[0] += f.bytes_toserver;
     p.bytes[1] += f.bytes_toclient;
@@ -174,7 +150,12 @@ void TrafficMetrics::count_flow(const Event& e) {
 }
 
 void TrafficMetrics::count_alert(const Event& e) {
-    int parsed = alert_severity(e.raw);
+    // Suricata writes the alert object after event_type: start there when the type name is a
+    // view into the line (it is for parsed lines).
+    const char* type_end = e.type_name.data() + e.type_name.size();
+    const bool in_line = !e.type_name.empty() && e.type_name.data() >= e.raw.data() &&
+                         type_end <= e.raw.data() + e.raw.size();
+    int parsed = alert_severity(e.raw, in_line ? static_cast<size_t>(type_end - e.raw.data()) : 0);
     size_t sev = parsed < 0 ? kUnknownSlot : static_cast<size_t>(parsed);
     if (!alerts_[sev]) {
         std::string label = sev == kUnknownSlot ? "unknown" : std::to_string(sev);
@@ -184,13 +165,11 @@ void TrafficMetrics::count_alert(const Event& e) {
     ++alert_pending_[sev];
 }
 
-TrafficMetrics::Pending& TrafficMetrics::pending_for(std::string_view app_proto,
-                                                     size_t proto_slot) {
-    const Key k = key_of(app_proto, proto_slot);
+TrafficMetrics::Pending& TrafficMetrics::probe(std::string_view app_proto, const Key& k) {
     for (size_t i = hash_of(k);; ++i) {
         Entry& s = entries_[i & (kEntrySlots - 1)];
-        if (!s.name) return add_entry(app_proto, proto_slot, s);
-        if (s.key == k && (k.size <= 16 || s.name->text == app_proto)) return s.pending;
+        if (!s.name) return add_entry(app_proto, k.proto(), s);
+        if (s.key == k && (k.size() <= 16 || s.name->text == app_proto)) return s.pending;
     }
 }
 
@@ -212,7 +191,7 @@ TrafficMetrics::Name* TrafficMetrics::lookup(std::string_view app_proto) {
     for (size_t i = hash_of(k);; ++i) {
         NameSlot& s = index_[i & (kNameSlots - 1)];
         if (!s.name) return add_name(app_proto, s);
-        if (s.key == k && (k.size <= 16 || s.name->text == app_proto)) return s.name;
+        if (s.key == k && (k.size() <= 16 || s.name->text == app_proto)) return s.name;
     }
 }
 
@@ -293,7 +272,7 @@ void TrafficMetrics::fold_entries() {
         Entry& e = *entry;
         if (e.pending.flows == 0) continue;
         e.name->volume += e.pending.bytes[0] + e.pending.bytes[1];
-        Pending& to = series(*e.name->current, e.key.proto).pending;
+        Pending& to = series(*e.name->current, e.key.proto()).pending;
         to.flows += e.pending.flows;
         for (int d = 0; d < 2; ++d) {
             to.bytes[d] += e.pending.bytes[d];

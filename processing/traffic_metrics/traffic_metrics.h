@@ -24,8 +24,9 @@ struct TrafficMetricsConfig {
 TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& metrics_node);
 
 /// alert.severity of an EVE alert line (0-255), or -1 when absent or not such an integer.
-/// A scan for the key, not a JSON parse: it runs on every alert.
-int alert_severity(std::string_view raw);
+/// A scan for the key, not a JSON parse: it runs on every alert. The `"alert"` key is looked
+/// for from `from` first (where event_type ended), then from the start.
+int alert_severity(std::string_view raw, size_t from = 0);
 
 /// Counts flow events into eveflow_traffic_{flows,bytes,packets}_total{proto,app_proto[,direction]}
 /// and eveflow_traffic_port_{flows,bytes}_total{proto,dest_port}, and alert events into
@@ -89,11 +90,18 @@ private:
     /// are compared in full.
     struct Key {
         uint64_t head = 0, tail = 0;
-        uint32_t size = 0, proto = 0;
+        uint64_t meta = 0;  // size | proto << 32; never 0 for a real key (names are not empty)
         bool operator==(const Key&) const = default;
+        uint32_t size() const { return static_cast<uint32_t>(meta); }
+        uint32_t proto() const { return static_cast<uint32_t>(meta >> 32); }
     };
+    static Key key_of(const NameWords& words, size_t proto_slot);
     static Key key_of(std::string_view app_proto, size_t proto_slot);
-    static size_t hash_of(const Key& k);
+    static size_t hash_of(const Key& k) {
+        uint64_t h = (k.head + k.meta) * 0x9e3779b97f4a7c15ull;
+        h = (h ^ k.tail) * 0xff51afd7ed558ccdull;
+        return static_cast<size_t>(h >> 32);
+    }
     /// names_ by text (proto 0).
     struct NameSlot {
         Key key;
@@ -116,7 +124,14 @@ private:
 
     void count_flow(const Event& e);
     void count_alert(const Event& e);
-    Pending& pending_for(std::string_view app_proto, size_t proto_slot);
+    /// `k` is key_of(app_proto, proto slot); app_proto is read only when longer than 16 bytes
+    /// or new. Inline: the first probe hits for all but new or colliding pairs.
+    Pending& pending_for(std::string_view app_proto, const Key& k) {
+        Entry& s = entries_[hash_of(k) & (kEntrySlots - 1)];
+        if (s.key == k && k.size() <= 16) return s.pending;
+        return probe(app_proto, k);
+    }
+    Pending& probe(std::string_view app_proto, const Key& k);
     Pending& add_entry(std::string_view app_proto, size_t proto_slot, Entry& slot);
     Name* lookup(std::string_view app_proto);
     Name* add_name(std::string_view app_proto, NameSlot& slot);

@@ -269,6 +269,8 @@ TEST(TrafficMetrics, AlertSeverityScanSkipsLookalikes) {
     EXPECT_EQ(alert_severity(R"({"alert":{"severity":300}})"), -1);
     EXPECT_EQ(alert_severity(R"({"alert":{"severity":255}})"), 255);
     EXPECT_EQ(alert_severity(R"({"alert":{"severity":)"), -1);
+    // From a position past the alert object: found again from the start.
+    EXPECT_EQ(alert_severity(R"({"alert":{"severity":4},"event_type":"alert"})", 26), 4);
     EXPECT_EQ(alert_severity(""), -1);
 }
 
@@ -311,7 +313,14 @@ TEST(TrafficMetrics, AlertSeverityOfRealAlertsEqualsAJsonParse) {
         pos = nl + 1;
         size_t tab = line.find('\t');
         int want = std::stoi(std::string(line.substr(0, tab)));
-        EXPECT_EQ(alert_severity(line.substr(tab + 1)), want) << line.substr(0, 300);
+        const std::string_view raw = line.substr(tab + 1);
+        EXPECT_EQ(alert_severity(raw), want) << line.substr(0, 300);
+        // The handler starts after the event_type value (falling back to the whole line).
+        size_t type_end = raw.find("\"event_type\":\"alert\"");
+        if (type_end != std::string_view::npos) {
+            type_end += std::string_view("\"event_type\":\"alert").size();
+            EXPECT_EQ(alert_severity(raw, type_end), want) << line.substr(0, 300);
+        }
         ++alerts;
     }
     EXPECT_GT(alerts, 1000u);
