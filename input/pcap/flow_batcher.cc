@@ -92,7 +92,9 @@ EventBatch FlowBatcher::take() {
         const Pending& p = pending_[i];
         out.events[i].type_name = "flow";
         out.events[i].raw = std::string_view(base + p.raw_off, p.raw_len);
-        out.events[i].fields.app_proto = std::string_view(base + p.app_off, p.app_len);
+        FlowEntry& f = out.events[i].fields;
+        f.app_proto = std::string_view(base + p.app_off, p.app_len);
+        f.app_proto_words = NameWords::of(f.app_proto);  // just written: in cache
     }
     pending_.clear();
     return out;
