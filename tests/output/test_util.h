@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/config_section.h"
 #include "util/config_node.h"
 
 namespace eveflow::testing {
@@ -36,16 +37,10 @@ inline void write_file(const std::string& path, const std::string& content) {
     std::ofstream(path, std::ios::binary) << content;
 }
 
-struct OutputSection {
+/// A section of the `outputs` kind.
+struct OutputSection : ConfigSection {
     explicit OutputSection(const std::string& yaml, const std::string& path = "outputs[0]")
-        : diag(std::make_shared<ConfigDiagnostics>("eveflow.yaml")),
-          node(YAML::Load(yaml), path, diag) {}
-    std::vector<std::string> errors() {
-        diag->report_unknown();
-        return diag->errors();
-    }
-    std::shared_ptr<ConfigDiagnostics> diag;
-    ConfigNode node;
+        : ConfigSection(yaml, path) {}
 };
 
 }  // namespace eveflow::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "processing/handler.h"
+#include "tests/config_section.h"
 #include "util/config_node.h"
 
 namespace eveflow::testing {
@@ -20,17 +21,10 @@ struct RecordingEmitter : processing::Emitter {
     }
 };
 
-/// A config section parsed from YAML text, with its diagnostics.
-struct Section {
+/// A section of the `handlers` kind.
+struct Section : ConfigSection {
     explicit Section(const std::string& yaml, const std::string& path = "handlers[0]")
-        : diag(std::make_shared<ConfigDiagnostics>("eveflow.yaml")),
-          node(YAML::Load(yaml), path, diag) {}
-    std::vector<std::string> errors() {
-        diag->report_unknown();
-        return diag->errors();
-    }
-    std::shared_ptr<ConfigDiagnostics> diag;
-    ConfigNode node;
+        : ConfigSection(yaml, path) {}
 };
 
 }  // namespace eveflow::testing
