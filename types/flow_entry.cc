@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include <charconv>
+#include <utility>
 
 namespace eveflow {
 namespace {
@@ -37,6 +38,13 @@ bool parse_proto(std::string_view text, uint8_t& out) {
         if (ec != std::errc() || p != text.data() + text.size() || v > 255) return false;
         out = static_cast<uint8_t>(v);
         return true;
+    }
+    // Suricata writes the names in upper case: the common ones without a case-blind compare.
+    for (const auto& [name, number] : {std::pair{"TCP", 6}, std::pair{"UDP", 17}}) {
+        if (text == name) {
+            out = static_cast<uint8_t>(number);
+            return true;
+        }
     }
     for (const auto& p : kProtos) {
         if (text.size() == std::char_traits<char>::length(p.name) &&

@@ -51,13 +51,14 @@ IpAddr IpAddr::v6(const uint8_t bytes[16]) {
 std::optional<IpAddr> IpAddr::parse(std::string_view s) {
     if (s.empty() || s.size() > 45) return std::nullopt;
     IpAddr a;
-    if (s.find(':') == std::string_view::npos) {
-        uint8_t v4[4];
-        if (!parse_v4(s, v4)) return std::nullopt;
+    // Dotted quads first, without a scan for ':' (what parse_v4 accepts has none).
+    uint8_t v4[4];
+    if (s.size() <= 15 && parse_v4(s, v4)) {
         std::memcpy(a.bytes_.data(), kMappedPrefix, 12);
         std::memcpy(a.bytes_.data() + 12, v4, 4);
         return a;
     }
+    if (s.find(':') == std::string_view::npos) return std::nullopt;
     char buf[48];
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = '\0';
