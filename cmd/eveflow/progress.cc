@@ -140,7 +140,10 @@ void ProgressLine::run(std::stop_token stop, std::chrono::milliseconds interval)
 
 void ProgressLine::write_line(const std::string& line) const {
     // Carriage return, the text cut to the terminal's width, then clear to the end of line.
-    std::string out = "\r" + line.substr(0, terminal_width(fd_) - 1) + "\x1b[K";
+    // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + string.
+    std::string out = "\r";
+    out.append(line, 0, terminal_width(fd_) - 1);
+    out += "\x1b[K";
     [[maybe_unused]] auto n = ::write(fd_, out.data(), out.size());
 }
 

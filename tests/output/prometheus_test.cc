@@ -219,7 +219,7 @@ TEST(PrometheusExporter, CountsFromManyThreadsAreExactWhileScraped) {
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&f, t] {
-            Labels l = {{"input", "t" + std::to_string(t % 2)}};
+            Labels l = {{"input", std::string("t").append(std::to_string(t % 2))}};
             auto& c = f.stats.counter("eveflow_input_bytes_total", "bytes", l);
             for (int i = 0; i < kPerThread; ++i) c.inc();
         });

@@ -170,7 +170,7 @@ TEST(TrafficMetrics, LabelValuesStayBoundedUnderChurn) {
     NullEmitter out;
     std::mt19937 rng(42);
     std::vector<std::string> names;
-    for (int i = 0; i < 200; ++i) names.push_back("p" + std::to_string(i));
+    for (int i = 0; i < 200; ++i) names.push_back(std::string("p").append(std::to_string(i)));
     uint64_t total = 0;
     std::map<std::string, double> last;
     for (int round = 0; round < 50; ++round) {
