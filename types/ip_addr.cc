@@ -8,26 +8,37 @@ namespace {
 
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+// Four decimal octets of 1-3 digits, 0-255, no leading zeros ("010" looks octal), dots between.
+// Unrolled per octet: this runs for two addresses of almost every event.
 bool parse_v4(std::string_view s, uint8_t out[4]) {
-    int part = 0;
-    size_t i = 0;
-    while (part < 4) {
-        if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
-        unsigned v = 0;
-        size_t start = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-            v = v * 10 + (s[i] - '0');
-            if (v > 255 || i - start >= 3) return false;
-            ++i;
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    auto digit = [&](unsigned& d) {
+        if (p == end) return false;
+        d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - unsigned{'0'};
+        return d <= 9;
+    };
+    for (int part = 0; part < 4; ++part) {
+        unsigned v = 0, d = 0;
+        if (!digit(v)) return false;
+        ++p;
+        if (digit(d)) {
+            if (v == 0) return false;
+            v = v * 10 + d;
+            ++p;
+            if (digit(d)) {
+                v = v * 10 + d;
+                ++p;
+                if (v > 255) return false;
+            }
         }
-        if (i - start > 1 && s[start] == '0') return false;  // no octal-looking octets
-        out[part++] = static_cast<uint8_t>(v);
-        if (part < 4) {
-            if (i >= s.size() || s[i] != '.') return false;
-            ++i;
+        out[part] = static_cast<uint8_t>(v);
+        if (part < 3) {
+            if (p == end || *p != '.') return false;
+            ++p;
         }
     }
-    return i == s.size();
+    return p == end;
 }
 
 }  // namespace

@@ -21,6 +21,38 @@ TEST(IpAddr, Ipv4DottedQuad) {
     }
 }
 
+// Random strings of digits and dots (and a few other bytes): accepted exactly when glibc's
+// inet_pton(AF_INET) accepts them, with the same address.
+TEST(IpAddr, Ipv4AgreesWithInetPton) {
+    std::mt19937 rng(7);
+    const std::string alphabet = "0123456789...19025x: ";
+    size_t accepted = 0;
+    for (int i = 0; i < 300000; ++i) {
+        std::string s;
+        if (i % 2) {  // near-valid: four octets, then maybe a mutation
+            for (int o = 0; o < 4; ++o) {
+                if (o) s += '.';
+                s += std::to_string(rng() % (i % 6 ? 256 : 1000));
+            }
+            if (rng() % 3 == 0) s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+            if (rng() % 5 == 0) s.insert(rng() % (s.size() + 1), 1, '0');
+        } else {
+            const size_t n = rng() % 17;
+            for (size_t j = 0; j < n; ++j) s += alphabet[rng() % alphabet.size()];
+        }
+        in_addr want{};
+        const bool ok =
+            s.find_first_of(": ") == std::string::npos && inet_pton(AF_INET, s.c_str(), &want) == 1;
+        auto got = IpAddr::parse(s);
+        ASSERT_EQ(got.has_value() && got->is_v4(), ok) << '"' << s << '"';
+        if (ok) {
+            ++accepted;
+            EXPECT_EQ(got->v4_host_order(), ntohl(want.s_addr)) << s;
+        }
+    }
+    EXPECT_GT(accepted, 50000u);
+}
+
 TEST(IpAddr, SuricataZeroPaddedIpv6IsNormalised) {
     EXPECT_EQ(IpAddr::parse("fe80:0000:0000:0000:0211:22ff:fe33:4455")->to_string(),
               "fe80::211:22ff:fe33:4455");
