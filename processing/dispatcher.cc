@@ -80,7 +80,20 @@ void Dispatcher::consume(const EventBatch& batch) {
         max_event_us_ = max_us;
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_us) / 1e6);
     }
+    if (batch.checkpoint) pass_checkpoint(batch.checkpoint);
     hand_over();
+}
+
+// The handlers emit all they hold first, then every sink gets the checkpoint behind those
+// records (one queue per sink keeps the order).
+void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
+    for (auto& h : handlers_) h->checkpoint(*this);
+    for (SinkId i = 0; i < pending_.size(); ++i) {
+        Record r;
+        r.kind = Record::Kind::kCheckpoint;
+        r.checkpoint = cp;
+        emit(i, std::move(r));
+    }
 }
 
 void Dispatcher::tick() {

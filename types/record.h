@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,11 +67,14 @@ inline std::string_view sensor_of(const std::string& own, std::string_view confi
     return own.empty() ? configured : std::string_view(own);
 }
 
+/// kCheckpoint follows every record built from the events the checkpoint covers; only the
+/// sink that stores offsets sees it (the sink runner takes it out for the others).
 struct Record {
-    enum class Kind : uint8_t { kAggregate, kRaw };
+    enum class Kind : uint8_t { kAggregate, kRaw, kCheckpoint };
     Kind kind = Kind::kAggregate;
     AggregateRecord aggregate;
     RawEvent raw;
+    std::shared_ptr<const Checkpoint> checkpoint;
 };
 
 /// Appends the aggregate as one JSON object (no newline), the format of --jsonl and Kafka:

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "tests/output/postgres_test_util.h"
 #include "tests/tools/kafka_cluster.h"
 #include "util/clock.h"
 
@@ -68,6 +70,7 @@ struct Running {
     std::unique_ptr<Source> source;
     std::jthread thread;
     std::vector<EventBatch> held;  // batches not yet released (offsets not committable)
+    std::vector<std::shared_ptr<const Checkpoint>> checkpoints;  // in arrival order
 
     Running(const std::string& yaml, std::chrono::milliseconds shutdown = 10s) {
         ctx.shutdown_timeout = shutdown;
@@ -89,6 +92,7 @@ struct Running {
             batches.clear();
             channel.pop_batch(batches, 16, std::chrono::steady_clock::now() + 100ms);
             for (auto& b : batches) {
+                if (b.checkpoint) checkpoints.push_back(b.checkpoint);
                 for (const Event& e : b.events) lines.emplace_back(e.raw);
                 if (hold) held.push_back(std::move(b));
             }
@@ -122,30 +126,33 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 }
 
 /// Equal as multisets; on failure says how many lines differ instead of printing them all.
-testing::AssertionResult same_lines(std::vector<std::string> got, std::vector<std::string> want) {
+::testing::AssertionResult same_lines(std::vector<std::string> got, std::vector<std::string> want) {
     got = sorted(std::move(got));
     want = sorted(std::move(want));
-    if (got == want) return testing::AssertionSuccess();
+    if (got == want) return ::testing::AssertionSuccess();
     std::vector<std::string> extra, missing;
     std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
                         std::back_inserter(extra));
     std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
                         std::back_inserter(missing));
-    return testing::AssertionFailure()
+    return ::testing::AssertionFailure()
            << "got " << got.size() << " lines, want " << want.size() << ": " << extra.size()
            << " unexpected, " << missing.size() << " missing";
 }
 
 TEST(KafkaSourceConfig, ErrorsNameKeyAndRange) {
     Running r(
-        "{type: kafka, group: '', commit_interval: 0s, properties: {group.id: g,"
-        " no.such.thing: 1}}");
+        "{type: kafka, group: '', commit_interval: 0s, checkpoint_interval: 2h,"
+        " properties: {group.id: g, no.such.thing: 1}}");
     std::string all;
     for (const auto& e : r.diag->errors()) all += e + "\n";
     EXPECT_NE(all.find("inputs[0].brokers: "), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].topics: missing"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].group: must not be empty"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].commit_interval: "), std::string::npos) << all;
+    EXPECT_NE(all.find("inputs[0].checkpoint_interval: must be at most 1h (got \"2h\")"),
+              std::string::npos)
+        << all;
     EXPECT_NE(all.find("properties.group.id: set by eveflow: use key 'group'"), std::string::npos)
         << all;
     EXPECT_NE(all.find("properties.no.such.thing: No such configuration"), std::string::npos)
@@ -177,7 +184,7 @@ TEST(KafkaSource, MessagesHoldingSeveralLinesAndBadLines) {
     ASSERT_TRUE(kafka.ok());
     auto want = file_lines(shared(kAarchies));
     // Messages of 1 to 4 lines separated by 0x1e; every fifth message also holds a bad line.
-    std::string path = testing::TempDir() + "kafka_multi.txt";
+    std::string path = ::testing::TempDir() + "kafka_multi.txt";
     {
         std::ofstream out(path, std::ios::binary);
         size_t i = 0, m = 0;
@@ -293,7 +300,7 @@ TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
     std::string yaml = "{type: kafka, brokers: '" + kafka.bootstrap() +
                        "', topics: [eve], group: g3, commit_interval: 100ms, properties: "
                        "{session.timeout.ms: 6000, heartbeat.interval.ms: 500}}";
-    std::string path = testing::TempDir() + "kafka_killed.txt";
+    std::string path = ::testing::TempDir() + "kafka_killed.txt";
     std::remove(path.c_str());
     pid_t child = fork();
     if (child == 0) {
@@ -345,6 +352,88 @@ TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
     again.stop();
     EXPECT_EQ(missing, 0u) << "missing before restart: " << missing_before;
     EXPECT_LE(after, want.size());
+}
+
+}  // namespace
+}  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// With the PostgreSQL sink as offset store: the consumer starts where the stored offsets say,
+// publishes checkpoints behind the events, and commits to Kafka only what the store has
+// committed.
+TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 3"));
+    produce_lines(kafka, "eve", shared(kAarchies));
+    auto where = placement(kafka, "eve");
+    eveflow::testing::PgSchema db;
+    eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+    pg.sink->open();
+    ASSERT_NE(pg.ctx.offset_store, nullptr);
+    // Partition 0 was stored up to offset 5 by an earlier consumer of the group.
+    eveflow::testing::PgSchema::exec(
+        db.dsn,
+        "INSERT INTO eveflow_kafka_offsets (group_id, topic, partition, "
+        "next_offset) VALUES ('g5', 'eve', 0, 5)");
+    std::vector<std::string> want;
+    std::map<int32_t, int64_t> ends;
+    for (const auto& [line, po] : where) {
+        if (po.first != 0 || po.second >= 5) want.push_back(line);
+        ends[po.first] = std::max(ends[po.first], po.second + 1);
+    }
+
+    Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+              "', topics: [eve], group: g5, commit_interval: 100ms, checkpoint_interval: 200ms}");
+    a.ctx.offset_store = pg.ctx.offset_store;
+    a.start();
+    auto got = a.read(want.size(), 30s);
+    EXPECT_TRUE(same_lines(got, want));
+    // A checkpoint names the partitions that moved since the one before; together they reach
+    // the end of every partition, each chained to the offset stored before it.
+    Offsets last, first_expected;
+    auto merge = [&] {
+        for (const auto& cp : a.checkpoints) {
+            EXPECT_EQ(cp->group, "g5");
+            for (const auto& [tp, off] : cp->offsets) {
+                EXPECT_EQ(cp->expected.at(tp), last.count(tp) ? last[tp] : (tp.second ? -1 : 5));
+                first_expected.emplace(tp, cp->expected.at(tp));
+                last[tp] = off;
+            }
+        }
+    };
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        last.clear();
+        first_expected.clear();
+        merge();
+        return last.size() == ends.size();
+    }));
+    for (auto [p, end] : ends) EXPECT_EQ(last.at({"eve", p}), end) << "partition " << p;
+    EXPECT_EQ(first_expected.at({"eve", 0}), 5);
+    EXPECT_EQ(first_expected.at({"eve", 1}), -1);
+    std::this_thread::sleep_for(500ms);  // several commit intervals: nothing is stored yet
+    for (auto [p, off] : committed(kafka, "g5", "eve", 3)) {
+        EXPECT_LT(off, 0) << "partition " << p << " committed before the store had it";
+    }
+    // The sink stores the checkpoints (each its transaction); then Kafka gets the offsets.
+    std::vector<Record> markers(a.checkpoints.size());
+    for (size_t i = 0; i < markers.size(); ++i) {
+        markers[i].kind = Record::Kind::kCheckpoint;
+        markers[i].checkpoint = a.checkpoints[i];
+    }
+    ASSERT_TRUE(pg.sink->write(markers).ok());
+    ASSERT_TRUE(
+        eveflow::testing::wait_until([&] { return committed(kafka, "g5", "eve", 3) == ends; }));
+    Offsets stored;
+    ASSERT_TRUE(pg.ctx.offset_store->load("g5", {{"eve", 0}, {"eve", 1}, {"eve", 2}}, stored).ok());
+    EXPECT_EQ(stored, last);
+    a.stop();
+    ASSERT_TRUE(pg.sink->close().ok());
 }
 
 }  // namespace
