@@ -438,3 +438,50 @@ TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints)
 
 }  // namespace
 }  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// PostgreSQL down when partitions are assigned: the consumer reads nothing (it does not guess
+// a start), retries, and once the server is back starts at the stored offsets.
+TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 2"));
+    produce_lines(kafka, "eve", shared(kAarchies));
+    auto where = placement(kafka, "eve");
+    eveflow::testing::TempDir dir;
+    auto env = eveflow::testing::start_private_server(dir);
+    ASSERT_TRUE(env.count("EVEFLOW_TEST_PG_DSN") && env.count("EVEFLOW_TEST_PG_CTL"));
+    const std::string ctl = env["EVEFLOW_TEST_PG_CTL"];
+    {
+        eveflow::testing::PgSchema db(env["EVEFLOW_TEST_PG_DSN"]);
+        eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+        pg.sink->open();
+        eveflow::testing::PgSchema::exec(db.dsn,
+                                         "INSERT INTO eveflow_kafka_offsets (group_id, topic, "
+                                         "partition, next_offset) VALUES ('g6', 'eve', 1, 7)");
+        ASSERT_EQ(std::system((ctl + " stop").c_str()), 0);
+        Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+                      "', topics: [eve], group: g6, checkpoint_interval: 200ms}",
+                  1s);  // nothing stores the checkpoints here: do not wait for them at the end
+        a.ctx.offset_store = pg.ctx.offset_store;
+        a.start();
+        EXPECT_TRUE(a.read(1, 6s).empty()) << "read before the stored offsets were known";
+        EXPECT_GE(a.stats.sum("eveflow_kafka_consumer_errors_total"), 2);
+        ASSERT_EQ(std::system((ctl + " start").c_str()), 0);
+        std::vector<std::string> want;
+        for (const auto& [line, po] : where) {
+            if (po.first != 1 || po.second >= 7) want.push_back(line);
+        }
+        EXPECT_TRUE(same_lines(a.read(want.size(), 30s), want));
+        a.stop();
+        ASSERT_TRUE(pg.sink->close().ok());
+    }
+    std::system((EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
+}
+
+}  // namespace
+}  // namespace eveflow::input
