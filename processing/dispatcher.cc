@@ -94,6 +94,7 @@ void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
         r.checkpoint = cp;
         emit(i, std::move(r));
     }
+    ++markers_pending_;
 }
 
 void Dispatcher::tick() {
@@ -118,11 +119,12 @@ void Dispatcher::emit(SinkId sink, Record&& record) {
 void Dispatcher::hand_over() {
     for (size_t i = 0; i < pending_.size(); ++i) {
         if (pending_[i].empty()) continue;
-        records_emitted_.inc(pending_[i].size());
+        records_emitted_.inc(pending_[i].size() - markers_pending_);
         // Blocking push: a slow sink slows processing, which slows the inputs (backpressure).
         sinks_[i]->push(std::move(pending_[i]));
         pending_[i] = RecordBatch();
     }
+    markers_pending_ = 0;
 }
 
 void Dispatcher::run(Channel<EventBatch>& in) {

@@ -56,6 +56,7 @@ private:
     Gauge& lag_;
     Counter& records_emitted_;
     int64_t max_event_us_ = Timestamp::kNone;
+    size_t markers_pending_ = 0;  // checkpoint records in each pending_ batch (not counted)
     std::chrono::steady_clock::time_point last_tick_{};
 };
 

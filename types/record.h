@@ -43,6 +43,9 @@ struct AggregateRecord {
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
     bool late = false;  // a record for a window already emitted: add it to the earlier ones
+    /// Part of the window may have gone out already at a checkpoint (a partial record before
+    /// this one is likely): sinks that merge skip their insert-only fast path. Not printed.
+    bool after_checkpoint = false;
     /// The sensor the events came from (their EVE `host` field); empty: the configured one.
     std::string sensor_id;
     /// The distinct source ports counted in `src_ports`, ascending; its size equals

@@ -153,7 +153,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
     if (r.kind == Record::Kind::kAggregate) {
         if (append_aggregate_row(piece.aggregates, r.aggregate, ctx_.sensor_id, fixed)) {
             ++piece.aggregate_rows;
-            piece.has_late = piece.has_late || r.aggregate.late;
+            piece.has_late = piece.has_late || r.aggregate.late || r.aggregate.after_checkpoint;
         } else {
             m_.unstorable->inc();
         }

@@ -40,6 +40,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       sinks_(hctx.aggregate_sinks),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
       closed_until_(kMinTime),
+      checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
       open_keys_gauge_(hctx.ctx.stats.gauge("eveflow_aggregate_open_keys",
                                             "Open (window, key) entries of the aggregator",
@@ -191,6 +192,7 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
         r.first_seen = Timestamp::from_us(a.first_seen);
         r.last_seen = Timestamp::from_us(a.last_seen);
         r.late = late;
+        r.after_checkpoint = window_start <= checkpointed_until_;
         emit_record(std::move(r), out);
         ++n;
     });
@@ -245,7 +247,9 @@ void FlowAggregate::emit_before(int64_t until, Emitter& out) {
 void FlowAggregate::checkpoint(Emitter& out) {
     // closed_until_ stays: a later event for one of these windows is not late, it opens the
     // window's table again.
+    const int64_t last = open_.empty() ? kMinTime : open_.rbegin()->first;
     emit_before(kMaxTime, out);
+    checkpointed_until_ = std::max(checkpointed_until_, last);
     publish_counts();
 }
 

@@ -68,7 +68,8 @@ private:
     std::vector<std::unique_ptr<WindowTable>> spare_;
     int64_t cached_start_ = 0;  // the window the last event went to
     WindowTable* cached_ = nullptr;
-    int64_t closed_until_;  // windows starting before this are closed
+    int64_t closed_until_;        // windows starting before this are closed
+    int64_t checkpointed_until_;  // windows starting at or before this were open at a checkpoint
     int64_t max_event_time_;
     size_t open_keys_ = 0;
     size_t published_keys_ = 0;  // open_keys_ as last added to the gauge

@@ -176,6 +176,7 @@ TEST(Dispatcher, CheckpointFollowsTheRecordsOfEveryEventBeforeIt) {
     // A sink that stores no offsets never sees a checkpoint, nor counts one as a record.
     EXPECT_EQ(got_other->lines, (std::vector<std::string>{"e1", "e2", "e3", "e4"}));
     EXPECT_EQ(stats.sum("eveflow_sink_records_total"), 8);
+    EXPECT_EQ(stats.sum("eveflow_records_emitted_total"), 8);
 }
 
 TEST(Dispatcher, EmptyTypeListMeansEveryType) {

@@ -59,6 +59,26 @@ void produce_lines(const KafkaCluster& kafka, const std::string& topic, const st
     ASSERT_EQ(rc, 0);
 }
 
+/// Produces the lines of `path` round-robin to partitions 0..n-1 of `topic` (a producer
+/// without keys may put them all in one partition).
+void produce_spread(const KafkaCluster& kafka, const std::string& topic, const std::string& path,
+                    int n) {
+    std::vector<std::string> lines = file_lines(path);
+    for (int p = 0; p < n; ++p) {
+        std::string part = ::testing::TempDir() + "kafka_part_" + std::to_string(p) + ".txt";
+        std::ofstream out(part);
+        for (size_t i = static_cast<size_t>(p); i < lines.size(); i += static_cast<size_t>(n)) {
+            out << lines[i] << "\n";
+        }
+        out.close();
+        int rc = -1;
+        test::run_output("kcat -q -b '" + kafka.bootstrap() + "' -P -t " + topic + " -p " +
+                             std::to_string(p) + " -l '" + part + "'",
+                         &rc);
+        ASSERT_EQ(rc, 0);
+    }
+}
+
 /// A source in a thread with its event channel; collects the raw lines of what it publishes.
 struct Running {
     Stats stats;
@@ -369,7 +389,7 @@ TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints)
     KafkaCluster kafka;
     ASSERT_TRUE(kafka.ok());
     ASSERT_TRUE(kafka.command("topic eve 3"));
-    produce_lines(kafka, "eve", shared(kAarchies));
+    produce_spread(kafka, "eve", shared(kAarchies), 3);
     auto where = placement(kafka, "eve");
     eveflow::testing::PgSchema db;
     eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
@@ -450,7 +470,7 @@ TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
     KafkaCluster kafka;
     ASSERT_TRUE(kafka.ok());
     ASSERT_TRUE(kafka.command("topic eve 2"));
-    produce_lines(kafka, "eve", shared(kAarchies));
+    produce_spread(kafka, "eve", shared(kAarchies), 2);
     auto where = placement(kafka, "eve");
     eveflow::testing::TempDir dir;
     auto env = eveflow::testing::start_private_server(dir);

@@ -34,7 +34,14 @@ wait_stored() {  # count timeout_s
   for _ in $(seq $(($2 * 10))); do [ "$(stored)" = "$1" ] && return 0; sleep 0.1; done
   return 1
 }
-produce() { kcat -q -b "$BS" -P -t eve -l "$1"; }
+produce() {  # file: its lines round-robin over the 6 partitions (kcat alone, without keys,
+  # may put a whole batch into one partition), so every consumer has events
+  local dir
+  dir=$(mktemp -d "$T/produce.XXXXXX")
+  split -n r/6 -d -a 1 "$1" "$dir/p"
+  for p in 0 1 2 3 4 5; do kcat -q -b "$BS" -P -t eve -p "$p" -l "$dir/p$p" || return 1; done
+  rm -rf "$dir"
+}
 cat >"$T/eveflow.yaml" <<YAML
 inputs:
   - type: kafka

@@ -278,7 +278,9 @@ TEST(FlowAggregate, CheckpointKeepsTheWindowOpen) {
     EXPECT_EQ(fx.records().size(), 1u);
     fx.handler->flush(Timestamp::max(), fx.emitter);
     ASSERT_EQ(fx.records().size(), 2u);
+    EXPECT_FALSE(fx.records()[0].after_checkpoint);
     EXPECT_FALSE(fx.records()[1].late);
+    EXPECT_TRUE(fx.records()[1].after_checkpoint);  // a partial of it went out before
     EXPECT_EQ(fx.records()[1].src_port_list, std::vector<uint16_t>{1001});
     EXPECT_EQ(fx.stats.sum("eveflow_late_events_total"), 0);
 }
