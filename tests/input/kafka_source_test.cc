@@ -91,6 +91,8 @@ struct Running {
     std::jthread thread;
     std::vector<EventBatch> held;  // batches not yet released (offsets not committable)
     std::vector<std::shared_ptr<const Checkpoint>> checkpoints;  // in arrival order
+    Status result;  // what run() returned (read once `finished`)
+    std::atomic<bool> finished{false};
 
     Running(const std::string& yaml, std::chrono::milliseconds shutdown = 10s) {
         ctx.shutdown_timeout = shutdown;
@@ -101,7 +103,10 @@ struct Running {
     }
     void start() {
         source->open();
-        thread = std::jthread([this](std::stop_token st) { (void)source->run(st, publisher); });
+        thread = std::jthread([this](std::stop_token st) {
+            result = source->run(st, publisher);
+            finished = true;
+        });
     }
     /// Reads until `want` lines arrived or `timeout`; `hold` keeps the batches unreleased.
     std::vector<std::string> read(size_t want, std::chrono::seconds timeout, bool hold = false) {
@@ -501,6 +506,56 @@ TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
         ASSERT_TRUE(pg.sink->close().ok());
     }
     std::system((EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
+}
+
+}  // namespace
+}  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// Another consumer stored an offset of our partition meanwhile: the store refuses our
+// checkpoint (and its aggregates), and the consumer stops with an error instead of going on
+// with state that overlaps the other's.
+TEST(KafkaSource, StopsWhenItsStoredOffsetsWereMovedByAnotherConsumer) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 1"));
+    produce_spread(kafka, "eve", shared(kAarchies), 1);
+    const size_t lines = file_lines(shared(kAarchies)).size();
+    eveflow::testing::PgSchema db;
+    eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+    pg.sink->open();
+    Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+                  "', topics: [eve], group: g7, checkpoint_interval: 200ms}",
+              1s);
+    a.ctx.offset_store = pg.ctx.offset_store;
+    a.start();
+    ASSERT_EQ(a.read(lines, 30s).size(), lines);
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        return !a.checkpoints.empty();
+    }));
+    eveflow::testing::PgSchema::exec(db.dsn,
+                                     "INSERT INTO eveflow_kafka_offsets (group_id, topic, "
+                                     "partition, next_offset) VALUES ('g7', 'eve', 0, 3)");
+    std::vector<Record> batch(2);
+    batch[0] = eveflow::testing::aggregate(0, "10.0.0.1", 80, 4);
+    batch[1].kind = Record::Kind::kCheckpoint;
+    batch[1].checkpoint = a.checkpoints.front();
+    ASSERT_TRUE(pg.sink->write(batch).ok());
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        return a.finished.load();
+    }));
+    EXPECT_NE(a.result.message().find("moved on by another consumer"), std::string::npos)
+        << a.result.message();
+    EXPECT_EQ(db.scalar("SELECT next_offset FROM eveflow_kafka_offsets"), 3);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
+    a.stop();
+    ASSERT_TRUE(pg.sink->close().ok());
 }
 
 }  // namespace
