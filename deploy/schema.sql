@@ -8,7 +8,7 @@
 -- Run with: psql "$DSN" -v ON_ERROR_STOP=1 -1 -f deploy/schema.sql
 
 CREATE TABLE IF NOT EXISTS eveflow_schema_migrations (
-    object      text        NOT NULL,   -- bookkeeping | aggregate:<table> | raw:<table>
+    object      text        NOT NULL,   -- bookkeeping | kafka_offsets | aggregate:<table> | raw:<table>
     version     integer     NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (object, version)
@@ -31,6 +31,17 @@ CREATE TABLE IF NOT EXISTS eveflow_partitions (
     parent       text        NOT NULL,
     range_start  timestamptz NOT NULL,
     range_end    timestamptz NOT NULL
+);
+
+-- Kafka input: the next offset to read per consumer group and partition, written in the
+-- transaction of the aggregates built from the events before it (docs/kafka.md).
+CREATE TABLE IF NOT EXISTS eveflow_kafka_offsets (
+    group_id     text        NOT NULL,
+    topic        text        NOT NULL,
+    partition    integer     NOT NULL,
+    next_offset  bigint      NOT NULL,
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (group_id, topic, partition)
 );
 
 -- Aggregates: one row per (window, sensor, key). Key columns not in the configured key are

@@ -24,10 +24,13 @@ public:
         : channel_(channel), on_full_(on_full), id_(id), dropped_(dropped) {}
 
     /// Hands the batch on. With `block` waits while the channel is full; with `drop` counts
-    /// the batch's events as dropped instead. Returns false only once the channel is closed.
+    /// the batch's events as dropped instead. A checkpoint batch always waits: dropping it
+    /// would hold back the offsets of everything before it. Returns false only once the
+    /// channel is closed.
     bool publish(EventBatch&& batch) {
         batch.source = id_;
         size_t n = batch.events.size();
+        if (batch.checkpoint) return channel_.push(std::move(batch));
         if (n == 0) return !channel_.closed();
         if (on_full_ == OnFull::kBlock) return channel_.push(std::move(batch));
         if (!channel_.try_push(std::move(batch))) {

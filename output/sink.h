@@ -35,6 +35,9 @@ public:
     /// `raw_events.types`); "all" for every type. The pipeline routes them to it as forwarded
     /// RawEvent records. Empty: aggregates only.
     virtual std::vector<std::string> raw_event_types() const { return {}; }
+    /// True if write() wants checkpoint records (the sink stores consumer offsets); the runner
+    /// takes them out of the batches of every other sink.
+    virtual bool takes_checkpoints() const { return false; }
 };
 
 using SinkFactory = std::unique_ptr<Sink> (*)(const ConfigNode& node, Context& ctx);

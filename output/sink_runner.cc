@@ -1,6 +1,7 @@
 // SinkRunner: one thread per sink between its bounded queue and the sink.
 #include "output/sink_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -45,14 +46,21 @@ void SinkRunner::join() {
 }
 
 void SinkRunner::write(RecordBatch& batch) {
+    auto is_marker = [](const Record& r) { return r.kind == Record::Kind::kCheckpoint; };
+    size_t markers = static_cast<size_t>(std::count_if(batch.begin(), batch.end(), is_marker));
+    if (markers && !sink_->takes_checkpoints()) {
+        std::erase_if(batch, is_marker);
+        markers = 0;
+        if (batch.empty()) return;
+    }
     auto t0 = std::chrono::steady_clock::now();
     Status st = sink_->write(batch);
     batch_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (st.ok()) {
-        records_.inc(batch.size());
+        records_.inc(batch.size() - markers);
     } else {
-        given_up_.inc(batch.size());
+        given_up_.inc(batch.size() - markers);
         failed_.store(true);
         log::error("{}: gave up a batch records={}: {}", sink_->name(), batch.size(), st.message());
     }

@@ -80,7 +80,21 @@ void Dispatcher::consume(const EventBatch& batch) {
         max_event_us_ = max_us;
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_us) / 1e6);
     }
+    if (batch.checkpoint) pass_checkpoint(batch.checkpoint);
     hand_over();
+}
+
+// The handlers emit all they hold first, then every sink gets the checkpoint behind those
+// records (one queue per sink keeps the order).
+void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
+    for (auto& h : handlers_) h->checkpoint(*this);
+    for (SinkId i = 0; i < pending_.size(); ++i) {
+        Record r;
+        r.kind = Record::Kind::kCheckpoint;
+        r.checkpoint = cp;
+        emit(i, std::move(r));
+    }
+    ++markers_pending_;
 }
 
 void Dispatcher::tick() {
@@ -105,11 +119,12 @@ void Dispatcher::emit(SinkId sink, Record&& record) {
 void Dispatcher::hand_over() {
     for (size_t i = 0; i < pending_.size(); ++i) {
         if (pending_[i].empty()) continue;
-        records_emitted_.inc(pending_[i].size());
+        records_emitted_.inc(pending_[i].size() - markers_pending_);
         // Blocking push: a slow sink slows processing, which slows the inputs (backpressure).
         sinks_[i]->push(std::move(pending_[i]));
         pending_[i] = RecordBatch();
     }
+    markers_pending_ = 0;
 }
 
 void Dispatcher::run(Channel<EventBatch>& in) {

@@ -28,7 +28,9 @@ public:
     /// Timestamp::max(), hands everything over and closes every sink queue.
     void run(Channel<EventBatch>& in);
 
-    /// Handles one batch (tests drive the dispatcher with this and finish()).
+    /// Handles one batch (tests drive the dispatcher with this and finish()). A batch with a
+    /// checkpoint makes every handler emit its open state (Handler::checkpoint) and then puts
+    /// a checkpoint record into every sink queue, behind those records.
     void consume(const EventBatch& batch);
     void tick();
     void finish();
@@ -37,6 +39,7 @@ public:
 
 private:
     void hand_over();
+    void pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp);
     Counter& events_counter(SourceId source, EventType type);
     Counter& other_counter(SourceId source, std::string_view type_name);
 
@@ -53,6 +56,7 @@ private:
     Gauge& lag_;
     Counter& records_emitted_;
     int64_t max_event_us_ = Timestamp::kNone;
+    size_t markers_pending_ = 0;  // checkpoint records in each pending_ batch (not counted)
     std::chrono::steady_clock::time_point last_tick_{};
 };
 

@@ -42,6 +42,11 @@ public:
     virtual void flush(Timestamp watermark, Emitter& out) = 0;
     /// Wall-clock timer, called a few times a second (idle flush of a quiet sensor).
     virtual void tick(std::chrono::steady_clock::time_point /*now*/, Emitter& /*out*/) {}
+    /// A consumer checkpoint follows: emit every piece of open state now, so the records of
+    /// all events consumed so far precede it. Windows stay open; later events for the same
+    /// window and key give further partial records (sinks that merge add them up). Handlers
+    /// that keep no state emit nothing.
+    virtual void checkpoint(Emitter& /*out*/) {}
 };
 
 /// What handler factories get besides their config section.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "types/checkpoint.h"
 #include "types/flow_entry.h"
 
 namespace eveflow {
@@ -110,6 +111,9 @@ struct EventBatch {
     /// Called by the processing stage once every event of the batch has been handed to the
     /// sink queues (sources that commit offsets, such as Kafka, use it). May be empty.
     std::shared_ptr<void> on_consumed;
+    /// Set on a batch (usually without events) that marks a consumer checkpoint: everything
+    /// published before it by the same source is covered by these offsets.
+    std::shared_ptr<const Checkpoint> checkpoint;
 };
 
 }  // namespace eveflow

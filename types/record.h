@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ struct AggregateRecord {
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
     bool late = false;  // a record for a window already emitted: add it to the earlier ones
+    /// Part of the window may have gone out already at a checkpoint (a partial record before
+    /// this one is likely): sinks that merge skip their insert-only fast path. Not printed.
+    bool after_checkpoint = false;
     /// The sensor the events came from (their EVE `host` field); empty: the configured one.
     std::string sensor_id;
     /// The distinct source ports counted in `src_ports`, ascending; its size equals
@@ -66,11 +70,14 @@ inline std::string_view sensor_of(const std::string& own, std::string_view confi
     return own.empty() ? configured : std::string_view(own);
 }
 
+/// kCheckpoint follows every record built from the events the checkpoint covers; only the
+/// sink that stores offsets sees it (the sink runner takes it out for the others).
 struct Record {
-    enum class Kind : uint8_t { kAggregate, kRaw };
+    enum class Kind : uint8_t { kAggregate, kRaw, kCheckpoint };
     Kind kind = Kind::kAggregate;
     AggregateRecord aggregate;
     RawEvent raw;
+    std::shared_ptr<const Checkpoint> checkpoint;
 };
 
 /// Appends the aggregate as one JSON object (no newline), the format of --jsonl and Kafka:

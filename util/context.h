@@ -6,6 +6,7 @@
 #include <string>
 
 #include "util/clock.h"
+#include "util/offset_store.h"
 #include "util/stats.h"
 
 namespace eveflow {
@@ -22,6 +23,9 @@ struct Context {
     bool check_only = false;
     /// An event's EVE `host` field (Suricata's sensor-name), when present, is its sensor_id.
     bool sensor_id_from_host = true;
+    /// The output that stores consumer offsets with its results (set by its open(), before
+    /// the inputs open); null when there is none, and consumers are at-least-once.
+    OffsetStore* offset_store = nullptr;
 };
 
 }  // namespace eveflow

@@ -1,7 +1,10 @@
-// Kafka source: consumer group, EVE lines per message, commits after processing, rebalances.
+// Kafka source: consumer group, EVE lines per message, commits or checkpoints, rebalances.
 #include "input/kafka/kafka_source.h"
 
 #include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace eveflow::input {
 namespace {
@@ -9,6 +12,8 @@ namespace {
 constexpr size_t kMaxCycleMessages = 5000;
 constexpr auto kCycleTime = std::chrono::milliseconds(50);
 constexpr int kIdlePollMs = 100;
+constexpr auto kFirstStoreBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxStoreBackoff = std::chrono::milliseconds(5000);
 
 Labels input_labels(const std::string& name) { return {{"input", name}}; }
 
@@ -119,22 +124,33 @@ void KafkaSource::open() {
     rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (e) throw StartupError(config_.name + ": subscribe: " + rd_kafka_err2str(e));
-    log::info("{}: consumer started group={} {}", config_.name, config_.group,
+    store_ = ctx_.offset_store;
+    if (store_) store_->attach(config_.group);
+    log::info("{}: consumer started group={} offsets={} {}", config_.name, config_.group,
+              store_ ? "stored with the aggregates (exactly once)" : "at least once",
               kafka::describe(properties_));
 }
 
 Status KafkaSource::run(std::stop_token stop, Publisher& out) {
     if (!rk_) return Status::error("not open");
     out_ = &out;
-    last_commit_ = std::chrono::steady_clock::now();
-    while (!stop.stop_requested() && !closed_) {
+    stop_ = stop;
+    last_commit_ = last_checkpoint_ = std::chrono::steady_clock::now();
+    while (!stop.stop_requested() && !closed_ && !tracker_->failed()) {
         poll_cycle();
         end_cycle();
-        if (std::chrono::steady_clock::now() - last_commit_ >= config_.commit_interval) {
-            commit(false);
-        }
+        const auto now = std::chrono::steady_clock::now();
+        if (store_ && now - last_checkpoint_ >= config_.checkpoint_interval) publish_checkpoint();
+        if (now - last_commit_ >= config_.commit_interval) commit(false);
     }
     shutdown();
+    if (tracker_->failed()) {
+        // Another consumer has stored offsets of our partitions: what this one holds may
+        // overlap with its work, so it stops rather than write it; a restart resumes from
+        // the stored offsets.
+        return Status::error("stored offsets were moved on by another consumer of group " +
+                             config_.group + "; stopping so a restart resumes from them");
+    }
     return {};
 }
 
@@ -168,7 +184,12 @@ void KafkaSource::poll_cycle() {
 void KafkaSource::end_cycle() {
     if (cycle_.empty()) return;
     batcher_.flush();
-    std::shared_ptr<void> token = tracker_->begin(std::move(cycle_));
+    std::shared_ptr<void> token;
+    if (store_) {
+        for (const auto& [tp, off] : cycle_) position_[tp] = off;
+    } else {
+        token = tracker_->begin(std::move(cycle_));
+    }
     cycle_.clear();
     EventBatch batch;
     while (batcher_.pop(batch)) {
@@ -179,6 +200,31 @@ void KafkaSource::end_cycle() {
             tracker_->reset();
         }
         batch = EventBatch();
+    }
+}
+
+// Publishes the positions that moved since the last checkpoint, behind the events published
+// so far; the store reports back through the tracker.
+void KafkaSource::publish_checkpoint() {
+    last_checkpoint_ = std::chrono::steady_clock::now();
+    auto cp = std::make_shared<Checkpoint>();
+    for (const auto& [tp, off] : position_) {
+        auto it = stored_.find(tp);
+        const int64_t before = it == stored_.end() ? -1 : it->second;
+        if (before == off) continue;
+        cp->offsets[tp] = off;
+        cp->expected[tp] = before;
+        stored_[tp] = off;
+    }
+    if (cp->offsets.empty() || closed_) return;
+    cp->group = config_.group;
+    const uint64_t seq = tracker_->open(cp->offsets);
+    cp->on_stored = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
+    EventBatch batch;
+    batch.checkpoint = std::move(cp);
+    if (!out_->publish(std::move(batch))) {
+        closed_ = true;
+        tracker_->reset();
     }
 }
 
@@ -213,6 +259,10 @@ void KafkaSource::commit(bool sync) {
 
 void KafkaSource::rebalance(int err, rd_kafka_topic_partition_list_t* partitions) {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (store_ && !seek_stored(partitions)) {
+            rd_kafka_assign(rk_, nullptr);  // stopping before the store answered
+            return;
+        }
         rd_kafka_assign(rk_, partitions);
         assigned_.set(partitions->cnt);
         log::info("{}: partitions assigned count={}", config_.name, partitions->cnt);
@@ -221,6 +271,7 @@ void KafkaSource::rebalance(int err, rd_kafka_topic_partition_list_t* partitions
     // Revoked (or an error): hand on what was read, wait until it is processed, commit, and
     // only then let the partitions go, so their next owner starts after our last event.
     end_cycle();
+    if (store_) publish_checkpoint();
     auto bound = ctx_.aborting.load() ? std::chrono::milliseconds(0) : ctx_.shutdown_timeout;
     bool all_done = tracker_->wait_all_done(bound);
     commit(true);
@@ -233,9 +284,52 @@ void KafkaSource::rebalance(int err, rd_kafka_topic_partition_list_t* partitions
     }
     done_.clear();
     done_changed_ = false;
+    position_.clear();
+    stored_.clear();
     rd_kafka_assign(rk_, nullptr);
     assigned_.set(0);
     log::info("{}: partitions revoked count={}", config_.name, partitions->cnt);
+}
+
+// Sets the assigned partitions' start to the offsets the store holds for them. The store
+// being down is waited out (with backoff, logged once each way): starting anywhere else
+// would lose or double events. False if stopping first.
+bool KafkaSource::seek_stored(rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<TopicPartition> wanted;
+    for (int i = 0; i < partitions->cnt; ++i) {
+        wanted.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+    }
+    Offsets found;
+    auto backoff = kFirstStoreBackoff;
+    bool down = false;
+    for (;;) {
+        found.clear();
+        Status st = store_->load(config_.group, wanted, found);
+        if (st.ok()) break;
+        errors_.inc();
+        if (!down) {
+            log::warn("{}: offset store unavailable, retrying before taking partitions: {}",
+                      config_.name, st.message());
+            down = true;
+        }
+        auto until = std::chrono::steady_clock::now() + backoff;
+        while (std::chrono::steady_clock::now() < until) {
+            if (stop_.stop_requested() || ctx_.aborting.load()) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        backoff = std::min(backoff * 2, kMaxStoreBackoff);
+    }
+    if (down) log::info("{}: offset store reachable again", config_.name);
+    for (int i = 0; i < partitions->cnt; ++i) {
+        auto& p = partitions->elems[i];
+        auto it = found.find({p.topic, p.partition});
+        if (it == found.end()) continue;  // Kafka's committed offset, or auto.offset.reset
+        p.offset = it->second;
+        stored_[it->first] = position_[it->first] = it->second;
+    }
+    log::info("{}: stored offsets loaded partitions={} stored={}", config_.name, partitions->cnt,
+              found.size());
+    return true;
 }
 
 void KafkaSource::shutdown() {

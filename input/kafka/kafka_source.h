@@ -1,4 +1,5 @@
-// Kafka source: a consumer-group member reading EVE lines; offsets committed after processing.
+// Kafka source: a consumer-group member reading EVE lines; offsets committed after processing
+// or, with an offset store, checkpointed with the aggregates (exactly once).
 #pragma once
 
 #include <chrono>
@@ -24,6 +25,8 @@ struct KafkaSourceConfig {
     std::vector<std::string> topics;
     std::string group = "eveflow";
     std::chrono::milliseconds commit_interval{1000};
+    /// How often a checkpoint is published when an output stores the offsets (PostgreSQL).
+    std::chrono::milliseconds checkpoint_interval{5000};
     size_t max_line = kDefaultMaxLine;
 };
 
@@ -31,12 +34,19 @@ struct KafkaSourceConfig {
 KafkaSourceConfig parse_kafka_source_config(const ConfigNode& node);
 
 /// Consumes `topics` as a member of consumer group `group`. Each message holds one or more
-/// EVE lines, parsed like the socket input's. Messages polled together form a cycle whose
-/// batches share one on_consumed token; a cycle's offsets are committed once it and every
-/// earlier cycle have been released by the processing stage (at-least-once). On a rebalance
-/// the revoked partitions' events are handed on, waited for (up to the shutdown bound),
-/// committed, and only then let go. run() runs on its own thread; librdkafka's callbacks run
-/// inside its poll calls on that same thread.
+/// EVE lines, parsed like the socket input's. Two modes:
+/// - At-least-once (no offset store in the Context): messages polled together form a cycle
+///   whose batches share one on_consumed token; a cycle's offsets are committed once it and
+///   every earlier cycle have been released by the processing stage.
+/// - Exactly-once into the offset store (a PostgreSQL output): every checkpoint_interval, on
+///   revocation and at shutdown, a checkpoint batch follows the events it covers; the store
+///   writes its offsets in the transaction of the aggregates before it and reports back, and
+///   only then are they committed to Kafka (for lag tools). On assignment the stored offsets
+///   are loaded and assigned explicitly (retrying while the store is down); partitions
+///   without a stored offset start from Kafka's committed one or auto.offset.reset.
+/// On a rebalance the revoked partitions' events are handed on, waited for (up to the
+/// shutdown bound), committed, and only then let go. run() runs on its own thread;
+/// librdkafka's callbacks run inside its poll calls on that same thread.
 class KafkaSource final : public Source {
 public:
     KafkaSource(KafkaSourceConfig config, Context& ctx);
@@ -51,6 +61,8 @@ public:
 private:
     void poll_cycle();
     void end_cycle();
+    void publish_checkpoint();
+    bool seek_stored(rd_kafka_topic_partition_list_s* partitions);
     void commit(bool sync);
     void rebalance(int err, rd_kafka_topic_partition_list_s* partitions);
     void shutdown();
@@ -67,8 +79,13 @@ private:
     EveCounters counters_;
     EveBatcher batcher_;
     std::shared_ptr<OffsetTracker> tracker_ = std::make_shared<OffsetTracker>();
-    Offsets cycle_;  // offsets of the messages fed since the last end_cycle()
-    Offsets done_;   // processed offsets of the assigned partitions, to commit
+    Offsets cycle_;                 // offsets of the messages fed since the last end_cycle()
+    Offsets done_;                  // processed offsets of the assigned partitions, to commit
+    OffsetStore* store_ = nullptr;  // set: exactly-once mode
+    std::stop_token stop_;
+    Offsets position_;  // next offset per partition, of the events published
+    Offsets stored_;    // offsets of the last checkpoint published (or loaded) per partition
+    std::chrono::steady_clock::time_point last_checkpoint_{};
     bool done_changed_ = false;
     std::chrono::steady_clock::time_point last_commit_{};
     Counter& messages_;

@@ -6,28 +6,38 @@
 namespace eveflow::input {
 
 std::shared_ptr<void> OffsetTracker::begin(Offsets offsets) {
-    uint64_t seq;
-    {
-        std::lock_guard lock(mu_);
-        seq = next_seq_++;
-        cycles_.push_back({seq, std::move(offsets)});
-    }
+    const uint64_t seq = open(std::move(offsets));
     // The deleter is the hook: it runs on whichever thread drops the last copy.
     std::shared_ptr<OffsetTracker> self = shared_from_this();
-    return std::shared_ptr<void>(self.get(), [self, seq](void*) { self->done(seq); });
+    return std::shared_ptr<void>(self.get(), [self, seq](void*) { self->complete(seq, true); });
 }
 
-void OffsetTracker::done(uint64_t seq) {
+uint64_t OffsetTracker::open(Offsets offsets) {
+    std::lock_guard lock(mu_);
+    const uint64_t seq = next_seq_++;
+    cycles_.push_back({seq, std::move(offsets)});
+    return seq;
+}
+
+void OffsetTracker::complete(uint64_t seq, bool ok) {
     {
         std::lock_guard lock(mu_);
+        // A cycle forgotten by reset() is not found: its partitions went to another owner.
         for (auto& c : cycles_) {
             if (c.seq == seq) {
                 c.done = true;
+                if (!ok) c.offsets.clear();
+                failed_ = failed_ || !ok;
                 break;
             }
         }
     }
     cv_.notify_all();
+}
+
+bool OffsetTracker::failed() const {
+    std::lock_guard lock(mu_);
+    return failed_;
 }
 
 Offsets OffsetTracker::take_done() {

@@ -5,26 +5,33 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 
-namespace eveflow::input {
+#include "util/offset_store.h"
 
-/// Next offset to read per (topic, partition): what a commit stores.
-using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+namespace eveflow::input {
 
 /// The source hands out one token per group of messages it published (a "cycle"); the
 /// processing stage releases a batch's token (EventBatch::on_consumed) when it is done with
 /// it. Offsets become committable only once their cycle and every earlier cycle are done,
-/// so a commit never covers an event still in flight. Thread-safe: tokens are released on
-/// the processing threads, the rest is called from the consumer thread.
+/// so a commit never covers an event still in flight. With an offset store the cycles are
+/// checkpoints instead, done when the store says they are durable (open() and complete()).
+/// Thread-safe: tokens are released on the processing threads, checkpoints completed on the
+/// storing sink's thread, the rest is called from the consumer thread.
 class OffsetTracker : public std::enable_shared_from_this<OffsetTracker> {
 public:
     /// Starts a cycle covering `offsets`; it is done when the returned token's last copy goes.
     std::shared_ptr<void> begin(Offsets offsets);
+    /// Starts a cycle covering `offsets` that is done when complete() is called with the
+    /// returned sequence number.
+    uint64_t open(Offsets offsets);
+    /// Marks cycle `seq` done. `ok` false: its offsets were refused; they are never handed
+    /// out, and failed() turns true.
+    void complete(uint64_t seq, bool ok);
+    bool failed() const;
     /// Removes the done cycles at the front and returns their offsets merged (highest wins).
     Offsets take_done();
     /// Waits until every cycle begun is done, or `timeout`; true if all are done.
@@ -40,12 +47,11 @@ private:
         Offsets offsets;
         bool done = false;
     };
-    void done(uint64_t seq);
-
     mutable std::mutex mu_;
     std::condition_variable cv_;
     std::deque<Cycle> cycles_;
     uint64_t next_seq_ = 0;
+    bool failed_ = false;
 };
 
 }  // namespace eveflow::input

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "output/postgres/copy_text.h"
+#include "output/postgres/offset_store.h"
 #include "output/postgres/schema.h"
 
 namespace eveflow::output::postgres {
@@ -171,6 +172,10 @@ BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
             apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late, false);
         }
         if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false, c.raw_text);
+        if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
+            tx.abort();
+            return Outcome::kFenced;
+        }
         tx.commit();
         return Outcome::kCommitted;
     } catch (const pqxx::sql_error& e) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "output/postgres/config.h"
+#include "types/checkpoint.h"
 #include "util/log.h"
 #include "util/stats.h"
 
@@ -29,6 +30,9 @@ struct Chunk {
     uint32_t aggregate_rows = 0, raw_rows = 0;
     bool has_late = false;            // holds a late partial: its row exists, merge directly
     std::vector<int64_t> partitions;  // starts of the raw partitions the rows need
+    /// Consumer offsets stored in the same transaction (the aggregate batch ending at a
+    /// checkpoint); never spilled, delivered by lane 0 in order.
+    std::shared_ptr<const Checkpoint> checkpoint;
     /// What the buffer bound counts: additive, so pieces appended to a chunk sum up to it.
     size_t bytes() const { return aggregates.size() + raw.size(); }
     size_t rows() const { return aggregate_rows + raw_rows; }
@@ -59,10 +63,12 @@ public:
     void disconnect();
     const std::string& last_error() const { return last_error_; }
 
-    enum class Outcome { kCommitted, kDuplicate, kFailed };
+    enum class Outcome { kCommitted, kDuplicate, kFailed, kFenced };
     /// One attempt to apply `c` in one transaction. Rows the server refuses are found by
     /// bisection inside the transaction, counted and left out; the rest lands. kFailed: the
     /// connection or the server failed; retry the same chunk (the id keeps it exactly once).
+    /// kFenced: the stored offsets are not those the checkpoint follows (another consumer
+    /// moved them); nothing was committed and retrying cannot help.
     Outcome deliver(const Chunk& c);
     /// Creates the partitions from now's to `partitions_ahead` later, drops those past
     /// retention and prunes old batch ids. False on failure (connection dropped).

@@ -85,6 +85,7 @@ PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
 }
 
 PostgresSink::~PostgresSink() {
+    if (offsets_ && ctx_.offset_store == offsets_.get()) ctx_.offset_store = nullptr;
     {
         std::lock_guard lock(mu_);
         stopping_ = give_up_ = true;
@@ -129,6 +130,10 @@ void PostgresSink::open() {
     } else {
         set_up(first, false, first.writer->last_error());
     }
+    if (!ctx_.offset_store) {
+        offsets_ = std::make_unique<PgOffsetStore>(cfg_, dsn);
+        ctx_.offset_store = offsets_.get();
+    }
     open_since_[0] = open_since_[1] = ctx_.clock.steady_now();
     for (auto& lane : lanes_) {
         Lane* l = lane.get();
@@ -148,7 +153,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
     if (r.kind == Record::Kind::kAggregate) {
         if (append_aggregate_row(piece.aggregates, r.aggregate, ctx_.sensor_id, fixed)) {
             ++piece.aggregate_rows;
-            piece.has_late = piece.has_late || r.aggregate.late;
+            piece.has_late = piece.has_late || r.aggregate.late || r.aggregate.after_checkpoint;
         } else {
             m_.unstorable->inc();
         }
@@ -179,6 +184,11 @@ Status PostgresSink::write(std::span<const Record> batch) {
     const int64_t cutoff_us = retention_cutoff(cfg_.raw, now_us);
     Chunk piece;
     for (const Record& r : batch) {
+        if (r.kind == Record::Kind::kCheckpoint) {
+            commit_piece(piece);
+            seal_checkpoint(r.checkpoint);
+            continue;
+        }
         render(r, piece, now_us, cutoff_us);
         if (piece.rows() >= cfg_.batch_size) commit_piece(piece);
     }
@@ -186,13 +196,34 @@ Status PostgresSink::write(std::span<const Record> batch) {
     return {};
 }
 
+// The open aggregate batch, whatever it holds (possibly nothing), becomes one transaction
+// with the checkpoint's offsets.
+void PostgresSink::seal_checkpoint(std::shared_ptr<const Checkpoint> cp) {
+    if (!cp) return;
+    std::lock_guard lock(mu_);
+    open_[kAggregatePart].checkpoint = std::move(cp);
+    seal_locked(kAggregatePart);
+    work_cv_.notify_all();
+}
+
+// Aggregate pieces are kept out of the spill directory while a checkpoint is in play: a
+// spilled batch would be applied without the offsets of its events.
+bool PostgresSink::can_spill(const Chunk& piece) const {
+    return spill_ && !(piece.aggregate_rows > 0 && checkpointing());
+}
+
 bool PostgresSink::wait_for_space(std::unique_lock<std::mutex>& lock, const Chunk& piece) {
     auto fits = [&] {
         bool bytes_ok = buffered_bytes_ + piece.bytes() <= cfg_.max_buffer_bytes;
         bool rows_ok = cfg_.max_buffer_records == 0 ||
                        buffered_rows_ + piece.rows() <= cfg_.max_buffer_records;
-        // An empty buffer always takes the piece, so one oversized write cannot deadlock.
-        return buffered_rows_ == 0 || (bytes_ok && rows_ok);
+        // An empty buffer always takes the piece, so one oversized write cannot deadlock;
+        // nor can a buffer holding only the open aggregate batch, which drains only once the
+        // next checkpoint seals it.
+        const Chunk& open = open_[kAggregatePart];
+        return buffered_rows_ == 0 || (bytes_ok && rows_ok) ||
+               (checkpointing() && buffered_rows_ == open.rows() &&
+                buffered_bytes_ == open.bytes());
     };
     if (fits()) {
         // Logged again only after the buffer has drained to half: while the database is the
@@ -211,7 +242,7 @@ bool PostgresSink::wait_for_space(std::unique_lock<std::mutex>& lock, const Chun
                   buffered_rows_, cfg_.drop_when_full ? "dropping" : "blocking");
         full_logged_ = true;
     }
-    if (cfg_.drop_when_full || spill_) return false;
+    if (cfg_.drop_when_full || can_spill(piece)) return false;
     while (!fits() && !give_up_ && !ctx_.aborting.load()) {
         space_cv_.wait_for(lock, kWakeEvery);
     }
@@ -257,7 +288,9 @@ void PostgresSink::append_locked(Part part, Chunk& piece) {
     Chunk& o = open_[part];
     const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_rows;
     if (rows == 0) return;
-    if (o.rows() + rows > cfg_.batch_size) seal_locked(part);
+    // Aggregates between two checkpoints stay one batch, however many rows they are.
+    const bool by_size = part == kRawPart || !checkpointing();
+    if (by_size && o.rows() + rows > cfg_.batch_size) seal_locked(part);
     if (o.rows() == 0) open_since_[part] = ctx_.clock.steady_now();
     if (part == kRawPart) {
         o.raw += piece.raw;
@@ -268,13 +301,13 @@ void PostgresSink::append_locked(Part part, Chunk& piece) {
         o.aggregate_rows += piece.aggregate_rows;
         o.has_late = o.has_late || piece.has_late;
     }
-    if (o.rows() >= cfg_.batch_size) seal_locked(part);
+    if (by_size && o.rows() >= cfg_.batch_size) seal_locked(part);
 }
 
 // Writes `piece` as a batch of its own to the spill directory; false if there is none or it
 // is full. Called with mu_ held (the batch sequence).
 bool PostgresSink::spill(Chunk& piece) {
-    if (!spill_) return false;
+    if (!can_spill(piece)) return false;
     piece.batch_id = run_id_ + "-" + std::to_string(next_batch_++);
     if (!spill_->write(piece)) return false;
     m_.spilled->inc(piece.rows());
@@ -285,7 +318,7 @@ bool PostgresSink::spill(Chunk& piece) {
 
 void PostgresSink::seal_locked(Part part) {
     Chunk& o = open_[part];
-    if (o.rows() == 0) return;
+    if (o.rows() == 0 && !o.checkpoint) return;
     auto& p = o.partitions;
     std::sort(p.begin(), p.end());
     p.erase(std::unique(p.begin(), p.end()), p.end());
@@ -294,17 +327,34 @@ void PostgresSink::seal_locked(Part part) {
     o = Chunk{};
 }
 
+// With a checkpoint in play the aggregate batch is left open: only a checkpoint seals it.
 void PostgresSink::seal_all_locked() {
-    seal_locked(kAggregatePart);
+    if (!checkpointing()) seal_locked(kAggregatePart);
     seal_locked(kRawPart);
 }
 
 bool PostgresSink::flush_due_locked() const {
     const auto now = ctx_.clock.steady_now();
     for (int part : {kAggregatePart, kRawPart}) {
+        if (part == kAggregatePart && checkpointing()) continue;
         if (open_[part].rows() > 0 && now - open_since_[part] >= cfg_.flush_interval) return true;
     }
     return false;
+}
+
+// At close: aggregate rows after the last checkpoint are not covered by stored offsets, and
+// writing them would count their events twice once they are read again from those offsets.
+void PostgresSink::drop_uncovered_locked() {
+    Chunk& o = open_[kAggregatePart];
+    if (!checkpointing() || o.rows() == 0) return;
+    log::warn(
+        "postgres: {}: {} aggregate rows after the last consumer checkpoint not written; "
+        "their events are read again from the stored offsets",
+        cfg_.name, o.aggregate_rows);
+    buffered_bytes_ -= o.bytes();
+    buffered_rows_ -= o.rows();
+    m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
+    o = Chunk{};
 }
 
 void PostgresSink::idle() {
@@ -319,6 +369,7 @@ Status PostgresSink::close() {
     if (lanes_.empty() || !lanes_[0]->thread.joinable()) return {};
     {
         std::lock_guard lock(mu_);
+        drop_uncovered_locked();
         seal_all_locked();
         stopping_ = true;
     }

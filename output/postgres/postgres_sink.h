@@ -15,6 +15,7 @@
 #include "output/postgres/batch_writer.h"
 #include "output/postgres/config.h"
 #include "output/postgres/copy_text.h"
+#include "output/postgres/offset_store.h"
 #include "output/postgres/spill.h"
 #include "output/sink.h"
 
@@ -33,6 +34,13 @@ namespace eveflow::output::postgres {
 /// first (on_full applies when that is full too) and lane 0 writes them when the memory queue
 /// is empty. close() seals the last rows and waits for the lanes to deliver everything, at
 /// most the context's shutdown bound (spilled batches then stay on disk for the next start).
+///
+/// Consumer offsets (Kafka input): the first PostgreSQL sink registers an offset store in the
+/// Context at open(). Once a consumer attaches, aggregate rows are sealed only at checkpoint
+/// records: all rows between two checkpoints and the offsets of the second are one
+/// transaction, so after a crash the stored offsets say exactly which events the table holds.
+/// Aggregate rows still open at close() are not covered by a checkpoint and are not written
+/// (their events are read again from the stored offsets). Raw events stay at-least-once.
 class PostgresSink final : public Sink {
 public:
     static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
@@ -46,6 +54,7 @@ public:
     void idle() override;
     Status close() override;
     std::vector<std::string> raw_event_types() const override { return cfg_.raw.types; }
+    bool takes_checkpoints() const override { return checkpointing(); }
 
 private:
     struct Metrics {
@@ -71,7 +80,11 @@ private:
     };
     enum Part { kAggregatePart = 0, kRawPart = 1 };
 
+    bool checkpointing() const { return offsets_ && offsets_->attached(); }
     void render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us);
+    void seal_checkpoint(std::shared_ptr<const Checkpoint> cp);
+    void drop_uncovered_locked();
+    bool can_spill(const Chunk& piece) const;
     void commit_piece(Chunk& piece);
     void append_locked(Part part, Chunk& piece);
     bool wait_for_space(std::unique_lock<std::mutex>& lock, const Chunk& piece);
@@ -82,6 +95,7 @@ private:
     void count(const Sanitised& fixed);
     void run(Lane& lane);
     void delivered(const Chunk& c, bool ok);
+    void report(const Chunk& c, BatchWriter::Outcome o);
     bool deliver(Lane& lane, Chunk& c);
     bool spill(Chunk& piece);
     bool deliver_spilled(Lane& lane);
@@ -97,6 +111,7 @@ private:
     std::string masked_dsn_;
     std::vector<std::unique_ptr<Lane>> lanes_;  // [0] also keeps partitions and spill
     std::unique_ptr<SpillDir> spill_;           // null without spill_dir
+    std::unique_ptr<PgOffsetStore> offsets_;    // null unless this sink is the offset store
 
     std::mutex mu_;
     std::condition_variable work_cv_;   // lanes: sealed batches, stop

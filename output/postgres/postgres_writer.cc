@@ -14,6 +14,10 @@ constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kWakeEvery{50};
 constexpr int64_t kMaintainEveryUs = 60LL * 1000000;
 
+// What the lanes other than 0 may take: raw events only, and no checkpoint (those keep their
+// place behind the aggregates).
+bool raw_only(const Chunk& c) { return c.aggregate_rows == 0 && !c.checkpoint; }
+
 }  // namespace
 
 // Takes the batch this lane delivers next: lane 0 the oldest, whatever it holds (aggregate
@@ -21,8 +25,7 @@ constexpr int64_t kMaintainEveryUs = 60LL * 1000000;
 bool PostgresSink::take_locked(const Lane& lane, Chunk& c) {
     auto it = sealed_.begin();
     if (lane.index != 0) {
-        it = std::find_if(sealed_.begin(), sealed_.end(),
-                          [](const Chunk& s) { return s.aggregate_rows == 0; });
+        it = std::find_if(sealed_.begin(), sealed_.end(), raw_only);
     }
     if (it == sealed_.end()) return false;
     c = std::move(*it);
@@ -37,10 +40,8 @@ void PostgresSink::run(Lane& lane) {
         {
             std::unique_lock lock(mu_);
             work_cv_.wait_for(lock, kWakeEvery, [&] {
-                return stopping_ ||
-                       (first ? !sealed_.empty() || flush_due_locked()
-                              : std::any_of(sealed_.begin(), sealed_.end(),
-                                            [](const Chunk& s) { return s.aggregate_rows == 0; }));
+                return stopping_ || (first ? !sealed_.empty() || flush_due_locked()
+                                           : std::any_of(sealed_.begin(), sealed_.end(), raw_only));
             });
             if (first && (flush_due_locked() || stopping_)) seal_all_locked();
             if (!take_locked(lane, c)) {
@@ -97,6 +98,7 @@ bool PostgresSink::deliver(Lane& lane, Chunk& c) {
         BatchWriter::Outcome o = lane.writer->deliver(c);
         if (o != BatchWriter::Outcome::kFailed) {
             set_up(lane, true, {});
+            report(c, o);
             return true;
         }
         set_up(lane, false, lane.writer->last_error());
@@ -106,6 +108,21 @@ bool PostgresSink::deliver(Lane& lane, Chunk& c) {
                        c.rows());
             return false;
         }
+    }
+}
+
+// Tells the consumer whether the checkpoint a batch carried is stored. A fenced batch is
+// dropped whole: its events belong to partitions another consumer has moved on.
+void PostgresSink::report(const Chunk& c, BatchWriter::Outcome o) {
+    if (o == BatchWriter::Outcome::kFenced) {
+        m_.dropped->inc(c.rows());
+        log::error(
+            "postgres: {}: checkpoint of group {} refused: the stored offsets were moved on by "
+            "another consumer; batch {} rows={} not written",
+            cfg_.name, c.checkpoint->group, c.batch_id, c.rows());
+    }
+    if (c.checkpoint && c.checkpoint->on_stored) {
+        c.checkpoint->on_stored(o != BatchWriter::Outcome::kFenced);
     }
 }
 

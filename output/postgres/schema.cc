@@ -78,6 +78,16 @@ std::string bookkeeping_v1(pqxx::transaction_base& tx) {
            "range_end timestamptz NOT NULL)";
 }
 
+// The next offset to read per consumer group and partition, written in the transaction of
+// the aggregates built from the events before it.
+std::string kafka_offsets_v1(pqxx::transaction_base& tx) {
+    return "CREATE TABLE IF NOT EXISTS " + tx.quote_name(kKafkaOffsetsTable) +
+           " ("
+           "group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, "
+           "next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), "
+           "PRIMARY KEY (group_id, topic, partition))";
+}
+
 using Migration = std::function<std::string(pqxx::transaction_base&)>;
 
 // Applies the versions of `object` not yet recorded, in order.
@@ -102,6 +112,7 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
             " (object text NOT NULL, version integer NOT NULL, "
             "applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (object, version))");
     apply(tx, "bookkeeping", {bookkeeping_v1});
+    apply(tx, "kafka_offsets", {kafka_offsets_v1});
     const std::string agg = cfg.table;
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },

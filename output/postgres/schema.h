@@ -18,6 +18,8 @@ namespace eveflow::output::postgres {
 inline constexpr const char* kMigrationsTable = "eveflow_schema_migrations";
 inline constexpr const char* kBatchesTable = "eveflow_batches";
 inline constexpr const char* kPartitionsTable = "eveflow_partitions";
+/// Consumer offsets stored with the aggregates they cover (Kafka input, exactly once).
+inline constexpr const char* kKafkaOffsetsTable = "eveflow_kafka_offsets";
 /// Per-connection staging table for aggregate rows (temporary, so per session).
 inline constexpr const char* kStageTable = "eveflow_stage_aggregate";
 

@@ -40,6 +40,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       sinks_(hctx.aggregate_sinks),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
       closed_until_(kMinTime),
+      checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
       open_keys_gauge_(hctx.ctx.stats.gauge("eveflow_aggregate_open_keys",
                                             "Open (window, key) entries of the aggregator",
@@ -150,13 +151,7 @@ void FlowAggregate::close_until(int64_t until, Emitter& out) {
     closed_until_ = std::max(closed_until_, until);
     if (late_.empty() && (open_.empty() || open_.begin()->first >= closed_until_)) return;
     auto begin = std::chrono::steady_clock::now();
-    emit_late(out);
-    while (!open_.empty() && open_.begin()->first < closed_until_) {
-        auto node = open_.extract(open_.begin());
-        emit_table(node.key(), *node.mapped(), /*late=*/false, out);
-        release(std::move(node.mapped()));
-    }
-    cached_ = nullptr;
+    emit_before(closed_until_, out);
     publish_counts();
     flush_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
@@ -197,6 +192,7 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
         r.first_seen = Timestamp::from_us(a.first_seen);
         r.last_seen = Timestamp::from_us(a.last_seen);
         r.late = late;
+        r.after_checkpoint = window_start <= checkpointed_until_;
         emit_record(std::move(r), out);
         ++n;
     });
@@ -236,6 +232,25 @@ void FlowAggregate::publish_counts() {
 void FlowAggregate::flush(Timestamp watermark, Emitter& out) {
     int64_t until = watermark == Timestamp::max() ? kMaxTime : floor_to(watermark.us, period_);
     close_until(until, out);
+}
+
+void FlowAggregate::emit_before(int64_t until, Emitter& out) {
+    emit_late(out);
+    while (!open_.empty() && open_.begin()->first < until) {
+        auto node = open_.extract(open_.begin());
+        emit_table(node.key(), *node.mapped(), /*late=*/false, out);
+        release(std::move(node.mapped()));
+    }
+    cached_ = nullptr;
+}
+
+void FlowAggregate::checkpoint(Emitter& out) {
+    // closed_until_ stays: a later event for one of these windows is not late, it opens the
+    // window's table again.
+    const int64_t last = open_.empty() ? kMinTime : open_.rbegin()->first;
+    emit_before(kMaxTime, out);
+    checkpointed_until_ = std::max(checkpointed_until_, last);
+    publish_counts();
 }
 
 void FlowAggregate::tick(std::chrono::steady_clock::time_point now, Emitter& out) {

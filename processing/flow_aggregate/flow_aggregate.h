@@ -33,6 +33,9 @@ public:
     void consume(const Event& e, Emitter& out) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
+    /// Emits every open and late entry as it stands, without closing its window: the window's
+    /// later events start a new entry, emitted as a further partial record.
+    void checkpoint(Emitter& out) override;
 
     /// Open (window, key) entries, late ones included.
     size_t open_keys() const { return open_keys_; }
@@ -45,6 +48,8 @@ private:
     void make_room(Emitter& out);
     /// Emits open windows starting before `until` (and every late entry).
     void close_until(int64_t until, Emitter& out);
+    /// Emits every late entry and the open windows starting before `until`.
+    void emit_before(int64_t until, Emitter& out);
     void emit_late(Emitter& out);
     void emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
     void emit_record(AggregateRecord&& rec, Emitter& out);
@@ -63,7 +68,8 @@ private:
     std::vector<std::unique_ptr<WindowTable>> spare_;
     int64_t cached_start_ = 0;  // the window the last event went to
     WindowTable* cached_ = nullptr;
-    int64_t closed_until_;  // windows starting before this are closed
+    int64_t closed_until_;        // windows starting before this are closed
+    int64_t checkpointed_until_;  // windows starting at or before this were open at a checkpoint
     int64_t max_event_time_;
     size_t open_keys_ = 0;
     size_t published_keys_ = 0;  // open_keys_ as last added to the gauge

@@ -40,11 +40,43 @@ private:
     std::vector<EventType> types_;
 };
 
+// Holds the events it consumes and emits them only at a checkpoint or at the end, as an
+// aggregator's open window would.
+class HoldingHandler final : public Handler {
+public:
+    std::string_view name() const override { return "holding"; }
+    std::span<const EventType> event_types() const override { return {}; }
+    void consume(const Event& e, Emitter&) override { held_.emplace_back(e.raw); }
+    void flush(Timestamp, Emitter& out) override { checkpoint(out); }
+    void checkpoint(Emitter& out) override {
+        for (auto& line : held_) {
+            for (processing::SinkId s : {0u, 1u}) {
+                Record r;
+                r.kind = Record::Kind::kRaw;
+                r.raw.line = line;
+                out.emit(s, std::move(r));
+            }
+        }
+        held_.clear();
+    }
+
+private:
+    std::vector<std::string> held_;
+};
+
 class CollectSink final : public output::Sink {
 public:
+    explicit CollectSink(bool checkpoints = false) : checkpoints_(checkpoints) {}
     std::string_view name() const override { return "collect"; }
+    bool takes_checkpoints() const override { return checkpoints_; }
     Status write(std::span<const Record> batch) override {
-        for (const auto& r : batch) lines.push_back(r.raw.line);
+        for (const auto& r : batch) {
+            if (r.kind != Record::Kind::kCheckpoint) {
+                lines.push_back(r.raw.line);
+            } else {
+                lines.push_back("checkpoint@" + std::to_string(r.checkpoint->offsets.at({"t", 0})));
+            }
+        }
         return {};
     }
     Status close() override {
@@ -53,6 +85,9 @@ public:
     }
     std::vector<std::string> lines;
     bool closed = false;
+
+private:
+    bool checkpoints_;
 };
 
 EventBatch batch_of(SourceId source, std::vector<std::pair<EventType, std::string>> events) {
@@ -98,6 +133,50 @@ TEST(Dispatcher, RoutesByTypeCountsPerSourceAndFlushesAtEnd) {
     EXPECT_EQ(stats.sum("eveflow_input_events_total", {{"input", "in_b"}}), 2);
     EXPECT_EQ(stats.sum("eveflow_input_events_total", {{"event_type", "alert"}}), 3);
     EXPECT_EQ(stats.sum("eveflow_sink_records_total", {{"sink", "collect"}}), 4);
+}
+
+EventBatch checkpoint_at(int64_t next_offset) {
+    auto cp = std::make_shared<Checkpoint>();
+    cp->group = "g";
+    cp->offsets[{"t", 0}] = next_offset;
+    EventBatch b;
+    b.checkpoint = std::move(cp);
+    return b;
+}
+
+TEST(Dispatcher, CheckpointFollowsTheRecordsOfEveryEventBeforeIt) {
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "s1"};
+    auto storing = std::make_unique<CollectSink>(/*checkpoints=*/true);
+    auto other = std::make_unique<CollectSink>();
+    CollectSink* got_storing = storing.get();
+    CollectSink* got_other = other.get();
+    output::SinkRunner r0(ctx, std::move(storing), 4);
+    output::SinkRunner r1(ctx, std::move(other), 4);
+    std::vector<std::unique_ptr<Handler>> handlers;
+    handlers.push_back(std::make_unique<HoldingHandler>());
+    processing::Dispatcher d(ctx, std::move(handlers), {&r0.queue(), &r1.queue()}, {"kafka"});
+
+    Channel<EventBatch> in(2);
+    r0.start();
+    r1.start();
+    std::thread proc([&] { d.run(in); });
+    ASSERT_TRUE(in.push(batch_of(0, {{EventType::kFlow, "e1"}, {EventType::kFlow, "e2"}})));
+    ASSERT_TRUE(in.push(checkpoint_at(2)));
+    ASSERT_TRUE(in.push(batch_of(0, {{EventType::kFlow, "e3"}})));
+    ASSERT_TRUE(in.push(checkpoint_at(3)));
+    ASSERT_TRUE(in.push(batch_of(0, {{EventType::kFlow, "e4"}})));
+    in.close();
+    proc.join();
+    r0.join();
+    r1.join();
+
+    EXPECT_EQ(got_storing->lines,
+              (std::vector<std::string>{"e1", "e2", "checkpoint@2", "e3", "checkpoint@3", "e4"}));
+    // A sink that stores no offsets never sees a checkpoint, nor counts one as a record.
+    EXPECT_EQ(got_other->lines, (std::vector<std::string>{"e1", "e2", "e3", "e4"}));
+    EXPECT_EQ(stats.sum("eveflow_sink_records_total"), 8);
+    EXPECT_EQ(stats.sum("eveflow_records_emitted_total"), 8);
 }
 
 TEST(Dispatcher, EmptyTypeListMeansEveryType) {

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "tests/output/postgres_test_util.h"
 #include "tests/tools/kafka_cluster.h"
 #include "util/clock.h"
 
@@ -57,6 +59,26 @@ void produce_lines(const KafkaCluster& kafka, const std::string& topic, const st
     ASSERT_EQ(rc, 0);
 }
 
+/// Produces the lines of `path` round-robin to partitions 0..n-1 of `topic` (a producer
+/// without keys may put them all in one partition).
+void produce_spread(const KafkaCluster& kafka, const std::string& topic, const std::string& path,
+                    int n) {
+    std::vector<std::string> lines = file_lines(path);
+    for (int p = 0; p < n; ++p) {
+        std::string part = ::testing::TempDir() + "kafka_part_" + std::to_string(p) + ".txt";
+        std::ofstream out(part);
+        for (size_t i = static_cast<size_t>(p); i < lines.size(); i += static_cast<size_t>(n)) {
+            out << lines[i] << "\n";
+        }
+        out.close();
+        int rc = -1;
+        test::run_output("kcat -q -b '" + kafka.bootstrap() + "' -P -t " + topic + " -p " +
+                             std::to_string(p) + " -l '" + part + "'",
+                         &rc);
+        ASSERT_EQ(rc, 0);
+    }
+}
+
 /// A source in a thread with its event channel; collects the raw lines of what it publishes.
 struct Running {
     Stats stats;
@@ -68,6 +90,9 @@ struct Running {
     std::unique_ptr<Source> source;
     std::jthread thread;
     std::vector<EventBatch> held;  // batches not yet released (offsets not committable)
+    std::vector<std::shared_ptr<const Checkpoint>> checkpoints;  // in arrival order
+    Status result;  // what run() returned (read once `finished`)
+    std::atomic<bool> finished{false};
 
     Running(const std::string& yaml, std::chrono::milliseconds shutdown = 10s) {
         ctx.shutdown_timeout = shutdown;
@@ -78,7 +103,10 @@ struct Running {
     }
     void start() {
         source->open();
-        thread = std::jthread([this](std::stop_token st) { (void)source->run(st, publisher); });
+        thread = std::jthread([this](std::stop_token st) {
+            result = source->run(st, publisher);
+            finished = true;
+        });
     }
     /// Reads until `want` lines arrived or `timeout`; `hold` keeps the batches unreleased.
     std::vector<std::string> read(size_t want, std::chrono::seconds timeout, bool hold = false) {
@@ -89,6 +117,7 @@ struct Running {
             batches.clear();
             channel.pop_batch(batches, 16, std::chrono::steady_clock::now() + 100ms);
             for (auto& b : batches) {
+                if (b.checkpoint) checkpoints.push_back(b.checkpoint);
                 for (const Event& e : b.events) lines.emplace_back(e.raw);
                 if (hold) held.push_back(std::move(b));
             }
@@ -122,30 +151,33 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 }
 
 /// Equal as multisets; on failure says how many lines differ instead of printing them all.
-testing::AssertionResult same_lines(std::vector<std::string> got, std::vector<std::string> want) {
+::testing::AssertionResult same_lines(std::vector<std::string> got, std::vector<std::string> want) {
     got = sorted(std::move(got));
     want = sorted(std::move(want));
-    if (got == want) return testing::AssertionSuccess();
+    if (got == want) return ::testing::AssertionSuccess();
     std::vector<std::string> extra, missing;
     std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
                         std::back_inserter(extra));
     std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
                         std::back_inserter(missing));
-    return testing::AssertionFailure()
+    return ::testing::AssertionFailure()
            << "got " << got.size() << " lines, want " << want.size() << ": " << extra.size()
            << " unexpected, " << missing.size() << " missing";
 }
 
 TEST(KafkaSourceConfig, ErrorsNameKeyAndRange) {
     Running r(
-        "{type: kafka, group: '', commit_interval: 0s, properties: {group.id: g,"
-        " no.such.thing: 1}}");
+        "{type: kafka, group: '', commit_interval: 0s, checkpoint_interval: 2h,"
+        " properties: {group.id: g, no.such.thing: 1}}");
     std::string all;
     for (const auto& e : r.diag->errors()) all += e + "\n";
     EXPECT_NE(all.find("inputs[0].brokers: "), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].topics: missing"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].group: must not be empty"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs[0].commit_interval: "), std::string::npos) << all;
+    EXPECT_NE(all.find("inputs[0].checkpoint_interval: must be at most 1h (got \"2h\")"),
+              std::string::npos)
+        << all;
     EXPECT_NE(all.find("properties.group.id: set by eveflow: use key 'group'"), std::string::npos)
         << all;
     EXPECT_NE(all.find("properties.no.such.thing: No such configuration"), std::string::npos)
@@ -177,7 +209,7 @@ TEST(KafkaSource, MessagesHoldingSeveralLinesAndBadLines) {
     ASSERT_TRUE(kafka.ok());
     auto want = file_lines(shared(kAarchies));
     // Messages of 1 to 4 lines separated by 0x1e; every fifth message also holds a bad line.
-    std::string path = testing::TempDir() + "kafka_multi.txt";
+    std::string path = ::testing::TempDir() + "kafka_multi.txt";
     {
         std::ofstream out(path, std::ios::binary);
         size_t i = 0, m = 0;
@@ -293,7 +325,7 @@ TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
     std::string yaml = "{type: kafka, brokers: '" + kafka.bootstrap() +
                        "', topics: [eve], group: g3, commit_interval: 100ms, properties: "
                        "{session.timeout.ms: 6000, heartbeat.interval.ms: 500}}";
-    std::string path = testing::TempDir() + "kafka_killed.txt";
+    std::string path = ::testing::TempDir() + "kafka_killed.txt";
     std::remove(path.c_str());
     pid_t child = fork();
     if (child == 0) {
@@ -345,6 +377,185 @@ TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
     again.stop();
     EXPECT_EQ(missing, 0u) << "missing before restart: " << missing_before;
     EXPECT_LE(after, want.size());
+}
+
+}  // namespace
+}  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// With the PostgreSQL sink as offset store: the consumer starts where the stored offsets say,
+// publishes checkpoints behind the events, and commits to Kafka only what the store has
+// committed.
+TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 3"));
+    produce_spread(kafka, "eve", shared(kAarchies), 3);
+    auto where = placement(kafka, "eve");
+    eveflow::testing::PgSchema db;
+    eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+    pg.sink->open();
+    ASSERT_NE(pg.ctx.offset_store, nullptr);
+    // Partition 0 was stored up to offset 5 by an earlier consumer of the group.
+    eveflow::testing::PgSchema::exec(
+        db.dsn,
+        "INSERT INTO eveflow_kafka_offsets (group_id, topic, partition, "
+        "next_offset) VALUES ('g5', 'eve', 0, 5)");
+    std::vector<std::string> want;
+    std::map<int32_t, int64_t> ends;
+    for (const auto& [line, po] : where) {
+        if (po.first != 0 || po.second >= 5) want.push_back(line);
+        ends[po.first] = std::max(ends[po.first], po.second + 1);
+    }
+
+    Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+              "', topics: [eve], group: g5, commit_interval: 100ms, checkpoint_interval: 200ms}");
+    a.ctx.offset_store = pg.ctx.offset_store;
+    a.start();
+    auto got = a.read(want.size(), 30s);
+    EXPECT_TRUE(same_lines(got, want));
+    // A checkpoint names the partitions that moved since the one before; together they reach
+    // the end of every partition, each chained to the offset stored before it.
+    Offsets last, first_expected;
+    auto merge = [&] {
+        for (const auto& cp : a.checkpoints) {
+            EXPECT_EQ(cp->group, "g5");
+            for (const auto& [tp, off] : cp->offsets) {
+                EXPECT_EQ(cp->expected.at(tp), last.count(tp) ? last[tp] : (tp.second ? -1 : 5));
+                first_expected.emplace(tp, cp->expected.at(tp));
+                last[tp] = off;
+            }
+        }
+    };
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        last.clear();
+        first_expected.clear();
+        merge();
+        return last.size() == ends.size();
+    }));
+    for (auto [p, end] : ends) EXPECT_EQ(last.at({"eve", p}), end) << "partition " << p;
+    EXPECT_EQ(first_expected.at({"eve", 0}), 5);
+    EXPECT_EQ(first_expected.at({"eve", 1}), -1);
+    std::this_thread::sleep_for(500ms);  // several commit intervals: nothing is stored yet
+    for (auto [p, off] : committed(kafka, "g5", "eve", 3)) {
+        EXPECT_LT(off, 0) << "partition " << p << " committed before the store had it";
+    }
+    // The sink stores the checkpoints (each its transaction); then Kafka gets the offsets.
+    std::vector<Record> markers(a.checkpoints.size());
+    for (size_t i = 0; i < markers.size(); ++i) {
+        markers[i].kind = Record::Kind::kCheckpoint;
+        markers[i].checkpoint = a.checkpoints[i];
+    }
+    ASSERT_TRUE(pg.sink->write(markers).ok());
+    ASSERT_TRUE(
+        eveflow::testing::wait_until([&] { return committed(kafka, "g5", "eve", 3) == ends; }));
+    Offsets stored;
+    ASSERT_TRUE(pg.ctx.offset_store->load("g5", {{"eve", 0}, {"eve", 1}, {"eve", 2}}, stored).ok());
+    EXPECT_EQ(stored, last);
+    a.stop();
+    ASSERT_TRUE(pg.sink->close().ok());
+}
+
+}  // namespace
+}  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// PostgreSQL down when partitions are assigned: the consumer reads nothing (it does not guess
+// a start), retries, and once the server is back starts at the stored offsets.
+TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 2"));
+    produce_spread(kafka, "eve", shared(kAarchies), 2);
+    auto where = placement(kafka, "eve");
+    eveflow::testing::TempDir dir;
+    auto env = eveflow::testing::start_private_server(dir);
+    ASSERT_TRUE(env.count("EVEFLOW_TEST_PG_DSN") && env.count("EVEFLOW_TEST_PG_CTL"));
+    const std::string ctl = env["EVEFLOW_TEST_PG_CTL"];
+    {
+        eveflow::testing::PgSchema db(env["EVEFLOW_TEST_PG_DSN"]);
+        eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+        pg.sink->open();
+        eveflow::testing::PgSchema::exec(db.dsn,
+                                         "INSERT INTO eveflow_kafka_offsets (group_id, topic, "
+                                         "partition, next_offset) VALUES ('g6', 'eve', 1, 7)");
+        ASSERT_EQ(std::system((ctl + " stop").c_str()), 0);
+        Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+                      "', topics: [eve], group: g6, checkpoint_interval: 200ms}",
+                  1s);  // nothing stores the checkpoints here: do not wait for them at the end
+        a.ctx.offset_store = pg.ctx.offset_store;
+        a.start();
+        EXPECT_TRUE(a.read(1, 6s).empty()) << "read before the stored offsets were known";
+        EXPECT_GE(a.stats.sum("eveflow_kafka_consumer_errors_total"), 2);
+        ASSERT_EQ(std::system((ctl + " start").c_str()), 0);
+        std::vector<std::string> want;
+        for (const auto& [line, po] : where) {
+            if (po.first != 1 || po.second >= 7) want.push_back(line);
+        }
+        EXPECT_TRUE(same_lines(a.read(want.size(), 30s), want));
+        a.stop();
+        ASSERT_TRUE(pg.sink->close().ok());
+    }
+    std::system((EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
+}
+
+}  // namespace
+}  // namespace eveflow::input
+
+namespace eveflow::input {
+namespace {
+
+// Another consumer stored an offset of our partition meanwhile: the store refuses our
+// checkpoint (and its aggregates), and the consumer stops with an error instead of going on
+// with state that overlaps the other's.
+TEST(KafkaSource, StopsWhenItsStoredOffsetsWereMovedByAnotherConsumer) {
+    require_tools({shared(kAarchies)});
+    EVEFLOW_REQUIRE_PG();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    ASSERT_TRUE(kafka.command("topic eve 1"));
+    produce_spread(kafka, "eve", shared(kAarchies), 1);
+    const size_t lines = file_lines(shared(kAarchies)).size();
+    eveflow::testing::PgSchema db;
+    eveflow::testing::PgSinkHarness pg("{type: postgres, dsn: {dsn}}", db.dsn);
+    pg.sink->open();
+    Running a("{type: kafka, brokers: '" + kafka.bootstrap() +
+                  "', topics: [eve], group: g7, checkpoint_interval: 200ms}",
+              1s);
+    a.ctx.offset_store = pg.ctx.offset_store;
+    a.start();
+    ASSERT_EQ(a.read(lines, 30s).size(), lines);
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        return !a.checkpoints.empty();
+    }));
+    eveflow::testing::PgSchema::exec(db.dsn,
+                                     "INSERT INTO eveflow_kafka_offsets (group_id, topic, "
+                                     "partition, next_offset) VALUES ('g7', 'eve', 0, 3)");
+    std::vector<Record> batch(2);
+    batch[0] = eveflow::testing::aggregate(0, "10.0.0.1", 80, 4);
+    batch[1].kind = Record::Kind::kCheckpoint;
+    batch[1].checkpoint = a.checkpoints.front();
+    ASSERT_TRUE(pg.sink->write(batch).ok());
+    ASSERT_TRUE(eveflow::testing::wait_until([&] {
+        a.read(std::numeric_limits<size_t>::max(), 1s);
+        return a.finished.load();
+    }));
+    EXPECT_NE(a.result.message().find("moved on by another consumer"), std::string::npos)
+        << a.result.message();
+    EXPECT_EQ(db.scalar("SELECT next_offset FROM eveflow_kafka_offsets"), 3);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
+    a.stop();
+    ASSERT_TRUE(pg.sink->close().ok());
 }
 
 }  // namespace

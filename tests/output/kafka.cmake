@@ -8,3 +8,8 @@ if(TARGET eveflow)
              $<TARGET_FILE:eveflow> $<TARGET_FILE:kmock> ${EVEFLOW_SHARED_DATA})
     set_tests_properties(e2e_kafka PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
 endif()
+if(TARGET eveflow)
+    add_test(NAME e2e_kafka_group COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/output/kafka_group_e2e.sh
+             $<TARGET_FILE:eveflow> $<TARGET_FILE:kmock> ${EVEFLOW_SHARED_DATA})
+    set_tests_properties(e2e_kafka_group PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+endif()

@@ -6,28 +6,9 @@
 # EVEFLOW_REQUIRE_SERVICES=1 for kcat).
 set -uo pipefail
 BIN=$1 KMOCK=$2 DATA=$3/eve
-HERE=$(cd "$(dirname "$0")" && pwd)
-E2E=$HERE/../e2e
-PY=/usr/bin/python3
-[ -d "$DATA" ] || { echo "skipped: shared EVE data not found at $DATA"; exit 77; }
-if ! command -v kcat >/dev/null; then
-  [ -n "${EVEFLOW_REQUIRE_SERVICES:-}" ] && { echo "FAIL: kcat not installed"; exit 1; }
-  echo "skipped: kcat not installed"; exit 77
-fi
-T=$(mktemp -d /tmp/eveflow-kafka-e2e.XXXXXX)
-mkfifo "$T/ctl"
-"$KMOCK" 3 "$T/bs" <"$T/ctl" >"$T/kmock.out" 2>&1 &
-echo $! >"$T/kmock.pid"
-exec 3>"$T/ctl"   # keeps kmock's stdin open; commands go through fd 3
-cleanup() {
-  exec 3>&-
-  [ -f "$T/eveflow.pid" ] && kill -9 "$(cat "$T/eveflow.pid")" 2>/dev/null
-  kill "$(cat "$T/kmock.pid")" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"
-}
-trap cleanup EXIT
-for _ in $(seq 100); do [ -s "$T/bs" ] && break; sleep 0.1; done
-BS=$(head -1 "$T/bs")
-[ -n "$BS" ] || { echo "FAIL: kmock did not start"; cat "$T/kmock.out"; exit 1; }
+. "$(dirname "$0")/kafka_lib.sh"
+start_kmock eveflow-kafka-e2e
+on_exit+=('[ -f "$T/eveflow.pid" ] && kill -9 "$(cat "$T/eveflow.pid")" 2>/dev/null')
 fails=0
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }

@@ -3,5 +3,6 @@ eveflow_add_test(postgres_integration
     SOURCES output/postgres_integration_test.cc output/postgres_outage_test.cc
         output/postgres_merge_test.cc
         output/postgres_eve_test.cc output/postgres_parallel_test.cc
+        output/postgres_offsets_test.cc
     DEPS eveflow_output_postgres eveflow_input_eve eveflow_processing_flow_aggregate
     LABELS integration)

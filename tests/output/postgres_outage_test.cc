@@ -49,33 +49,11 @@ TEST(PostgresSink, ConnectionKilledDuringCopyLandsOnce) {
     EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_batches"), 1);
 }
 
-// Runs scripts/start-postgres.sh into `dir` and reads its exports.
-std::map<std::string, std::string> start_private_server(const std::string& dir) {
-    std::map<std::string, std::string> env;
-    FILE* p = popen((EVEFLOW_SOURCE_DIR "/scripts/start-postgres.sh '" + dir + "'").c_str(), "r");
-    if (!p) return env;
-    char line[1024];
-    while (fgets(line, sizeof line, p)) {
-        std::string s(line);
-        if (s.rfind("export ", 0) != 0) continue;
-        auto eq = s.find('=');
-        std::string value = s.substr(eq + 1);
-        while (!value.empty() && (value.back() == '\n' || value.back() == '\'')) value.pop_back();
-        if (!value.empty() && value.front() == '\'') value.erase(0, 1);
-        env[s.substr(7, eq - 7)] = value;
-    }
-    pclose(p);
-    return env;
-}
-
 TEST(PostgresSink, ServerStopAndStartMidRunLosesAndDoublesNothing) {
     EVEFLOW_REQUIRE_PG();
     // A server of its own, so stopping it disturbs no other test.
     TempDir dir;
-    std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all |
-                                               std::filesystem::perms::group_exec |
-                                               std::filesystem::perms::others_exec);
-    auto env = start_private_server(dir / "pg");
+    auto env = start_private_server(dir);
     ASSERT_TRUE(env.count("EVEFLOW_TEST_PG_DSN") && env.count("EVEFLOW_TEST_PG_CTL"));
     const std::string ctl = env["EVEFLOW_TEST_PG_CTL"];
     PgSchema db(env["EVEFLOW_TEST_PG_DSN"]);

@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <random>
@@ -85,6 +88,31 @@ struct PgSchema {
     }
     std::string base_dsn, name, dsn;
 };
+
+/// Runs scripts/start-postgres.sh into `dir`/pg (a server of the test's own, so stopping it
+/// disturbs no other test) and returns its exports: EVEFLOW_TEST_PG_DSN, EVEFLOW_TEST_PG_CTL.
+inline std::map<std::string, std::string> start_private_server(const TempDir& dir) {
+    // The server runs as user postgres, which must reach its directory.
+    std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_exec);
+    std::map<std::string, std::string> env;
+    FILE* p = popen(
+        (EVEFLOW_SOURCE_DIR "/scripts/start-postgres.sh '" + (dir / "pg") + "'").c_str(), "r");
+    if (!p) return env;
+    char line[1024];
+    while (fgets(line, sizeof line, p)) {
+        std::string s(line);
+        if (s.rfind("export ", 0) != 0) continue;
+        auto eq = s.find('=');
+        std::string value = s.substr(eq + 1);
+        while (!value.empty() && (value.back() == '\n' || value.back() == '\'')) value.pop_back();
+        if (!value.empty() && value.front() == '\'') value.erase(0, 1);
+        env[s.substr(7, eq - 7)] = value;
+    }
+    pclose(p);
+    return env;
+}
 
 /// A sink built from YAML (`{dsn}` replaced by the schema's DSN) with its own metrics.
 /// Ends one session of application `app` while it runs a COPY, once `running` such COPYs run

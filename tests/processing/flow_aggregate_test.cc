@@ -242,6 +242,49 @@ TEST(FlowAggregate, MatchesReferenceWithTinyMaxKeys) {
     EXPECT_GT(fx.stats.sum("eveflow_aggregate_early_flushes_total"), 0);
 }
 
+TEST(FlowAggregate, CheckpointsEmitPartialsThatAddUpToTheReference) {
+    Fixture fx("{period: 60s, allowed_lateness: 10s}");
+    auto events = random_stream(11, 20000, 20 * kSec, 3);
+    std::map<RefKey, RefAgg> ref;
+    size_t before = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+        fx.handler->consume(events[i], fx.emitter);
+        add_to_reference(ref, events[i], 60 * kSec);
+        if (i % 1500 == 1499) {
+            fx.handler->checkpoint(fx.emitter);
+            EXPECT_EQ(fx.agg().open_keys(), 0u) << "open state left after a checkpoint";
+            EXPECT_GT(fx.emitter.records.size(), before);
+            before = fx.emitter.records.size();
+        }
+    }
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    std::map<RefKey, int> per_key;
+    auto got = sum_records(fx.records(), 60 * kSec, per_key);
+    expect_matches(ref, got, per_key);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_flows_total"), static_cast<double>(events.size()));
+}
+
+TEST(FlowAggregate, CheckpointKeepsTheWindowOpen) {
+    Fixture fx("{period: 60s}");
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1000, 443, 6, kBase + 10 * kSec),
+                        fx.emitter);
+    fx.handler->checkpoint(fx.emitter);
+    ASSERT_EQ(fx.records().size(), 1u);
+    EXPECT_FALSE(fx.records()[0].late);
+    EXPECT_EQ(fx.records()[0].flows, 1u);
+    // The same window again: not late (its window is still open), a second partial.
+    fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1001, 443, 6, kBase + 20 * kSec),
+                        fx.emitter);
+    EXPECT_EQ(fx.records().size(), 1u);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    ASSERT_EQ(fx.records().size(), 2u);
+    EXPECT_FALSE(fx.records()[0].after_checkpoint);
+    EXPECT_FALSE(fx.records()[1].late);
+    EXPECT_TRUE(fx.records()[1].after_checkpoint);  // a partial of it went out before
+    EXPECT_EQ(fx.records()[1].src_port_list, std::vector<uint16_t>{1001});
+    EXPECT_EQ(fx.stats.sum("eveflow_late_events_total"), 0);
+}
+
 TEST(FlowAggregate, WindowEmittedWhenWatermarkPassesItsEnd) {
     Fixture fx("{period: 60s, allowed_lateness: 30s}");
     fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1000, 443, 6, kBase + 10 * kSec),
