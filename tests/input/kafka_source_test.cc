@@ -379,12 +379,6 @@ TEST(KafkaSource, ConsumerKilledAndRestartedLosesNothing) {
     EXPECT_LE(after, want.size());
 }
 
-}  // namespace
-}  // namespace eveflow::input
-
-namespace eveflow::input {
-namespace {
-
 // With the PostgreSQL sink as offset store: the consumer starts where the stored offsets say,
 // publishes checkpoints behind the events, and commits to Kafka only what the store has
 // committed.
@@ -461,12 +455,6 @@ TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints)
     ASSERT_TRUE(pg.sink->close().ok());
 }
 
-}  // namespace
-}  // namespace eveflow::input
-
-namespace eveflow::input {
-namespace {
-
 // PostgreSQL down when partitions are assigned: the consumer reads nothing (it does not guess
 // a start), retries, and once the server is back starts at the stored offsets.
 TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
@@ -507,12 +495,6 @@ TEST(KafkaSource, WaitsForTheOffsetStoreBeforeReading) {
     }
     std::system((EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
 }
-
-}  // namespace
-}  // namespace eveflow::input
-
-namespace eveflow::input {
-namespace {
 
 // Another consumer stored an offset of our partition meanwhile: the store refuses our
 // checkpoint (and its aggregates), and the consumer stops with an error instead of going on
