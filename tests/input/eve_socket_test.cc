@@ -134,10 +134,14 @@ TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     ASSERT_TRUE(h.wait_for(kWriters * kLines + 100));
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
-    // A writer still connected when stop comes is read to its end.
+    // A writer still connected when stop comes is read to its end. Stop comes once the source
+    // has accepted it (a connection still in the listen backlog is not accepted: it is reset
+    // when the listener closes), which under TSan can take longer than any fixed wait.
+    auto open_connections = [&] { return h.stats.sum("eveflow_input_connections"); };
+    ASSERT_TRUE(eventually([&] { return open_connections() == 0; }));
     int late = connect_to(path_);
     ASSERT_GE(late, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(eventually([&] { return open_connections() == 1; }));
     stop.request_stop();
     // No longer accepting once the listener is closed (its file removed): waited for, as the
     // reading thread may be busy for a while under a sanitizer.
