@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "output/postgres/jsonb_order.h"
 #include "output/postgres/postgres_sink.h"
 
 namespace eveflow {
@@ -224,6 +225,20 @@ void BM_RawEventsVaried(benchmark::State& state) {
     b.run(state, varied_raw_row);
 }
 
+// The sink's rewrite of a raw payload into jsonb's key order (no server needed): the client
+// CPU it adds per row, against the server CPU it saves (BM_RawEvents' server_us_per_row).
+void BM_JsonbOrder(benchmark::State& state) {
+    const auto& lines = sample_lines();
+    size_t i = 0, bytes = 0;
+    for (auto _ : state) {
+        const std::string_view line = lines[i++ % lines.size()];
+        benchmark::DoNotOptimize(output::postgres::in_jsonb_order(line).data());
+        bytes += line.size();
+    }
+    state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+BENCHMARK(BM_JsonbOrder);
 BENCHMARK(BM_AggregateRows)
     ->ArgNames({"batch", "conns"})
     ->Args({1000, 1})

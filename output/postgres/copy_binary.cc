@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "output/postgres/copy_text.h"
+#include "output/postgres/jsonb_order.h"
 
 namespace eveflow::output::postgres {
 namespace {
@@ -105,7 +106,7 @@ void append_raw_row_binary(std::string& out, const RawEvent& e, Timestamp ts,
     if (e.line.empty()) return put_null(out);
     put_var(out, [&] {
         out += kJsonbVersion;
-        append_json_field(out, e.line, fixed, Escaping::kNone);
+        append_json_field(out, in_jsonb_order(e.line), fixed, Escaping::kNone);
     });
 }
 

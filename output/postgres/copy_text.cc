@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "output/postgres/jsonb_order.h"
+
 namespace eveflow::output::postgres {
 namespace {
 
@@ -267,7 +269,7 @@ void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::stri
         append_u64(out, f.flow_id);
     }
     out += '\t';
-    e.line.empty() ? void(out += "\\N") : append_json_field(out, e.line, fixed);
+    e.line.empty() ? void(out += "\\N") : append_json_field(out, in_jsonb_order(e.line), fixed);
     out += '\n';
 }
 
