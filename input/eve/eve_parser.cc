@@ -9,6 +9,10 @@
 #include <optional>
 #include <string_view>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace eveflow::input {
 namespace {
 
@@ -26,9 +30,13 @@ bool key_is(const char* k, const char (&lit)[N]) {
     return k[N - 1] == '"';
 }
 
-// The token of a scalar value with trailing whitespace removed; false on a parse error.
-bool token(od::value& v, std::string_view& out) {
+// The token of a scalar value with trailing whitespace removed; false on a parse error, and
+// for a string followed by a colon: on-demand's skip would take it for a key, and
+// `{"a":"b":"c"}}` for JSON.
+inline bool token(od::value& v, std::string_view& out) {
     std::string_view t = v.raw_json_token();
+    // The byte after the token is the next structural character (or the line's padding).
+    if (t.data()[t.size()] == ':') return false;
     while (!t.empty() &&
            (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' || t.back() == '\r')) {
         t.remove_suffix(1);
@@ -37,11 +45,267 @@ bool token(od::value& v, std::string_view& out) {
     return true;
 }
 
-// The contents of a string value as written (escapes not decoded: they never occur in the
-// fields read here). False for anything else, `null` included.
-bool string_token(od::value& v, std::string_view& out) {
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Stage 1 has checked every string's quotes, UTF-8 and control characters, and on-demand
+// checks brackets, commas and colons where the parser walks. What is left to check is done
+// here: escapes (only in lines with a backslash at all), scalars, and the values the parser
+// does not read, which on-demand would skip unchecked.
+constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
+
+// The escapes in [p, end) (a string's contents) are JSON's.
+bool valid_escapes(const char* p, const char* end) {
+    while ((p = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(end - p))))) {
+        if (end - p < 2) return false;
+        switch (p[1]) {
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                p += 2;
+                break;
+            case 'u':
+                if (end - p < 6 ||
+                    (hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
+                    return false;
+                }
+                p += 6;
+                break;
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+
+// A key's escapes, from the byte after its opening quote (stage 1 has found its closing one).
+bool valid_key(const char* k) {
+    const char* p = k;
+    while (*p != '"') p += *p == '\\' ? 2 : 1;
+    return valid_escapes(k, p);
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool valid_number(std::string_view t) {
+    size_t i = 0;
+    const size_t n = t.size();
+    if (i < n && t[i] == '-') ++i;
+    if (i >= n || !is_digit(t[i])) return false;
+    if (t[i++] != '0') {
+        while (i < n && is_digit(t[i])) ++i;
+    }
+    if (i < n && t[i] == '.') {
+        const size_t from = ++i;
+        while (i < n && is_digit(t[i])) ++i;
+        if (i == from) return false;
+    }
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+        const size_t from = i;
+        while (i < n && is_digit(t[i])) ++i;
+        if (i == from) return false;
+    }
+    return i == n;
+}
+
+// The value of the last timestamp's date, hour, minute and zone, which repeat from one
+// timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
+struct TimeCache {
+    char key[16 + 8];  // the first 16 characters, then the zone
+    size_t zone_len = SIZE_MAX;
+    int64_t base_us = 0;  // the time at second 0 of that minute
+};
+
+// What the parser knows of the line while it walks it.
+struct Scan {
+    TimeCache time;
+    bool escapes = false;  // the line has a backslash: strings and keys need their escapes checked
+    const char* end = nullptr;  // the line's end (kEvePadding readable bytes follow it)
+};
+
+// A byte-level check of the objects and arrays the parser does not read: on-demand would skip
+// them by counting brackets, accepting `[1}` or `[1,,tru]`. Each function takes the position
+// of a value's first byte and gives the one after it, or nullptr if it is not JSON; the line's
+// padding makes 16-byte reads from any position before `end` safe.
+class ContainerCheck {
+public:
+    explicit ContainerCheck(const char* end) : end_(end) {}
+
+    const char* value(const char* p, int depth) const {
+        if (p >= end_) return nullptr;
+        switch (*p) {
+            case '{':
+                return object(p, depth + 1);
+            case '[':
+                return array(p, depth + 1);
+            case '"':
+                return string(p);
+            case 't':
+                return literal(p, "true", 4);
+            case 'f':
+                return literal(p, "false", 5);
+            case 'n':
+                return literal(p, "null", 4);
+            default:
+                return number(p);
+        }
+    }
+
+private:
+    // Whitespace is rare in EVE: one comparison tells most bytes from it.
+    const char* ws(const char* p) const {
+        while (p < end_ && static_cast<unsigned char>(*p) <= ' ' && is_ws(*p)) ++p;
+        return p;
+    }
+
+    const char* digits(const char* p) const {
+        while (p < end_ && is_digit(*p)) ++p;
+        return p;
+    }
+
+    const char* object(const char* p, int depth) const {
+        if (depth > kMaxNesting) return nullptr;
+        p = ws(p + 1);
+        if (p < end_ && *p == '}') return p + 1;
+        for (;;) {
+            if (p >= end_ || *p != '"' || !(p = string(p))) return nullptr;
+            p = ws(p);
+            if (p >= end_ || *p != ':') return nullptr;
+            if (!(p = value(ws(p + 1), depth))) return nullptr;
+            p = ws(p);
+            if (p >= end_) return nullptr;
+            if (*p == '}') return p + 1;
+            if (*p != ',') return nullptr;
+            p = ws(p + 1);
+        }
+    }
+
+    const char* array(const char* p, int depth) const {
+        if (depth > kMaxNesting) return nullptr;
+        p = ws(p + 1);
+        if (p < end_ && *p == ']') return p + 1;
+        for (;;) {
+            if (!(p = value(p, depth))) return nullptr;
+            p = ws(p);
+            if (p >= end_) return nullptr;
+            if (*p == ']') return p + 1;
+            if (*p != ',') return nullptr;
+            p = ws(p + 1);
+        }
+    }
+
+    // Stage 1 has checked the string's UTF-8 and control characters; here: its escapes.
+    const char* string(const char* p) const {
+        for (++p;; p += 2) {
+            p = quote_or_backslash(p);
+            if (p >= end_) return nullptr;
+            if (*p == '"') return p + 1;
+            if (p[1] == 'u') {
+                if ((hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
+                    return nullptr;
+                }
+                p += 4;
+            } else if (!std::strchr("\"\\/bfnrt", p[1]) || p[1] == '\0') {
+                return nullptr;
+            }
+        }
+    }
+
+    const char* quote_or_backslash(const char* p) const {
+#ifdef __SSE2__
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+        for (; p < end_; p += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const int hits = _mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+            if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
+        }
+        return end_;
+#else
+        while (p < end_ && *p != '"' && *p != '\\') ++p;
+        return p;
+#endif
+    }
+
+    const char* literal(const char* p, const char* word, size_t n) const {
+        return static_cast<size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
+    }
+
+    // As valid_number, in one pass; what follows is the caller's to check.
+    const char* number(const char* p) const {
+        if (*p == '-') ++p;
+        if (p >= end_ || !is_digit(*p)) return nullptr;
+        p = *p == '0' ? p + 1 : digits(p + 1);
+        if (p < end_ && *p == '.') {
+            if (++p >= end_ || !is_digit(*p)) return nullptr;
+            p = digits(p);
+        }
+        if (p < end_ && (*p == 'e' || *p == 'E')) {
+            if (++p < end_ && (*p == '+' || *p == '-')) ++p;
+            if (p >= end_ || !is_digit(*p)) return nullptr;
+            p = digits(p);
+        }
+        return p;
+    }
+
+    const char* end_;
+};
+
+bool valid_string(std::string_view t, const Scan& scan) {
+    return t.size() >= 2 && t.front() == '"' && t.back() == '"' &&
+           (!scan.escapes || valid_escapes(t.data() + 1, t.data() + t.size() - 1));
+}
+
+// One scalar token (trailing whitespace removed) as JSON has it.
+bool valid_scalar(std::string_view t, const Scan& scan) {
+    if (t.empty()) return false;
+    switch (t.front()) {
+        case '"':
+            return valid_string(t, scan);
+        case 't':
+            return t == "true";
+        case 'f':
+            return t == "false";
+        case 'n':
+            return t == "null";
+        default:
+            return valid_number(t);
+    }
+}
+
+// A value the parser does not read, walked the way on-demand reads, so that a line is valid
+// only if it is JSON throughout.
+bool valid_value(od::value& v, const Scan& scan, int depth = 1) {
+    if (depth > kMaxNesting) return false;
+    const char* start = v.raw_json_token().data();
+    if (*start == '{' || *start == '[') {
+        // Checked here, then skipped by on-demand, which ends at the same closing bracket.
+        return ContainerCheck(scan.end).value(start, depth - 1) != nullptr;
+    }
     std::string_view t;
-    if (!token(v, t) || t.size() < 2 || t.front() != '"' || t.back() != '"') return false;
+    return token(v, t) && valid_scalar(t, scan);
+}
+
+// The contents of a string value as written (escapes not decoded: they never occur in the
+// fields read here). False for anything else, `null` included, and for a string with an
+// escape JSON does not have.
+bool string_token(od::value& v, std::string_view& out, const Scan& scan) {
+    std::string_view t;
+    if (!token(v, t) || !valid_string(t, scan)) return false;
     out = t.substr(1, t.size() - 2);
     return true;
 }
@@ -60,9 +324,10 @@ bool number_token(od::value& v, uint64_t& out) {
         }
         if (i == t.size()) {
             out = n;
-            return true;
+            return t.size() == 1 || t[0] != '0';  // JSON has no leading zeros
         }
     }
+    if (!valid_number(t)) return false;
     const char* end = t.data() + t.size();
     auto [p, ec] = std::from_chars(t.data(), end, out);
     if (ec == std::errc() && p == end) return true;
@@ -73,19 +338,15 @@ bool number_token(od::value& v, uint64_t& out) {
     return true;
 }
 
+// A port if the number is one; true if the value was a well-formed unsigned number at all.
 bool port_token(od::value& v, uint16_t& out, bool& has) {
     uint64_t n = 0;
-    if (!number_token(v, n) || n > 65535) return false;
-    out = static_cast<uint16_t>(n);
-    has = true;
+    if (!number_token(v, n)) return false;
+    if (n <= 65535) {
+        out = static_cast<uint16_t>(n);
+        has = true;
+    }
     return true;
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // IPv6 as Suricata writes it: eight groups of four hex digits ("2001:0db8:0000:..."). Anything
@@ -105,26 +366,18 @@ bool parse_full_ipv6(std::string_view s, IpAddr& out) {
     return true;
 }
 
-void parse_ip(od::value& v, IpAddr& out, bool& has) {
+// An address if the string is one; false if the value is not a well-formed string.
+bool parse_ip(od::value& v, IpAddr& out, bool& has, const Scan& scan) {
     std::string_view s;
-    if (!string_token(v, s)) return;
+    if (!string_token(v, s, scan)) return false;
     if (parse_full_ipv6(s, out)) {
         has = true;
-        return;
-    }
-    if (auto ip = IpAddr::parse(s)) {
+    } else if (auto ip = IpAddr::parse(s)) {
         out = *ip;
         has = true;
     }
+    return true;
 }
-
-// The value of the last timestamp's date, hour, minute and zone, which repeat from one
-// timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
-struct TimeCache {
-    char key[16 + 8];  // the first 16 characters, then the zone
-    size_t zone_len = SIZE_MAX;
-    int64_t base_us = 0;  // the time at second 0 of that minute
-};
 
 bool two_digits(const char* p, unsigned& out) {
     unsigned a = static_cast<unsigned char>(p[0]) - unsigned{'0'};
@@ -168,48 +421,57 @@ std::optional<Timestamp> cached_timestamp(std::string_view s, TimeCache& c) {
     return ts;
 }
 
-void parse_time(od::value& v, Timestamp& out, TimeCache& cache) {
+// A time if the string is one; false if the value is not a well-formed string.
+bool parse_time(od::value& v, Timestamp& out, Scan& scan) {
     std::string_view s;
-    if (!string_token(v, s)) return;
-    if (auto ts = cached_timestamp(s, cache)) out = *ts;
+    if (!string_token(v, s, scan)) return false;
+    if (auto ts = cached_timestamp(s, scan.time)) out = *ts;
+    return true;
 }
 
-void parse_proto_value(od::value& v, FlowEntry& f) {
+// A name or a number; false if the value is not a well-formed scalar.
+bool parse_proto_value(od::value& v, FlowEntry& f, const Scan& scan) {
     std::string_view s;
-    if (!token(v, s) || s.empty() || s == "null") return;
-    if (s.front() == '"') {
-        if (s.size() < 2 || s.back() != '"') return;
-        s = s.substr(1, s.size() - 2);
-    }
+    if (!token(v, s) || s == "null") return true;
+    if (!valid_scalar(s, scan)) return false;
+    if (s.front() == '"') s = s.substr(1, s.size() - 2);
     f.has_proto = parse_proto(s, f.proto);
+    return true;
 }
 
 // `vlan`: a number (Suricata before 4.1) or an array whose first element is the outer id.
-void parse_vlan(od::value& v, FlowEntry& f) {
+// False on a JSON error.
+bool parse_vlan(od::value& v, FlowEntry& f, const Scan& scan) {
     od::json_type type;
-    if (v.type().get(type)) return;
+    if (v.type().get(type)) return false;
     uint64_t id = 0;
     if (type == od::json_type::number) {
-        if (number_token(v, id) && id <= 4095) f.vlan = static_cast<uint16_t>(id);
-        return;
+        if (!number_token(v, id)) return valid_value(v, scan);
+        if (id <= 4095) f.vlan = static_cast<uint16_t>(id);
+        return true;
     }
-    if (type != od::json_type::array) return;
+    if (type != od::json_type::array) return valid_value(v, scan);
     od::array arr;
-    if (v.get_array().get(arr)) return;
+    if (v.get_array().get(arr)) return false;
+    bool first = true;
     for (auto item : arr) {
-        od::value first;
-        if (!std::move(item).get(first) && number_token(first, id) && id <= 4095) {
-            f.vlan = static_cast<uint16_t>(id);
+        od::value element;
+        if (std::move(item).get(element)) return false;
+        if (first && number_token(element, id)) {
+            if (id <= 4095) f.vlan = static_cast<uint16_t>(id);
+        } else if (!valid_value(element, scan, 2)) {
+            return false;
         }
-        break;
+        first = false;
     }
+    return true;
 }
 
 // The `flow` object: counters and the flow's own start and end. False on a JSON error.
-bool parse_flow_object(od::value& v, FlowEntry& f, TimeCache& cache) {
+bool parse_flow_object(od::value& v, FlowEntry& f, Scan& scan) {
     od::json_type type;
     if (v.type().get(type)) return false;
-    if (type != od::json_type::object) return true;
+    if (type != od::json_type::object) return valid_value(v, scan);
     od::object obj;
     if (v.get_object().get(obj)) return false;
     for (auto field_result : obj) {
@@ -217,84 +479,98 @@ bool parse_flow_object(od::value& v, FlowEntry& f, TimeCache& cache) {
         if (field_result.error()) return false;
         od::field&& field = std::move(field_result).value_unsafe();
         const char* k = field.key().raw();
+        if (scan.escapes && !valid_key(k)) return false;
         od::value& val = field.value();
+        bool read = false;
         if (key_is(k, "pkts_toserver")) {
-            number_token(val, f.pkts_toserver);
+            read = number_token(val, f.pkts_toserver);
         } else if (key_is(k, "pkts_toclient")) {
-            number_token(val, f.pkts_toclient);
+            read = number_token(val, f.pkts_toclient);
         } else if (key_is(k, "bytes_toserver")) {
-            number_token(val, f.bytes_toserver);
+            read = number_token(val, f.bytes_toserver);
         } else if (key_is(k, "bytes_toclient")) {
-            number_token(val, f.bytes_toclient);
+            read = number_token(val, f.bytes_toclient);
         } else if (key_is(k, "start")) {
-            parse_time(val, f.start, cache);
+            read = parse_time(val, f.start, scan);
         } else if (key_is(k, "end")) {
-            parse_time(val, f.end, cache);
+            read = parse_time(val, f.end, scan);
         }
+        if (!read && !valid_value(val, scan, 2)) return false;
     }
     return true;
 }
 
-// Keys starting with 'f', 'e' or 't'; false on a JSON error.
-bool parse_field_fet(const char* k, od::value& v, Event& ev, TimeCache& cache) {
+// Keys starting with 'f', 'e' or 't'. True if the value was read; false if it was not (it
+// is then checked as JSON by the caller).
+bool parse_field_fet(const char* k, od::value& v, Event& ev, Scan& scan, bool& valid) {
     FlowEntry& f = ev.fields;
-    if (key_is(k, "timestamp")) {
-        parse_time(v, f.ts, cache);
-    } else if (key_is(k, "event_type")) {
-        if (string_token(v, ev.type_name)) ev.type = event_type_from_name(ev.type_name);
-    } else if (key_is(k, "flow_id")) {
-        number_token(v, f.flow_id);
-    } else if (key_is(k, "flow")) {
+    if (key_is(k, "timestamp")) return parse_time(v, f.ts, scan);
+    if (key_is(k, "event_type")) {
+        if (!string_token(v, ev.type_name, scan)) return false;
+        ev.type = event_type_from_name(ev.type_name);
+        return true;
+    }
+    if (key_is(k, "flow_id")) return number_token(v, f.flow_id);
+    if (key_is(k, "flow")) {
         // Alerts carry a flow object too; only flow events keep it (event_type usually comes
         // first; when it comes later the values are parsed and then dropped).
-        bool other_type = !ev.type_name.empty() && ev.type != EventType::kFlow;
-        return other_type || parse_flow_object(v, f, cache);
+        if (!ev.type_name.empty() && ev.type != EventType::kFlow) return false;
+        valid = parse_flow_object(v, f, scan);
+        return true;
     }
-    return true;
+    return false;
 }
 
-// Dispatches one top-level field on its first letter; false on a JSON error.
-bool parse_field(od::field& field, Event& ev, TimeCache& cache) {
+// Reads one top-level field, dispatched on the key's first letter; false on a JSON error.
+bool parse_field(od::field& field, Event& ev, Scan& scan) {
     const char* k = field.key().raw();
+    if (scan.escapes && !valid_key(k)) return false;
     od::value& v = field.value();
     FlowEntry& f = ev.fields;
+    bool read = false, valid = true;
     switch (k[0]) {
         case 'f':
         case 'e':
         case 't':
-            return parse_field_fet(k, v, ev, cache);
+            read = parse_field_fet(k, v, ev, scan, valid);
+            break;
         case 's':
             if (key_is(k, "src_ip"))
-                parse_ip(v, f.src_ip, f.has_src_ip);
+                read = parse_ip(v, f.src_ip, f.has_src_ip, scan);
             else if (key_is(k, "src_port"))
-                port_token(v, f.src_port, f.has_src_port);
-            return true;
+                read = port_token(v, f.src_port, f.has_src_port);
+            break;
         case 'd':
             if (key_is(k, "dest_ip"))
-                parse_ip(v, f.dest_ip, f.has_dest_ip);
+                read = parse_ip(v, f.dest_ip, f.has_dest_ip, scan);
             else if (key_is(k, "dest_port"))
-                port_token(v, f.dest_port, f.has_dest_port);
-            return true;
+                read = port_token(v, f.dest_port, f.has_dest_port);
+            break;
         case 'p':
-            if (key_is(k, "proto")) parse_proto_value(v, f);
-            return true;
+            if (key_is(k, "proto")) read = parse_proto_value(v, f, scan);
+            break;
         case 'a':
-            if (key_is(k, "app_proto") && string_token(v, f.app_proto)) {
+            if (key_is(k, "app_proto") && string_token(v, f.app_proto, scan)) {
                 f.app_proto_words = NameWords::of(f.app_proto);
+                read = true;
             }
-            return true;
+            break;
         case 'i':
-            if (key_is(k, "in_iface")) string_token(v, f.in_iface);
-            return true;
+            if (key_is(k, "in_iface")) read = string_token(v, f.in_iface, scan);
+            break;
         case 'h':
-            if (key_is(k, "host")) string_token(v, f.host);
-            return true;
+            if (key_is(k, "host")) read = string_token(v, f.host, scan);
+            break;
         case 'v':
-            if (key_is(k, "vlan")) parse_vlan(v, f);
-            return true;
+            if (key_is(k, "vlan")) {
+                read = true;
+                valid = parse_vlan(v, f, scan);
+            }
+            break;
         default:
-            return true;
+            break;
     }
+    return read ? valid : valid_value(v, scan);
 }
 
 // Only flow events keep the flow object's counters and times.
@@ -313,7 +589,7 @@ void finish_event(Event& ev) {
 struct EveParser::Impl {
     od::parser parser;
     simdjson::dom::parser validator;  // only to tell "not an object" from "not JSON"
-    TimeCache time_cache;
+    Scan scan;
 };
 
 EveParser::EveParser() : impl_(std::make_unique<Impl>()) {}
@@ -332,10 +608,12 @@ ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Even
         return valid ? ParseResult::kNotObject : ParseResult::kNotJson;
     }
     if (err) return ParseResult::kNotJson;
+    impl_->scan.escapes = std::memchr(data, '\\', len) != nullptr;
+    impl_->scan.end = data + len;
     for (auto field_result : obj) {
         if (field_result.error()) return ParseResult::kNotJson;
         od::field&& field = std::move(field_result).value_unsafe();
-        if (!parse_field(field, ev, impl_->time_cache)) return ParseResult::kNotJson;
+        if (!parse_field(field, ev, impl_->scan)) return ParseResult::kNotJson;
     }
     // One object plus whitespace: nothing may follow it.
     const char* rest = nullptr;

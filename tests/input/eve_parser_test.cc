@@ -3,9 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "tests/output/test_util.h"
 
 namespace eveflow::input {
 namespace {
@@ -196,6 +202,129 @@ TEST(EveParser, BrokenLines) {
         Event ev;
         EXPECT_EQ(line.parse(parser, ev), expected[i]) << lines[i];
     }
+}
+
+// Not JSON anywhere in the line, also in values the parser does not read: malformed.
+TEST(EveParser, InvalidJsonInsideValuesItSkips) {
+    EveParser parser;
+    for (std::string_view bad : {
+             R"({"event_type":"dns","a":[1}})",
+             R"({"event_type":"dns","a":{"b":1]})",
+             R"({"event_type":"dns","a":tru})",
+             R"({"event_type":"dns","a":nul})",
+             R"({"event_type":"dns","a":01})",
+             R"({"event_type":"dns","a":1.})",
+             R"({"event_type":"dns","a":-})",
+             R"({"event_type":"dns","a":1e})",
+             R"({"event_type":"dns","a":NaN})",
+             R"({"event_type":"dns","a":[1,,2]})",
+             R"({"event_type":"dns","a":{"b" 1}})",
+             R"({"event_type":"dns","a":{"b":1,}})",
+             R"({"event_type":"dns","a":"\q"})",
+             R"({"event_type":"dns","a":"\u12"})",
+             R"({"event_type":"dns","\x":1})",
+             R"({"event_type":"dns","dns":{"rrname":"a\!"}})",
+             R"({"event_type":"flow","src_port":12x,"src_ip":"10.0.0.1"})",
+             R"({"event_type":"flow","src_port":012})",
+             R"({"event_type":"flow","proto":TCP})",
+             R"({"event_type":"flow","vlan":[1,x]})",
+             R"({"event_type":"flow","vlan":[1,{"a"}]})",
+             R"({"event_type":"flow","flow":{"age":0x,"pkts_toserver":1}})",
+             R"({"event_type":"flow","flow":{"pkts_toserver":1,"state":"a\z"}})",
+             R"({"event_type":"flow","flow":[1}})",
+             R"({"event_type":"alert","flow":{"start":tru}})",
+             R"({"event_type":"flow","timestamp":2024-05-01})",
+             R"({"event_type":"flow","src_ip":"10.0.0.\1"})",
+         }) {
+        Line line(bad);
+        Event ev;
+        EXPECT_EQ(line.parse(parser, ev), ParseResult::kNotJson) << bad;
+    }
+    // Well-formed values of other types than the field's are valid JSON: absent, not fatal.
+    for (
+        std::string_view good : {
+            R"({"event_type":"dns","a":[1,{"b":[true,false,null]},-0.5e+3,"\"\\\/\b\f\n\r\t\u00e9"]})",
+            R"({"event_type":"flow","src_port":70000,"dest_port":-1,"flow_id":"x","proto":null})",
+            R"({"event_type":"flow","vlan":[1,[2],{"x":"y"}],"flow":{"age":1.5,"state":{}}})",
+            R"({"event_type":"alert","flow":{"start":["2024"]},"src_ip":{"v":4}})",
+            R"({"event_type":"flow","timestamp":1714557600,"in_iface":["eth0"],"host":1e400})",
+            R"({"event_type":"dns","k\u0065y":"v\\\\"})",
+        }) {
+        Line line(good);
+        Event ev;
+        EXPECT_EQ(line.parse(parser, ev), ParseResult::kOk) << good;
+    }
+}
+
+// Real lines with one byte deleted, inserted or replaced: the parser's verdict equals that of
+// Python's json (tests/input/json_verdict.py) on every one.
+TEST(EveParser, AgreesWithPythonJsonOnMutatedRealLines) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(EVEFLOW_SHARED_DATA) / "eve";
+    if (!fs::exists(dir)) GTEST_SKIP() << "no test data at " << dir;
+    std::vector<std::string> real;
+    for (const auto& f : fs::recursive_directory_iterator(dir)) {
+        if (!f.is_regular_file() || f.path().extension() != ".json") continue;
+        std::ifstream in(f.path());
+        for (std::string line; std::getline(in, line);) {
+            if (line.size() > 2 && line.size() < 4096 && line.front() == '{') real.push_back(line);
+        }
+    }
+    ASSERT_GT(real.size(), 1000u);
+    // JSON's structural characters, the bytes of its scalars and escapes, whitespace and a
+    // control character (allowed between tokens, not inside strings).
+    const std::string alphabet = "{}[],:\"\\/tfnrue0123456789.-+Ebux \t\x01";
+    std::mt19937 rng(12345);
+    std::vector<std::string> lines;
+    for (int i = 0; i < 30000; ++i) {
+        std::string s = real[rng() % real.size()];
+        const size_t at = rng() % s.size();
+        const char c = alphabet[rng() % alphabet.size()];
+        switch (rng() % 3) {
+            case 0:
+                s.erase(at, 1);
+                break;
+            case 1:
+                s.insert(at, 1, c);
+                break;
+            default:
+                s[at] = c;
+        }
+        lines.push_back(s);
+    }
+    testing::TempDir tmp;
+    const std::string path = tmp / "mutated.jsonl";
+    {
+        std::ofstream out(path, std::ios::binary);
+        for (const auto& s : lines) out << s << '\n';
+    }
+    const std::string cmd =
+        "/usr/bin/python3 " EVEFLOW_SOURCE_DIR "/tests/input/json_verdict.py < '" + path + "'";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::vector<std::string> verdicts;
+    char buf[64];
+    while (fgets(buf, sizeof buf, p)) verdicts.emplace_back(buf, std::strcspn(buf, "\n"));
+    ASSERT_EQ(pclose(p), 0);
+    ASSERT_EQ(verdicts.size(), lines.size());
+    EveParser parser;
+    size_t bad = 0, disagree = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        Line line(lines[i]);
+        Event ev;
+        const ParseResult r = line.parse(parser, ev);
+        const char* ours = r == ParseResult::kOk          ? "object"
+                           : r == ParseResult::kNotObject ? "other"
+                                                          : "bad";
+        bad += verdicts[i] == "bad";
+        if (verdicts[i] != ours && ++disagree <= 10) {
+            ADD_FAILURE() << "ours " << ours << ", Python " << verdicts[i] << ": " << lines[i];
+        }
+    }
+    EXPECT_EQ(disagree, 0u);
+    // The mutations make both kinds, each in numbers.
+    EXPECT_GT(bad, lines.size() / 10);
+    EXPECT_LT(bad, lines.size() * 9 / 10);
 }
 
 TEST(EveParser, TimestampFractionLengthsAndOffsets) {
