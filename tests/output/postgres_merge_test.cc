@@ -17,7 +17,10 @@ using Outcome = BatchWriter::Outcome;
 
 std::string joined(const std::set<uint16_t>& ports) {
     std::string out;
-    for (uint16_t p : ports) out += (out.empty() ? "" : ",") + std::to_string(p);
+    for (uint16_t p : ports) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(p);
+    }
     return out;
 }
 
@@ -38,7 +41,8 @@ struct Writer {
     // One chunk of `recs`; `late` sends it straight to the merge (the sink's has_late).
     Outcome deliver(const std::vector<AggregateRecord>& recs, bool late) {
         Chunk chunk;
-        chunk.batch_id = "b" + std::to_string(next_id++);
+        chunk.batch_id = "b";
+        chunk.batch_id += std::to_string(next_id++);
         output::postgres::Sanitised fixed;
         for (const auto& r : recs) {
             EXPECT_TRUE(append_aggregate_row(chunk.aggregates, r, "s", fixed));
