@@ -132,7 +132,7 @@ bool fill_topic(const std::string& topic) {
     for (size_t i = 0; i < kConsumeMessages; ++i) {
         records[i].kind = Record::Kind::kRaw;
         records[i].raw.line = lines[i % lines.size()];
-        records[i].raw.type_name = "x";
+        records[i].raw.type_name.assign(1, 'x');
     }
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s1"};
