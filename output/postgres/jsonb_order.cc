@@ -221,6 +221,10 @@ private:
 
 }  // namespace
 
+// The per-thread buffers keep their size from one line to the next, up to this: a single
+// huge event (lines go up to max_line, 16 MiB) must not pin its memory for good.
+constexpr size_t kKeepBytes = size_t{1} << 20;
+
 bool append_in_jsonb_order(std::string& out, std::string_view json) {
     if (json.size() >= UINT32_MAX) return false;
     thread_local Scratch scratch;
@@ -228,11 +232,16 @@ bool append_in_jsonb_order(std::string& out, std::string_view json) {
     out.resize(before + json.size());
     const size_t n = Reorderer(json, out.data() + before, scratch).run();
     out.resize(n == kFail ? before : before + n);
+    if (scratch.moved.capacity() > kKeepBytes) std::string().swap(scratch.moved);
+    if (scratch.members.capacity() > kKeepBytes / sizeof(Member)) {
+        std::vector<Member>().swap(scratch.members);
+    }
     return n != kFail;
 }
 
 std::string_view in_jsonb_order(std::string_view json) {
     thread_local std::string buffer;
+    if (buffer.capacity() > kKeepBytes) std::string().swap(buffer);
     buffer.clear();
     return append_in_jsonb_order(buffer, json) ? std::string_view(buffer) : json;
 }

@@ -104,6 +104,21 @@ TEST(PostgresJsonbOrder, MalformedTextIsLeftAlone) {
     EXPECT_EQ(reordered(ok), ok);
 }
 
+// A line bigger than the buffers keep between lines (1 MiB), then small ones again.
+TEST(PostgresJsonbOrder, HugeLineThenSmallOnes) {
+    std::string in = "[", want = "[";
+    for (int i = 0; i < 100000; ++i) {
+        if (i) in += ',', want += ',';
+        in += R"({"bb":1,"a":{"zz":[2],"y":3}})";
+        want += R"({"a":{"y":3,"zz":[2]},"bb":1})";
+    }
+    in += ']', want += ']';
+    ASSERT_GT(in.size(), size_t{2} << 20);
+    EXPECT_EQ(in_jsonb_order(in), want);
+    EXPECT_EQ(in_jsonb_order(R"({"bb":1,"a":2})"), R"({"a":2,"bb":1})");
+    EXPECT_EQ(in_jsonb_order(in), want);
+}
+
 // Every valid line of the real EVE files: the rewrite has the same value and sorted objects.
 TEST(PostgresJsonbOrder, RealEveLinesKeepTheirValue) {
     const fs::path dir = fs::path(EVEFLOW_SHARED_DATA) / "eve";
