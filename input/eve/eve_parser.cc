@@ -9,9 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "util/json_bytes.h"
 
 namespace eveflow::input {
 namespace {
@@ -54,73 +52,13 @@ int hex_digit(char c) {
 
 // Stage 1 has checked every string's quotes, UTF-8 and control characters, and on-demand
 // checks brackets, commas and colons where the parser walks. What is left to check is done
-// here: escapes (only in lines with a backslash at all), scalars, and the values the parser
-// does not read, which on-demand would skip unchecked.
+// by JsonCheck below: escapes (only in lines with a backslash at all), scalars, and the values
+// the parser does not read, which on-demand would skip unchecked.
 constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
-
-// The escapes in [p, end) (a string's contents) are JSON's.
-bool valid_escapes(const char* p, const char* end) {
-    while ((p = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(end - p))))) {
-        if (end - p < 2) return false;
-        switch (p[1]) {
-            case '"':
-            case '\\':
-            case '/':
-            case 'b':
-            case 'f':
-            case 'n':
-            case 'r':
-            case 't':
-                p += 2;
-                break;
-            case 'u':
-                if (end - p < 6 ||
-                    (hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
-                    return false;
-                }
-                p += 6;
-                break;
-            default:
-                return false;
-        }
-    }
-    return true;
-}
-
-// A key's escapes, from the byte after its opening quote (stage 1 has found its closing one).
-bool valid_key(const char* k) {
-    const char* p = k;
-    while (*p != '"') p += *p == '\\' ? 2 : 1;
-    return valid_escapes(k, p);
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-bool valid_number(std::string_view t) {
-    size_t i = 0;
-    const size_t n = t.size();
-    if (i < n && t[i] == '-') ++i;
-    if (i >= n || !is_digit(t[i])) return false;
-    if (t[i++] != '0') {
-        while (i < n && is_digit(t[i])) ++i;
-    }
-    if (i < n && t[i] == '.') {
-        const size_t from = ++i;
-        while (i < n && is_digit(t[i])) ++i;
-        if (i == from) return false;
-    }
-    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-        ++i;
-        if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
-        const size_t from = i;
-        while (i < n && is_digit(t[i])) ++i;
-        if (i == from) return false;
-    }
-    return i == n;
-}
+using json_bytes::is_ws;
 
 // The value of the last timestamp's date, hour, minute and zone, which repeat from one
 // timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
@@ -139,13 +77,19 @@ struct Scan {
     const char* end = nullptr;  // the line's end (kEvePadding readable bytes follow it)
 };
 
-// A byte-level check of the objects and arrays the parser does not read: on-demand would skip
-// them by counting brackets, accepting `[1}` or `[1,,tru]`. Each function takes the position
-// of a value's first byte and gives the one after it, or nullptr if it is not JSON; the line's
-// padding makes 16-byte reads from any position before `end` safe.
-class ContainerCheck {
+// JSON's grammar, byte by byte, for what on-demand does not check: the objects and arrays the
+// parser does not read (on-demand skips them by counting brackets, accepting `[1}` or
+// `[1,,tru]`), scalar tokens and keys. Each function takes the position of a value's first
+// byte and gives the one after it, or nullptr if it is not JSON. `end` is the line's end or a
+// token's; escapes may read up to five bytes past it, which the line's padding allows.
+class JsonCheck {
 public:
-    explicit ContainerCheck(const char* end) : end_(end) {}
+    explicit JsonCheck(const char* end) : end_(end) {}
+
+    /// True if [p, end) is exactly one JSON scalar.
+    bool scalar(const char* p) const {
+        return p < end_ && *p != '{' && *p != '[' && value(p, 0) == end_;
+    }
 
     const char* value(const char* p, int depth) const {
         if (p >= end_) return nullptr;
@@ -213,7 +157,7 @@ private:
     // Stage 1 has checked the string's UTF-8 and control characters; here: its escapes.
     const char* string(const char* p) const {
         for (++p;; p += 2) {
-            p = quote_or_backslash(p);
+            p = json_bytes::quote_or_backslash(p, end_);
             if (p >= end_) return nullptr;
             if (*p == '"') return p + 1;
             if (p[1] == 'u') {
@@ -227,27 +171,11 @@ private:
         }
     }
 
-    const char* quote_or_backslash(const char* p) const {
-#ifdef __SSE2__
-        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-        for (; p < end_; p += 16) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-            const int hits = _mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-            if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
-        }
-        return end_;
-#else
-        while (p < end_ && *p != '"' && *p != '\\') ++p;
-        return p;
-#endif
-    }
-
     const char* literal(const char* p, const char* word, size_t n) const {
         return static_cast<size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
     }
 
-    // As valid_number, in one pass; what follows is the caller's to check.
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; what follows is the caller's to check.
     const char* number(const char* p) const {
         if (*p == '-') ++p;
         if (p >= end_ || !is_digit(*p)) return nullptr;
@@ -267,26 +195,22 @@ private:
     const char* end_;
 };
 
+// One scalar token (trailing whitespace removed) as JSON has it.
+bool valid_scalar(std::string_view t) { return JsonCheck(t.data() + t.size()).scalar(t.data()); }
+
+// A string token; its escapes are checked only in lines that have a backslash at all.
 bool valid_string(std::string_view t, const Scan& scan) {
     return t.size() >= 2 && t.front() == '"' && t.back() == '"' &&
-           (!scan.escapes || valid_escapes(t.data() + 1, t.data() + t.size() - 1));
+           (!scan.escapes || valid_scalar(t));
 }
 
-// One scalar token (trailing whitespace removed) as JSON has it.
 bool valid_scalar(std::string_view t, const Scan& scan) {
-    if (t.empty()) return false;
-    switch (t.front()) {
-        case '"':
-            return valid_string(t, scan);
-        case 't':
-            return t == "true";
-        case 'f':
-            return t == "false";
-        case 'n':
-            return t == "null";
-        default:
-            return valid_number(t);
-    }
+    return !t.empty() && t.front() == '"' ? valid_string(t, scan) : valid_scalar(t);
+}
+
+// A key's escapes, from the byte after its opening quote (stage 1 has found its closing one).
+bool valid_key(const char* k, const Scan& scan) {
+    return JsonCheck(scan.end).value(k - 1, 0) != nullptr;
 }
 
 // A value the parser does not read, walked the way on-demand reads, so that a line is valid
@@ -296,7 +220,7 @@ bool valid_value(od::value& v, const Scan& scan, int depth = 1) {
     const char* start = v.raw_json_token().data();
     if (*start == '{' || *start == '[') {
         // Checked here, then skipped by on-demand, which ends at the same closing bracket.
-        return ContainerCheck(scan.end).value(start, depth - 1) != nullptr;
+        return JsonCheck(scan.end).value(start, depth - 1) != nullptr;
     }
     std::string_view t;
     return token(v, t) && valid_scalar(t, scan);
@@ -329,7 +253,7 @@ bool number_token(od::value& v, uint64_t& out) {
             return t.size() == 1 || t[0] != '0';  // JSON has no leading zeros
         }
     }
-    if (!valid_number(t)) return false;
+    if (!valid_scalar(t)) return false;
     const char* end = t.data() + t.size();
     auto [p, ec] = std::from_chars(t.data(), end, out);
     if (ec == std::errc() && p == end) return true;
@@ -481,7 +405,7 @@ bool parse_flow_object(od::value& v, FlowEntry& f, Scan& scan) {
         if (field_result.error()) return false;
         od::field&& field = std::move(field_result).value_unsafe();
         const char* k = field.key().raw();
-        if (scan.escapes && !valid_key(k)) return false;
+        if (scan.escapes && !valid_key(k, scan)) return false;
         od::value& val = field.value();
         bool read = false;
         if (key_is(k, "pkts_toserver")) {
@@ -526,7 +450,7 @@ bool parse_field_fet(const char* k, od::value& v, Event& ev, Scan& scan, bool& v
 // Reads one top-level field, dispatched on the key's first letter; false on a JSON error.
 bool parse_field(od::field& field, Event& ev, Scan& scan) {
     const char* k = field.key().raw();
-    if (scan.escapes && !valid_key(k)) return false;
+    if (scan.escapes && !valid_key(k, scan)) return false;
     od::value& v = field.value();
     FlowEntry& f = ev.fields;
     bool read = false, valid = true;

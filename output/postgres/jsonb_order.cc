@@ -9,9 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "util/json_bytes.h"
 
 namespace eveflow::output::postgres {
 namespace {
@@ -20,7 +18,7 @@ constexpr size_t kFail = static_cast<size_t>(-1);
 // Deeper documents are sent as they are (EVE nests three or four levels).
 constexpr int kMaxDepth = 64;
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+using json_bytes::is_ws;
 
 // Bytes that end a scalar (a number, true, false, null).
 constexpr std::array<bool, 256> kScalarEnd = [] {
@@ -77,25 +75,16 @@ private:
         w_ += len;
     }
 
-    // The first '"' or '\\' at or after `i`, or n_.
-    size_t quote_or_backslash(size_t i) const {
-#ifdef __SSE2__
-        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-        for (; i + 16 <= n_; i += 16) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_ + i));
-            const int hits = _mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-            if (hits) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(hits)));
-        }
-#endif
-        while (i < n_ && s_[i] != '"' && s_[i] != '\\') ++i;
-        return i;
+    // The first '"' or '\\' at or after `i`, or n_ (or beyond, past an escape at the end).
+    size_t scan_to(size_t i) const {
+        if (i >= n_) return i;
+        return static_cast<size_t>(json_bytes::quote_or_backslash(s_ + i, s_ + n_) - s_);
     }
 
     // `i` at an opening quote: the index after the closing one, or kFail. Sets `escaped` if the
     // string holds a backslash.
     size_t string_end(size_t i, bool& escaped) const {
-        for (i = quote_or_backslash(i + 1); i < n_; i = quote_or_backslash(i + 2)) {
+        for (i = scan_to(i + 1); i < n_; i = scan_to(i + 2)) {
             if (s_[i] == '"') return i + 1;
             escaped = true;
         }

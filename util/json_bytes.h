@@ -1,0 +1,30 @@
+// Byte-level helpers shared by the code that scans JSON text itself (the EVE parser's checks,
+// the PostgreSQL sink's jsonb ordering).
+#pragma once
+
+#include <cstddef>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace eveflow::json_bytes {
+
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// The first '"' or '\\' in [p, end), or `end`: 16 bytes at a time, no read past `end`.
+inline const char* quote_or_backslash(const char* p, const char* end) {
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    for (; end - p >= 16; p += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const int hits =
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\') ++p;
+    return p;
+}
+
+}  // namespace eveflow::json_bytes
