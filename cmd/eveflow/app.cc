@@ -59,16 +59,6 @@ SignalThread::~SignalThread() {
     impl_->thread.join();
 }
 
-bool cpu_supported() {
-#if defined(EVEFLOW_SIMD_X86_64_V3) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
-           __builtin_cpu_supports("fma");
-#else
-    return true;
-#endif
-}
-
 std::string run_summary(const Stats& stats, double wall_seconds) {
     std::map<std::string, double> by_type;
     double events = 0, malformed = 0, flows = 0, records = 0, written = 0, dropped = 0;

@@ -30,9 +30,6 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// False when the binary was built for CPU features (EVEFLOW_SIMD_FLAGS) this CPU lacks.
-bool cpu_supported();
-
 /// The one-line summary printed to stderr at the end of a run.
 std::string run_summary(const Stats& stats, double wall_seconds);
 

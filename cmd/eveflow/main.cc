@@ -23,12 +23,6 @@ int main(int argc, char** argv) {
         std::printf("%s\n", cmd::version_text().c_str());
         return 0;
     }
-    if (!cmd::cpu_supported()) {
-        std::fprintf(stderr,
-                     "eveflow: error: this build needs a CPU with AVX2 (x86-64-v3); "
-                     "rebuild with -DEVEFLOW_SIMD_FLAGS= for older machines\n");
-        return 1;
-    }
     std::vector<std::string> errors;
     YAML::Node tree = cmd::build_config_tree(opts, errors);
     if (!errors.empty()) {

@@ -1,4 +1,5 @@
-// EVE line parser: one pass over the top-level fields with simdjson on-demand, in place.
+// EVE line parser: one pass over the line checks it against JSON's grammar and reads the
+// fields in place; simdjson checks its UTF-8.
 #include "input/eve/eve_parser.h"
 
 #include <simdjson.h>
@@ -14,9 +15,9 @@
 namespace eveflow::input {
 namespace {
 
-namespace od = simdjson::ondemand;
-
 static_assert(kEvePadding >= simdjson::SIMDJSON_PADDING);
+
+using json_bytes::is_ws;
 
 // True if the raw key (pointer after its opening quote) is exactly `lit`. Reading N bytes is
 // safe: the key is followed by its closing quote and the line by kEvePadding readable bytes.
@@ -28,21 +29,6 @@ bool key_is(const char* k, const char (&lit)[N]) {
     return k[N - 1] == '"';
 }
 
-// The token of a scalar value with trailing whitespace removed; false on a parse error, and
-// for a string followed by a colon: on-demand's skip would take it for a key, and
-// `{"a":"b":"c"}}` for JSON.
-inline bool token(od::value& v, std::string_view& out) {
-    std::string_view t = v.raw_json_token();
-    // The byte after the token is the next structural character (or the line's padding).
-    if (t.data()[t.size()] == ':') return false;
-    while (!t.empty() &&
-           (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' || t.back() == '\r')) {
-        t.remove_suffix(1);
-    }
-    out = t;
-    return true;
-}
-
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -50,56 +36,36 @@ int hex_digit(char c) {
     return -1;
 }
 
-// Stage 1 has checked every string's quotes, UTF-8 and control characters, and on-demand
-// checks brackets, commas and colons where the parser walks. What is left to check is done
-// by JsonCheck below: escapes (only in lines with a backslash at all), scalars, and the values
-// the parser does not read, which on-demand would skip unchecked.
-constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-using json_bytes::is_ws;
+constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
+constexpr size_t kScanSlack = 16;  // json_bytes::string_special's block
+static_assert(kEvePadding >= kScanSlack);
 
-// The value of the last timestamp's date, hour, minute and zone, which repeat from one
-// timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
-struct TimeCache {
-    char key[16 + 8];  // the first 16 characters, then the zone
-    size_t zone_len = SIZE_MAX;
-    int64_t base_us = 0;  // the time at second 0 of that minute
-};
-
-// What the parser knows of the line while it walks it.
-struct Scan {
-    // One per field: a flow's start is often minutes before its end and the event's time, so
-    // one cache for all three would miss on every other timestamp.
-    TimeCache timestamp, start, end_time;
-    bool escapes = false;  // the line has a backslash: strings and keys need their escapes checked
-    const char* end = nullptr;  // the line's end (kEvePadding readable bytes follow it)
-};
-
-// JSON's grammar, byte by byte, for what on-demand does not check: the objects and arrays the
-// parser does not read (on-demand skips them by counting brackets, accepting `[1}` or
-// `[1,,tru]`), scalar tokens and keys. Each function takes the position of a value's first
-// byte and gives the one after it, or nullptr if it is not JSON. `end` is the line's end or a
-// token's; escapes may read up to five bytes past it, which the line's padding allows.
-class JsonCheck {
+// JSON's grammar (RFC 8259), byte by byte, in one pass that also hands the values the parser
+// reads to it. Each function takes the position of a value's first byte and gives the one
+// after it, or nullptr if it is not JSON. Positions never pass `end`; escapes may read up to
+// five bytes past it, which the line's padding allows. UTF-8 is checked before, for the whole
+// line (simdjson::validate_utf8).
+class Json {
 public:
-    explicit JsonCheck(const char* end) : end_(end) {}
+    explicit Json(const char* end) : end_(end) {}
 
-    /// True if [p, end) is exactly one JSON scalar.
-    bool scalar(const char* p) const {
-        return p < end_ && *p != '{' && *p != '[' && value(p, 0) == end_;
+    const char* ws(const char* p) const {
+        // Whitespace is rare in EVE: one comparison tells most bytes from it.
+        while (p < end_ && static_cast<unsigned char>(*p) <= ' ' && is_ws(*p)) ++p;
+        return p;
     }
 
+    /// Any value, checked and skipped; `depth` is the number of objects and arrays around it.
     const char* value(const char* p, int depth) const {
         if (p >= end_) return nullptr;
         switch (*p) {
-            case '{':
-                return object(p, depth + 1);
-            case '[':
-                return array(p, depth + 1);
             case '"':
                 return string(p);
+            case '{':
+            case '[':
+                return container(p, depth + 1);
             case 't':
                 return literal(p, "true", 4);
             case 'f':
@@ -111,27 +77,21 @@ public:
         }
     }
 
-private:
-    // Whitespace is rare in EVE: one comparison tells most bytes from it.
-    const char* ws(const char* p) const {
-        while (p < end_ && static_cast<unsigned char>(*p) <= ' ' && is_ws(*p)) ++p;
-        return p;
-    }
-
-    const char* digits(const char* p) const {
-        while (p < end_ && is_digit(*p)) ++p;
-        return p;
-    }
-
-    const char* object(const char* p, int depth) const {
+    /// The object at p (its '{'), at `depth` (1 for the line's own). Calls `member(key, value)`
+    /// for each member, with the key's first byte after its quote and the value's first byte;
+    /// `member` checks the value and gives the byte after it, or nullptr.
+    template <typename Member>
+    const char* members(const char* p, int depth, Member&& member) const {
         if (depth > kMaxNesting) return nullptr;
         p = ws(p + 1);
         if (p < end_ && *p == '}') return p + 1;
         for (;;) {
-            if (p >= end_ || *p != '"' || !(p = string(p))) return nullptr;
+            if (p >= end_ || *p != '"') return nullptr;
+            const char* key = p + 1;
+            if (!(p = string(p))) return nullptr;
             p = ws(p);
             if (p >= end_ || *p != ':') return nullptr;
-            if (!(p = value(ws(p + 1), depth))) return nullptr;
+            if (!(p = member(key, ws(p + 1)))) return nullptr;
             p = ws(p);
             if (p >= end_) return nullptr;
             if (*p == '}') return p + 1;
@@ -140,12 +100,14 @@ private:
         }
     }
 
-    const char* array(const char* p, int depth) const {
+    /// The array at p, at `depth`; `element(value)` as `member` above.
+    template <typename Element>
+    const char* elements(const char* p, int depth, Element&& element) const {
         if (depth > kMaxNesting) return nullptr;
         p = ws(p + 1);
         if (p < end_ && *p == ']') return p + 1;
         for (;;) {
-            if (!(p = value(p, depth))) return nullptr;
+            if (!(p = element(p))) return nullptr;
             p = ws(p);
             if (p >= end_) return nullptr;
             if (*p == ']') return p + 1;
@@ -154,12 +116,29 @@ private:
         }
     }
 
-    // Stage 1 has checked the string's UTF-8 and control characters; here: its escapes.
+private:
+    // Out of line: the scalars, most values, are checked where they are met.
+    [[gnu::noinline]] const char* container(const char* p, int depth) const {
+        auto member = [&](const char*, const char* v) { return value(v, depth); };
+        auto element = [&](const char* v) { return value(v, depth); };
+        return *p == '{' ? members(p, depth, member) : elements(p, depth, element);
+    }
+
+    const char* digits(const char* p) const {
+        while (p < end_ && is_digit(*p)) ++p;
+        return p;
+    }
+
+    // No control character unescaped; any four hex digits after \u (JSON has no rule on
+    // surrogates; simdjson's DOM refuses unpaired ones).
     const char* string(const char* p) const {
         for (++p;; p += 2) {
-            p = json_bytes::quote_or_backslash(p, end_);
+            // The line's padding lets the scan run in whole blocks up to `end`; what it finds
+            // past `end` is refused below.
+            p = json_bytes::string_special(p, end_ + kScanSlack);
             if (p >= end_) return nullptr;
             if (*p == '"') return p + 1;
+            if (*p != '\\') return nullptr;  // a control character
             if (p[1] == 'u') {
                 if ((hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
                     return nullptr;
@@ -175,7 +154,7 @@ private:
         return static_cast<size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
     }
 
-    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; what follows is the caller's to check.
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, of any size; what follows is the caller's.
     const char* number(const char* p) const {
         if (*p == '-') ++p;
         if (p >= end_ || !is_digit(*p)) return nullptr;
@@ -195,51 +174,18 @@ private:
     const char* end_;
 };
 
-// One scalar token (trailing whitespace removed) as JSON has it.
-bool valid_scalar(std::string_view t) { return JsonCheck(t.data() + t.size()).scalar(t.data()); }
-
-// A string token; its escapes are checked only in lines that have a backslash at all.
-bool valid_string(std::string_view t, const Scan& scan) {
-    return t.size() >= 2 && t.front() == '"' && t.back() == '"' &&
-           (!scan.escapes || valid_scalar(t));
-}
-
-bool valid_scalar(std::string_view t, const Scan& scan) {
-    return !t.empty() && t.front() == '"' ? valid_string(t, scan) : valid_scalar(t);
-}
-
-// A key's escapes, from the byte after its opening quote (stage 1 has found its closing one).
-bool valid_key(const char* k, const Scan& scan) {
-    return JsonCheck(scan.end).value(k - 1, 0) != nullptr;
-}
-
-// A value the parser does not read, walked the way on-demand reads, so that a line is valid
-// only if it is JSON throughout.
-bool valid_value(od::value& v, const Scan& scan, int depth = 1) {
-    if (depth > kMaxNesting) return false;
-    const char* start = v.raw_json_token().data();
-    if (*start == '{' || *start == '[') {
-        // Checked here, then skipped by on-demand, which ends at the same closing bracket.
-        return JsonCheck(scan.end).value(start, depth - 1) != nullptr;
-    }
-    std::string_view t;
-    return token(v, t) && valid_scalar(t, scan);
-}
-
-// The contents of a string value as written (escapes not decoded: they never occur in the
-// fields read here). False for anything else, `null` included, and for a string with an
-// escape JSON does not have.
-bool string_token(od::value& v, std::string_view& out, const Scan& scan) {
-    std::string_view t;
-    if (!token(v, t) || !valid_string(t, scan)) return false;
+// The contents of a string as written (escapes not decoded: they never occur in the fields
+// read here); false for any other value, `null` included.
+bool string_value(std::string_view t, std::string_view& out) {
+    if (t.size() < 2 || t.front() != '"') return false;
     out = t.substr(1, t.size() - 2);
     return true;
 }
 
-// An unsigned integer, or a float such as 1.35e+15 (flow_id re-serialized downstream).
-bool number_token(od::value& v, uint64_t& out) {
-    std::string_view t;
-    if (!token(v, t) || t.empty()) return false;
+// An unsigned integer, or a float such as 1.35e+15 (flow_id re-serialized downstream); false
+// for anything else.
+bool number_value(std::string_view t, uint64_t& out) {
+    if (t.empty()) return false;
     if (t.size() <= 19) {  // the common case: plain digits, no overflow possible
         uint64_t n = 0;
         size_t i = 0;
@@ -250,10 +196,10 @@ bool number_token(od::value& v, uint64_t& out) {
         }
         if (i == t.size()) {
             out = n;
-            return t.size() == 1 || t[0] != '0';  // JSON has no leading zeros
+            return true;
         }
     }
-    if (!valid_scalar(t)) return false;
+    if (t[0] != '-' && !is_digit(t[0])) return false;
     const char* end = t.data() + t.size();
     auto [p, ec] = std::from_chars(t.data(), end, out);
     if (ec == std::errc() && p == end) return true;
@@ -264,15 +210,12 @@ bool number_token(od::value& v, uint64_t& out) {
     return true;
 }
 
-// A port if the number is one; true if the value was a well-formed unsigned number at all.
-bool port_token(od::value& v, uint16_t& out, bool& has) {
+void port_value(std::string_view t, uint16_t& out, bool& has) {
     uint64_t n = 0;
-    if (!number_token(v, n)) return false;
-    if (n <= 65535) {
+    if (number_value(t, n) && n <= 65535) {
         out = static_cast<uint16_t>(n);
         has = true;
     }
-    return true;
 }
 
 // IPv6 as Suricata writes it: eight groups of four hex digits ("2001:0db8:0000:..."). Anything
@@ -292,18 +235,24 @@ bool parse_full_ipv6(std::string_view s, IpAddr& out) {
     return true;
 }
 
-// An address if the string is one; false if the value is not a well-formed string.
-bool parse_ip(od::value& v, IpAddr& out, bool& has, const Scan& scan) {
+void ip_value(std::string_view t, IpAddr& out, bool& has) {
     std::string_view s;
-    if (!string_token(v, s, scan)) return false;
+    if (!string_value(t, s)) return;
     if (parse_full_ipv6(s, out)) {
         has = true;
     } else if (auto ip = IpAddr::parse(s)) {
         out = *ip;
         has = true;
     }
-    return true;
 }
+
+// The value of the last timestamp's date, hour, minute and zone, which repeat from one
+// timestamp to the next: Suricata writes "YYYY-MM-DDTHH:MM:SS.ffffff+hhmm".
+struct TimeCache {
+    char key[16 + 8];  // the first 16 characters, then the zone
+    size_t zone_len = SIZE_MAX;
+    int64_t base_us = 0;  // the time at second 0 of that minute
+};
 
 bool two_digits(const char* p, unsigned& out) {
     unsigned a = static_cast<unsigned char>(p[0]) - unsigned{'0'};
@@ -347,157 +296,160 @@ std::optional<Timestamp> cached_timestamp(std::string_view s, TimeCache& c) {
     return ts;
 }
 
-// A time if the string is one; false if the value is not a well-formed string.
-bool parse_time(od::value& v, Timestamp& out, const Scan& scan, TimeCache& cache) {
+void time_value(std::string_view t, Timestamp& out, TimeCache& cache) {
     std::string_view s;
-    if (!string_token(v, s, scan)) return false;
+    if (!string_value(t, s)) return;
     if (auto ts = cached_timestamp(s, cache)) out = *ts;
-    return true;
 }
 
-// A name or a number; false if the value is not a well-formed scalar.
-bool parse_proto_value(od::value& v, FlowEntry& f, const Scan& scan) {
-    std::string_view s;
-    if (!token(v, s) || s == "null") return true;
-    if (!valid_scalar(s, scan)) return false;
+// A name or a number.
+void proto_value(std::string_view t, FlowEntry& f) {
+    std::string_view s = t;
+    if (s.empty() || s.front() == '{' || s.front() == '[' || s == "null") return;
     if (s.front() == '"') s = s.substr(1, s.size() - 2);
     f.has_proto = parse_proto(s, f.proto);
-    return true;
 }
 
-// `vlan`: a number (Suricata before 4.1) or an array whose first element is the outer id.
-// False on a JSON error.
-bool parse_vlan(od::value& v, FlowEntry& f, const Scan& scan) {
-    od::json_type type;
-    if (v.type().get(type)) return false;
-    uint64_t id = 0;
-    if (type == od::json_type::number) {
-        if (!number_token(v, id)) return valid_value(v, scan);
-        if (id <= 4095) f.vlan = static_cast<uint16_t>(id);
-        return true;
+// Reads one line's fields into an Event while Json checks it.
+class Reader {
+public:
+    Reader(const char* end, Event& ev, TimeCache (&caches)[3])
+        : json_(end), ev_(ev), f_(ev.fields), caches_(caches) {}
+
+    const Json& json() const { return json_; }
+
+    /// The line's object at p; the byte after it, or nullptr if it is not JSON.
+    const char* line(const char* p) {
+        return json_.members(p, 1, [this](const char* k, const char* v) { return field(k, v); });
     }
-    if (type != od::json_type::array) return valid_value(v, scan);
-    od::array arr;
-    if (v.get_array().get(arr)) return false;
-    bool first = true;
-    for (auto item : arr) {
-        od::value element;
-        if (std::move(item).get(element)) return false;
-        if (first && number_token(element, id)) {
-            if (id <= 4095) f.vlan = static_cast<uint16_t>(id);
-        } else if (!valid_value(element, scan, 2)) {
-            return false;
+
+private:
+    // One top-level field, dispatched on the key's first letter; the byte after its value.
+    const char* field(const char* k, const char* v) {
+        switch (k[0]) {
+            case 't':
+                if (key_is(k, "timestamp")) {
+                    return scalar(v, 1, [&](auto t) { time_value(t, f_.ts, caches_[0]); });
+                }
+                break;
+            case 'e':
+                if (key_is(k, "event_type")) {
+                    return scalar(v, 1, [&](auto t) {
+                        if (string_value(t, ev_.type_name)) {
+                            ev_.type = event_type_from_name(ev_.type_name);
+                        }
+                    });
+                }
+                break;
+            case 'f':
+                if (key_is(k, "flow_id")) {
+                    return scalar(v, 1, [&](auto t) { number_value(t, f_.flow_id); });
+                }
+                // Alerts carry a flow object too; only flow events keep it (event_type usually
+                // comes first; when it comes later the values are read and then dropped).
+                if (key_is(k, "flow") && *v == '{' &&
+                    (ev_.type_name.empty() || ev_.type == EventType::kFlow)) {
+                    return flow(v);
+                }
+                break;
+            case 's':
+                if (key_is(k, "src_ip")) {
+                    return scalar(v, 1, [&](auto t) { ip_value(t, f_.src_ip, f_.has_src_ip); });
+                }
+                if (key_is(k, "src_port")) {
+                    return scalar(v, 1,
+                                  [&](auto t) { port_value(t, f_.src_port, f_.has_src_port); });
+                }
+                break;
+            case 'd':
+                if (key_is(k, "dest_ip")) {
+                    return scalar(v, 1, [&](auto t) { ip_value(t, f_.dest_ip, f_.has_dest_ip); });
+                }
+                if (key_is(k, "dest_port")) {
+                    return scalar(v, 1,
+                                  [&](auto t) { port_value(t, f_.dest_port, f_.has_dest_port); });
+                }
+                break;
+            case 'p':
+                if (key_is(k, "proto")) return scalar(v, 1, [&](auto t) { proto_value(t, f_); });
+                break;
+            case 'a':
+                if (key_is(k, "app_proto")) {
+                    return scalar(v, 1, [&](auto t) {
+                        if (string_value(t, f_.app_proto)) {
+                            f_.app_proto_words = NameWords::of(f_.app_proto);
+                        }
+                    });
+                }
+                break;
+            case 'i':
+                if (key_is(k, "in_iface")) {
+                    return scalar(v, 1, [&](auto t) { string_value(t, f_.in_iface); });
+                }
+                break;
+            case 'h':
+                if (key_is(k, "host")) {
+                    return scalar(v, 1, [&](auto t) { string_value(t, f_.host); });
+                }
+                break;
+            case 'v':
+                if (key_is(k, "vlan")) return vlan(v);
+                break;
+            default:
+                break;
         }
-        first = false;
+        return json_.value(v, 1);
     }
-    return true;
-}
 
-// The `flow` object: counters and the flow's own start and end. False on a JSON error.
-bool parse_flow_object(od::value& v, FlowEntry& f, Scan& scan) {
-    od::json_type type;
-    if (v.type().get(type)) return false;
-    if (type != od::json_type::object) return valid_value(v, scan);
-    od::object obj;
-    if (v.get_object().get(obj)) return false;
-    for (auto field_result : obj) {
-        // Bound in place: copying the field out of its result costs a store-forwarding stall.
-        if (field_result.error()) return false;
-        od::field&& field = std::move(field_result).value_unsafe();
-        const char* k = field.key().raw();
-        if (scan.escapes && !valid_key(k, scan)) return false;
-        od::value& val = field.value();
-        bool read = false;
-        if (key_is(k, "pkts_toserver")) {
-            read = number_token(val, f.pkts_toserver);
-        } else if (key_is(k, "pkts_toclient")) {
-            read = number_token(val, f.pkts_toclient);
-        } else if (key_is(k, "bytes_toserver")) {
-            read = number_token(val, f.bytes_toserver);
-        } else if (key_is(k, "bytes_toclient")) {
-            read = number_token(val, f.bytes_toclient);
-        } else if (key_is(k, "start")) {
-            read = parse_time(val, f.start, scan, scan.start);
-        } else if (key_is(k, "end")) {
-            read = parse_time(val, f.end, scan, scan.end_time);
-        }
-        if (!read && !valid_value(val, scan, 2)) return false;
+    // A value at `depth`, checked; given to `read` as its token if it is a scalar.
+    template <typename Read>
+    const char* scalar(const char* v, int depth, Read&& read) {
+        const char* end = json_.value(v, depth);
+        if (end && *v != '{' && *v != '[') read(std::string_view(v, static_cast<size_t>(end - v)));
+        return end;
     }
-    return true;
-}
 
-// Keys starting with 'f', 'e' or 't'. True if the value was read; false if it was not (it
-// is then checked as JSON by the caller).
-bool parse_field_fet(const char* k, od::value& v, Event& ev, Scan& scan, bool& valid) {
-    FlowEntry& f = ev.fields;
-    if (key_is(k, "timestamp")) return parse_time(v, f.ts, scan, scan.timestamp);
-    if (key_is(k, "event_type")) {
-        if (!string_token(v, ev.type_name, scan)) return false;
-        ev.type = event_type_from_name(ev.type_name);
-        return true;
+    // The `flow` object: counters and the flow's own start and end.
+    const char* flow(const char* p) {
+        return json_.members(p, 2, [this](const char* k, const char* v) {
+            return scalar(v, 2, [&](std::string_view t) {
+                if (key_is(k, "pkts_toserver")) {
+                    number_value(t, f_.pkts_toserver);
+                } else if (key_is(k, "pkts_toclient")) {
+                    number_value(t, f_.pkts_toclient);
+                } else if (key_is(k, "bytes_toserver")) {
+                    number_value(t, f_.bytes_toserver);
+                } else if (key_is(k, "bytes_toclient")) {
+                    number_value(t, f_.bytes_toclient);
+                } else if (key_is(k, "start")) {
+                    time_value(t, f_.start, caches_[1]);
+                } else if (key_is(k, "end")) {
+                    time_value(t, f_.end, caches_[2]);
+                }
+            });
+        });
     }
-    if (key_is(k, "flow_id")) return number_token(v, f.flow_id);
-    if (key_is(k, "flow")) {
-        // Alerts carry a flow object too; only flow events keep it (event_type usually comes
-        // first; when it comes later the values are parsed and then dropped).
-        if (!ev.type_name.empty() && ev.type != EventType::kFlow) return false;
-        valid = parse_flow_object(v, f, scan);
-        return true;
-    }
-    return false;
-}
 
-// Reads one top-level field, dispatched on the key's first letter; false on a JSON error.
-bool parse_field(od::field& field, Event& ev, Scan& scan) {
-    const char* k = field.key().raw();
-    if (scan.escapes && !valid_key(k, scan)) return false;
-    od::value& v = field.value();
-    FlowEntry& f = ev.fields;
-    bool read = false, valid = true;
-    switch (k[0]) {
-        case 'f':
-        case 'e':
-        case 't':
-            read = parse_field_fet(k, v, ev, scan, valid);
-            break;
-        case 's':
-            if (key_is(k, "src_ip"))
-                read = parse_ip(v, f.src_ip, f.has_src_ip, scan);
-            else if (key_is(k, "src_port"))
-                read = port_token(v, f.src_port, f.has_src_port);
-            break;
-        case 'd':
-            if (key_is(k, "dest_ip"))
-                read = parse_ip(v, f.dest_ip, f.has_dest_ip, scan);
-            else if (key_is(k, "dest_port"))
-                read = port_token(v, f.dest_port, f.has_dest_port);
-            break;
-        case 'p':
-            if (key_is(k, "proto")) read = parse_proto_value(v, f, scan);
-            break;
-        case 'a':
-            if (key_is(k, "app_proto") && string_token(v, f.app_proto, scan)) {
-                f.app_proto_words = NameWords::of(f.app_proto);
-                read = true;
-            }
-            break;
-        case 'i':
-            if (key_is(k, "in_iface")) read = string_token(v, f.in_iface, scan);
-            break;
-        case 'h':
-            if (key_is(k, "host")) read = string_token(v, f.host, scan);
-            break;
-        case 'v':
-            if (key_is(k, "vlan")) {
-                read = true;
-                valid = parse_vlan(v, f, scan);
-            }
-            break;
-        default:
-            break;
+    // `vlan`: a number (Suricata before 4.1) or an array whose first element is the outer id.
+    const char* vlan(const char* p) {
+        auto outer = [this](std::string_view t) {
+            uint64_t id = 0;
+            if (number_value(t, id) && id <= 4095) f_.vlan = static_cast<uint16_t>(id);
+        };
+        if (*p != '[') return scalar(p, 1, outer);
+        bool first = true;
+        return json_.elements(p, 2, [&](const char* v) {
+            const char* end = first ? scalar(v, 2, outer) : json_.value(v, 2);
+            first = false;
+            return end;
+        });
     }
-    return read ? valid : valid_value(v, scan);
-}
+
+    Json json_;
+    Event& ev_;
+    FlowEntry& f_;
+    TimeCache (&caches_)[3];  // timestamp, flow.start, flow.end
+};
 
 // Only flow events keep the flow object's counters and times.
 void finish_event(Event& ev) {
@@ -513,9 +465,9 @@ void finish_event(Event& ev) {
 }  // namespace
 
 struct EveParser::Impl {
-    od::parser parser;
-    simdjson::dom::parser validator;  // only to tell "not an object" from "not JSON"
-    Scan scan;
+    // One per field: a flow's start is often minutes before its end and the event's time, so
+    // one cache for all three would miss on every other timestamp.
+    TimeCache caches[3];
 };
 
 EveParser::EveParser() : impl_(std::make_unique<Impl>()) {}
@@ -523,27 +475,24 @@ EveParser::~EveParser() = default;
 
 ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Event& ev) {
     ev = Event{};
-    od::document doc;
-    if (impl_->parser.iterate(data, len, capacity).get(doc)) return ParseResult::kNotJson;
-    od::object obj;
-    auto err = doc.get_object().get(obj);
-    if (err == simdjson::INCORRECT_TYPE) {
-        // Rare: decide with a full validation whether the line is JSON at all.
-        simdjson::dom::element el;
-        bool valid = !impl_->validator.parse(data, len, false).get(el);
-        return valid ? ParseResult::kNotObject : ParseResult::kNotJson;
+    if (capacity < len + kEvePadding || !simdjson::validate_utf8(data, len)) {
+        return ParseResult::kNotJson;
     }
-    if (err) return ParseResult::kNotJson;
-    impl_->scan.escapes = std::memchr(data, '\\', len) != nullptr;
-    impl_->scan.end = data + len;
-    for (auto field_result : obj) {
-        if (field_result.error()) return ParseResult::kNotJson;
-        od::field&& field = std::move(field_result).value_unsafe();
-        if (!parse_field(field, ev, impl_->scan)) return ParseResult::kNotJson;
+    const char* end = data + len;
+    Reader reader(end, ev, impl_->caches);
+    const Json& json = reader.json();
+    const char* p = json.ws(data);
+    const bool object = p < end && *p == '{';
+    p = object ? reader.line(p) : json.value(p, 0);
+    // One value plus whitespace: nothing may follow it.
+    if (p == nullptr || json.ws(p) != end) {
+        ev = Event{};
+        return ParseResult::kNotJson;
     }
-    // One object plus whitespace: nothing may follow it.
-    const char* rest = nullptr;
-    if (!doc.current_location().get(rest)) return ParseResult::kNotJson;
+    if (!object) {
+        ev = Event{};
+        return ParseResult::kNotObject;
+    }
     ev.raw = std::string_view(data, len);
     finish_event(ev);
     return ParseResult::kOk;

@@ -1,4 +1,4 @@
-// EveParser: one EVE-JSON line to an Event, in place, with simdjson on-demand.
+// EveParser: one EVE-JSON line to an Event, in place: checked and read in one pass.
 #pragma once
 
 #include <cstddef>
@@ -13,8 +13,8 @@ inline constexpr size_t kEvePadding = 64;
 
 enum class ParseResult { kOk, kNotJson, kNotObject };
 
-/// Parses EVE lines. Not thread-safe: one per reading thread (it reuses simdjson's buffers).
-/// The simdjson types stay in the .cc file.
+/// Parses EVE lines. Not thread-safe: one per reading thread (it keeps the last timestamps'
+/// minutes to read the next ones faster).
 class EveParser {
 public:
     EveParser();
@@ -27,8 +27,8 @@ public:
     /// fields (any event type), counters and flow.start/end for flow events, aggregatable.
     /// Every string view in `ev` points into the line, as written (JSON escapes are not
     /// decoded; EVE never escapes the fields read). The line is never modified.
-    /// Values that are not read are skipped, not validated in depth (simdjson on-demand).
-    /// A line is valid only if it is one JSON object plus whitespace.
+    /// A line is valid only if it is one JSON object (RFC 8259: UTF-8, no limit on numbers)
+    /// plus whitespace, checked throughout, also in the values that are not read.
     ParseResult parse(const char* data, size_t len, size_t capacity, Event& ev);
 
 private:

@@ -256,6 +256,40 @@ TEST(EveParser, InvalidJsonInsideValuesItSkips) {
     }
 }
 
+// Inside strings JSON wants valid UTF-8 and no raw control character; numbers and \u escapes
+// have no limit (simdjson's DOM would refuse 1e400, 2^64 and unpaired surrogates).
+TEST(EveParser, StringBytesAndUnboundedNumbers) {
+    EveParser parser;
+    const std::string bad[] = {
+        std::string("{\"event_type\":\"dns\",\"a\":\"x\ty\"}"),
+        std::string("{\"event_type\":\"dns\",\"a\":\"x\0y\"}", 30),
+        std::string("{\"event_type\":\"dns\",\"a\":\"x\x1f\"}"),
+        "{\"event_type\":\"dns\",\"a\":\"\xff\"}",          // not UTF-8
+        "{\"event_type\":\"dns\",\"a\":\"\xc0\xaf\"}",      // overlong
+        "{\"event_type\":\"dns\",\"a\":\"\xed\xa0\x80\"}",  // a surrogate in UTF-8
+        "{\"event_type\":\"dns\",\"a\":\"\xe2\x82\"}",      // truncated sequence
+        "{\"event_type\":\"dns\"}\xc3\xa9",                 // text after the object
+        R"({"event_type":"dns","a":[1,2)",
+        R"({"event_type":"dns","a":"abc)",
+    };
+    for (const std::string& text : bad) {
+        Line line(text);
+        Event ev;
+        EXPECT_EQ(line.parse(parser, ev), ParseResult::kNotJson) << text;
+        EXPECT_TRUE(ev.type_name.empty()) << text;
+    }
+    for (std::string_view good : {
+             "{\"event_type\":\"dns\",\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\",\"b\":\"\\ud800\"}",
+             R"({"event_type":"dns","a":123456789012345678901234567890,"b":-1e400,"c":1e-400})",
+             R"({"event_type":"dns","a":"\udc00\ud800","b":"tab\tok"})",
+         }) {
+        Line line(good);
+        Event ev;
+        EXPECT_EQ(line.parse(parser, ev), ParseResult::kOk) << good;
+        EXPECT_EQ(ev.type_name, "dns");
+    }
+}
+
 // Real lines with one byte deleted, inserted or replaced: the parser's verdict equals that of
 // Python's json (tests/input/json_verdict.py) on every one.
 TEST(EveParser, AgreesWithPythonJsonOnMutatedRealLines) {
