@@ -108,6 +108,9 @@ struct EventBatch {
     SourceId source = 0;
     ByteBuffer buffer;
     std::vector<Event> events;
+    /// Lines cut from `buffer` but not parsed yet, for a source that parses them on other
+    /// threads (the EVE socket's parse pool); the parser turns them into `events`.
+    std::vector<std::string_view> lines;
     /// Called by the processing stage once every event of the batch has been handed to the
     /// sink queues (sources that commit offsets, such as Kafka, use it). May be empty.
     std::shared_ptr<void> on_consumed;

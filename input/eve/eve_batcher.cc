@@ -48,7 +48,11 @@ EveBatcher::EveBatcher(EveCounters& counters, Options options)
     opt_.buffer_bytes = std::max(opt_.buffer_bytes, opt_.read_chunk);
     opt_.max_events = std::max<size_t>(opt_.max_events, 1);
     buf_.resize(opt_.buffer_bytes + kEvePadding);
-    events_.reserve(opt_.max_events);
+    if (opt_.parse) {
+        events_.reserve(opt_.max_events);
+    } else {
+        cut_.reserve(opt_.max_events);
+    }
 }
 
 std::span<char> EveBatcher::write_area() {
@@ -67,7 +71,7 @@ void EveBatcher::commit(size_t n) {
     // same whatever the read boundaries were (stale bytes would make results chunk-dependent).
     std::memset(buf_.data() + data_end_, ' ', kEvePadding);
     scan();
-    if (events_.size() >= opt_.max_events) rotate(opt_.read_chunk);
+    if (building_events() >= opt_.max_events) rotate(opt_.read_chunk);
 }
 
 void EveBatcher::feed(std::string_view bytes) {
@@ -126,7 +130,7 @@ void EveBatcher::handle_line(size_t start, size_t end, Malformed fail_reason) {
         return;
     }
     if (!opt_.parse) {
-        events_.emplace_back().raw = std::string_view(p, len);
+        cut_.emplace_back(p, len);
         last_partial_ = fail_reason == Malformed::kPartial;
         return;
     }
@@ -162,16 +166,17 @@ void EveLineParser::accept_or_count(const char* p, size_t len, std::vector<Event
 
 void EveLineParser::parse_batch(EventBatch& batch, bool last_partial) {
     spare_.clear();
-    spare_.reserve(batch.events.size() + 16);
+    spare_.reserve(batch.lines.size() + 16);
     const char* buf_end = batch.buffer.data() + batch.buffer.size();
-    size_t n = batch.events.size();
+    size_t n = batch.lines.size();
     for (size_t i = 0; i < n; ++i) {
-        std::string_view line = batch.events[i].raw;
+        std::string_view line = batch.lines[i];
         Malformed reason = last_partial && i + 1 == n ? Malformed::kPartial : Malformed::kNotJson;
         parse_line(line.data(), line.size(), static_cast<size_t>(buf_end - line.data()), reason,
                    spare_);
     }
     std::swap(batch.events, spare_);
+    batch.lines = {};
 }
 
 // A line that is not JSON may be a record torn at Suricata's 4 KiB write boundary with the
@@ -234,7 +239,7 @@ void EveBatcher::finish() {
 }
 
 void EveBatcher::flush() {
-    if (!events_.empty()) rotate(0);
+    if (building_events() > 0) rotate(0);
     publish_counts();
 }
 
@@ -257,29 +262,36 @@ bool EveBatcher::pop_lines(EventBatch& out, bool& last_partial) {
 void EveBatcher::rotate(size_t min_room) {
     size_t partial = data_end_ - line_start_;
     size_t need = partial + min_room + kEvePadding;
-    if (events_.empty() && need <= buf_.size()) {
+    const bool built = building_events() > 0;
+    if (!built && need <= buf_.size()) {
         std::memmove(buf_.data(), buf_.data() + line_start_, partial);
     } else {
         // After a small batch (a flush when the reader would block) the next buffer starts
         // small too, so frequent flushes do not allocate and clear 1 MiB each.
-        size_t used = events_.empty() ? buf_.size() : line_start_;
+        size_t used = built ? line_start_ : buf_.size();
         size_t size = std::min(opt_.buffer_bytes, std::max(2 * used, 2 * opt_.read_chunk));
         size = std::max(size + kEvePadding, need);
-        if (events_.empty()) {
+        if (!built) {
             // Doubling keeps a growing long line linear; max_line bounds it.
             size_t cap = opt_.max_line + opt_.read_chunk + kEvePadding + 1;
             size = std::max(size, std::min(2 * buf_.size(), cap));
         }
         ByteBuffer next(size);
         std::memcpy(next.data(), buf_.data() + line_start_, partial);
-        if (!events_.empty()) {
+        if (built) {
             Ready& r = ready_.emplace_back();
             r.batch.buffer = std::move(buf_);
-            r.batch.events = std::move(events_);
             r.last_partial = last_partial_;
             last_partial_ = false;
-            events_ = {};
-            events_.reserve(opt_.max_events);
+            if (opt_.parse) {
+                r.batch.events = std::move(events_);
+                events_ = {};
+                events_.reserve(opt_.max_events);
+            } else {
+                r.batch.lines = std::move(cut_);
+                cut_ = {};
+                cut_.reserve(opt_.max_events);
+            }
         }
         buf_ = std::move(next);
     }

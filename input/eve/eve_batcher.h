@@ -64,9 +64,8 @@ public:
     /// counted with `fail_reason` (or not_object).
     void parse_line(const char* p, size_t len, size_t capacity, Malformed fail_reason,
                     std::vector<Event>& out);
-    /// Parses a batch of cut lines (EveBatcher::pop_lines): each event holds only its `raw`
-    /// line, which becomes the event(s) parsed from it; the last line counts as `partial`
-    /// rather than not_json if `last_partial`.
+    /// Parses a batch of cut lines (EveBatcher::pop_lines): its `lines` become its `events`;
+    /// the last line counts as `partial` rather than not_json if `last_partial`.
     void parse_batch(EventBatch& batch, bool last_partial);
     /// Counts a malformed line (logged rate-limited); added to the shared counters by
     /// publish_counts().
@@ -127,7 +126,8 @@ public:
     /// `last_partial` is set if its last line ended without a newline at finish().
     bool pop_lines(EventBatch& out, bool& last_partial);
 
-    size_t building_events() const { return events_.size(); }
+    /// Events (or cut lines) in the batch being built.
+    size_t building_events() const { return opt_.parse ? events_.size() : cut_.size(); }
     /// Bytes currently held for an unfinished line.
     size_t partial_bytes() const { return data_end_ - line_start_; }
 
@@ -147,11 +147,12 @@ private:
     EveLineParser lines_;
     ByteBuffer buf_;  // [0, data_end_) data, then free room, then kEvePadding
     size_t data_end_ = 0;
-    size_t line_start_ = 0;      // start of the line not yet complete
-    size_t scan_ = 0;            // where the search for '\n' goes on
-    bool discarding_ = false;    // skipping the rest of a too long line
-    bool last_partial_ = false;  // split mode: the last line of events_ ended at finish()
-    std::vector<Event> events_;
+    size_t line_start_ = 0;              // start of the line not yet complete
+    size_t scan_ = 0;                    // where the search for '\n' goes on
+    bool discarding_ = false;            // skipping the rest of a too long line
+    bool last_partial_ = false;          // cut mode: the last line of cut_ ended at finish()
+    std::vector<Event> events_;          // parse mode
+    std::vector<std::string_view> cut_;  // cut mode
     std::deque<Ready> ready_;
     uint64_t local_bytes_ = 0;
 };

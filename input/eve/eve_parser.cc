@@ -52,13 +52,14 @@ public:
     explicit Json(const char* end) : end_(end) {}
 
     const char* ws(const char* p) const {
-        // Whitespace is rare in EVE: one comparison tells most bytes from it.
-        while (p < end_ && static_cast<unsigned char>(*p) <= ' ' && is_ws(*p)) ++p;
+        // Whitespace is rare in EVE: one comparison tells most bytes from it (the byte at
+        // `end` is padding, readable).
+        while (static_cast<unsigned char>(*p) <= ' ' && p < end_ && is_ws(*p)) ++p;
         return p;
     }
 
     /// Any value, checked and skipped; `depth` is the number of objects and arrays around it.
-    const char* value(const char* p, int depth) const {
+    [[gnu::always_inline]] const char* value(const char* p, int depth) const {
         if (p >= end_) return nullptr;
         switch (*p) {
             case '"':

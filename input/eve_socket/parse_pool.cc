@@ -7,7 +7,10 @@ namespace eveflow::input {
 
 ParsePool::ParsePool(EveCounters& counters, size_t threads, Publisher& out,
                      const std::atomic<bool>& aborting)
-    : out_(out), aborting_(aborting), max_queued_(2 * std::max<size_t>(threads, 1)) {
+    : out_(out),
+      aborting_(aborting),
+      max_queued_(2 * std::max<size_t>(threads, 1)),
+      max_in_pool_(4 * std::max<size_t>(threads, 1)) {
     for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
         parsers_.push_back(std::make_unique<EveLineParser>(counters));
     }
@@ -25,19 +28,16 @@ ParsePool::~ParsePool() {
 
 void ParsePool::submit(EventBatch&& lines, bool last_partial) {
     std::unique_lock lk(mu_);
-    space_cv_.wait(lk, [&] { return todo_.size() < max_queued_; });
+    space_cv_.wait(
+        lk, [&] { return todo_.size() < max_queued_ && next_seq_ - next_publish_ < max_in_pool_; });
     todo_.push_back(Job{next_seq_++, std::move(lines), last_partial});
     lk.unlock();
     work_cv_.notify_one();
 }
 
 void ParsePool::drain() {
-    uint64_t submitted = 0;
-    {
-        std::lock_guard lk(mu_);
-        submitted = next_seq_;
-    }
-    std::unique_lock lk(pub_mu_);
+    std::unique_lock lk(mu_);
+    const uint64_t submitted = next_seq_;
     pub_cv_.wait(lk, [&] { return next_publish_ >= submitted; });
 }
 
@@ -56,20 +56,32 @@ void ParsePool::work(EveLineParser& parser) {
             parser.parse_batch(job.batch, job.last_partial);
             parser.publish_counts();
         }
-        publish_in_order(job);
+        finish(std::move(job));
     }
 }
 
-// Waits for the job's turn, so batches leave in the order they were cut from the streams.
-void ParsePool::publish_in_order(Job& job) {
-    std::unique_lock lk(pub_mu_);
-    pub_cv_.wait(lk, [&] { return next_publish_ == job.seq; });
-    if (!closed_.load(std::memory_order_relaxed) && !aborting_.load(std::memory_order_relaxed)) {
-        if (!out_.publish(std::move(job.batch))) closed_.store(true, std::memory_order_relaxed);
+void ParsePool::finish(Job&& job) {
+    std::unique_lock lk(mu_);
+    const uint64_t seq = job.seq;
+    parked_.emplace(seq, std::move(job));
+    if (publishing_) return;  // that worker will find this job when its turn comes
+    publishing_ = true;
+    for (auto it = parked_.begin(); it != parked_.end() && it->first == next_publish_;
+         it = parked_.begin()) {
+        EventBatch batch = std::move(it->second.batch);
+        parked_.erase(it);
+        lk.unlock();
+        // Publishing may wait for the channel (backpressure); the others go on parsing.
+        if (!closed_.load(std::memory_order_relaxed) &&
+            !aborting_.load(std::memory_order_relaxed) && !out_.publish(std::move(batch))) {
+            closed_.store(true, std::memory_order_relaxed);
+        }
+        lk.lock();
+        ++next_publish_;
+        space_cv_.notify_one();
+        pub_cv_.notify_all();
     }
-    ++next_publish_;
-    lk.unlock();
-    pub_cv_.notify_all();
+    publishing_ = false;
 }
 
 }  // namespace eveflow::input

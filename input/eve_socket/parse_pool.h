@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -17,8 +18,11 @@ namespace eveflow::input {
 
 /// The reading thread cuts the stream into batches of whole lines (EveBatcher with
 /// Options::parse false) and submits them; `threads` workers parse them (EveLineParser) and
-/// publish them in the order they were submitted, so the events leave in stream order. The
-/// queue of unparsed batches is bounded: submit() waits while it is full (backpressure).
+/// publish them in the order they were submitted, so the events leave in stream order. A
+/// worker that finishes a batch before its turn leaves it parked and goes on with the next
+/// one; whoever finishes the batch whose turn it is publishes it and every parked one that
+/// follows it. Batches in the pool (queued, being parsed or parked) are bounded: submit()
+/// waits while it is full (backpressure).
 class ParsePool {
 public:
     ParsePool(EveCounters& counters, size_t threads, Publisher& out,
@@ -41,20 +45,23 @@ private:
     };
 
     void work(EveLineParser& parser);
-    void publish_in_order(Job& job);
+    /// Parks the parsed job, then publishes what is in turn unless another worker does.
+    void finish(Job&& job);
 
     Publisher& out_;
     const std::atomic<bool>& aborting_;
-    size_t max_queued_;
-    std::mutex mu_;
+    size_t max_queued_;                 // unparsed batches
+    size_t max_in_pool_;                // queued + being parsed + parked
+    std::mutex mu_;                     // everything below up to closed_
     std::condition_variable work_cv_;   // a job was queued, or stop
-    std::condition_variable space_cv_;  // a job was taken off the queue
+    std::condition_variable space_cv_;  // a job was taken off the queue or published
+    std::condition_variable pub_cv_;    // a job was published
     std::deque<Job> todo_;
+    std::map<uint64_t, Job> parked_;  // parsed, waiting for their turn
     bool stop_ = false;
-    uint64_t next_seq_ = 0;  // under mu_
-    std::mutex pub_mu_;
-    std::condition_variable pub_cv_;
-    uint64_t next_publish_ = 0;  // under pub_mu_
+    bool publishing_ = false;  // a worker is publishing parked jobs
+    uint64_t next_seq_ = 0;
+    uint64_t next_publish_ = 0;
     std::atomic<bool> closed_{false};
     std::vector<std::unique_ptr<EveLineParser>> parsers_;
     std::vector<std::thread> threads_;

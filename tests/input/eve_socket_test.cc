@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -157,6 +158,18 @@ TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     EXPECT_EQ(lines.size(), unique.size());  // exactly once
     EXPECT_EQ(lines.size(), static_cast<size_t>(kWriters * kLines + 600));
     EXPECT_TRUE(unique.count(flow_line("w3-2999")) && unique.count(flow_line("late-499")));
+    // Each connection's lines leave in the order they were written, whichever parse worker
+    // finished first.
+    std::map<std::string, size_t> position;
+    for (size_t i = 0; i < lines.size(); ++i) position[lines[i]] = i;
+    for (int w = 0; w < kWriters; ++w) {
+        for (int i = 1; i < kLines; ++i) {
+            const std::string prefix = "w" + std::to_string(w) + "-";
+            ASSERT_LT(position[flow_line(prefix + std::to_string(i - 1))],
+                      position[flow_line(prefix + std::to_string(i))])
+                << "writer " << w << " line " << i;
+        }
+    }
     EXPECT_EQ(h.malformed("partial"), 1u);
     EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 1);
     EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 0);
