@@ -29,6 +29,10 @@ void print_errors(const std::vector<std::string>& errors) {
     for (const auto& e : errors) std::fprintf(stderr, "eveflow: error: %s\n", e.c_str());
 }
 
+namespace {
+constexpr int kWakeSignal = SIGUSR1;
+}  // namespace
+
 struct SignalThread::Impl {
     sigset_t set;
     std::atomic<bool> done{false};
@@ -38,12 +42,13 @@ struct SignalThread::Impl {
 SignalThread::SignalThread(std::function<void()> on_stop, std::function<void()> on_reopen)
     : impl_(std::make_unique<Impl>()) {
     sigemptyset(&impl_->set);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&impl_->set, s);
+    // SIGUSR1 only wakes the thread up to end (a SIGUSR1 from outside is ignored).
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, kWakeSignal}) sigaddset(&impl_->set, s);
     pthread_sigmask(SIG_BLOCK, &impl_->set, nullptr);
     impl_->thread = std::thread([impl = impl_.get(), on_stop, on_reopen] {
-        timespec wait{0, 200'000'000};
         while (!impl->done.load()) {
-            int sig = sigtimedwait(&impl->set, nullptr, &wait);
+            int sig = 0;
+            if (sigwait(&impl->set, &sig) != 0 || impl->done.load()) continue;
             if (sig == SIGINT || sig == SIGTERM) {
                 on_stop();
             } else if (sig == SIGHUP) {
@@ -56,6 +61,7 @@ SignalThread::SignalThread(std::function<void()> on_stop, std::function<void()> 
 
 SignalThread::~SignalThread() {
     impl_->done.store(true);
+    pthread_kill(impl_->thread.native_handle(), kWakeSignal);
     impl_->thread.join();
 }
 

@@ -54,6 +54,7 @@ struct EveSocket::Connection {
         : fd(f), batcher(counters, opt) {}
     int fd;
     EveBatcher batcher;
+    uint64_t bytes = 0;  // read so far
 };
 
 EveSocketConfig EveSocketConfig::parse(const ConfigNode& node) {
@@ -192,6 +193,7 @@ bool EveSocket::serve(Connection& c, Publisher& out, ParsePool* pool) {
         std::span<char> area = c.batcher.write_area();
         ssize_t n = ::read(c.fd, area.data(), area.size());
         if (n > 0) {
+            c.bytes += static_cast<uint64_t>(n);
             c.batcher.commit(static_cast<size_t>(n));
             hand_on(c, out, pool);
             continue;
@@ -202,10 +204,13 @@ bool EveSocket::serve(Connection& c, Publisher& out, ParsePool* pool) {
             hand_on(c, out, pool);
             return true;
         }
-        c.batcher.finish();  // end of stream (or reset): the last line if it parses
+        const int err = n < 0 ? errno : 0;  // a reset ends the stream too
+        c.batcher.finish();                 // end of stream: the last line if it parses
         hand_on(c, out, pool);
         ::close(c.fd);
         connections_->add(-1);
+        log::info("{}: writer disconnected bytes={}{}", config_.name, c.bytes,
+                  err != 0 ? " error=\"" + errno_text(err) + "\"" : std::string());
         return false;
     }
     return true;

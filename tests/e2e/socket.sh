@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: several concurrent writers on eveflow's EVE socket, one killed mid-line, then
 # SIGTERM. Every complete line must be counted exactly once, the torn one as malformed, and the
-# aggregates must equal reference.py over all complete lines.
+# aggregates must equal reference.py over all complete lines. On the way: SIGHUP reopens the
+# output after rotation.
 #   socket.sh EVEFLOW_BINARY
 set -uo pipefail
 BIN=$1
@@ -26,9 +27,18 @@ killer=$!
 for p in "${pids[@]}"; do wait "$p" || { echo "FAIL: a writer failed"; exit 1; }; done
 wait "$killer"
 [ $? -eq 137 ] || { echo "FAIL: the mid-line writer was not killed"; exit 1; }
+# Log rotation: the file is moved away and SIGHUP reopens the path; SIGUSR1 (eveflow's own
+# wake-up signal) changes nothing. The windows are still open, so every record is written
+# after SIGTERM, into the new file.
+mv "$T/out.jsonl" "$T/rotated.jsonl"
+kill -HUP "$PID"
+kill -USR1 "$PID"
+for _ in $(seq 100); do [ -e "$T/out.jsonl" ] && break; sleep 0.05; done
+[ -e "$T/out.jsonl" ] || { echo "FAIL: SIGHUP did not reopen the output"; cat "$T/err.log"; exit 1; }
 kill -TERM "$PID"
 wait "$PID"; rc=$?; PID=""
 [ $rc -eq 0 ] || { echo "FAIL: eveflow exited $rc after SIGTERM"; cat "$T/err.log"; exit 1; }
+[ ! -s "$T/rotated.jsonl" ] || { echo "FAIL: records written to the rotated file"; exit 1; }
 cat "$T"/w?.json >"$T/all.json"
 $PY "$HERE/reference.py" "$T/all.json" >"$T/ref.json"
 # The writer that died mid-line adds one malformed (partial) line to what the reference counts.
