@@ -17,7 +17,8 @@
 #    - complete: from the same connect until eveflow has drained, flushed every window,
 #      written the aggregates and exited.
 #    CPU and peak RSS come from time -v (the whole process life). The run counts only if
-#    eveflow's summary shows N events and exactly the input's flow events aggregated.
+#    eveflow's summary shows N events and exactly the input's flow events aggregated; the
+#    first run's aggregates must equal tests/e2e/reference.py's (computed once per input).
 # Prints the medians and the ratios (results: bench/results/eve_socket.md).
 set -euo pipefail
 N=${1:-1000000}
@@ -74,7 +75,7 @@ for i in $(seq 1 "$REPS"); do
   wait_quiet
   RUN=$(mktemp -d /tmp/eveflow-bench.XXXXXX)
   /usr/bin/time -v -o "$RUN/time.txt" "$BIN" --eve-socket "$RUN/in.sock" --jsonl "$RUN/out.jsonl" \
-    --period 60s --log-level info ${EVEFLOW_ARGS:-} 2>"$RUN/err.log" &
+    --period 60s --sensor-id bench --log-level info ${EVEFLOW_ARGS:-} 2>"$RUN/err.log" &
   PID=$!
   read -r t0 _sent window < <(python3 "$HERE/feed_socket.py" "$RUN/in.sock" "$EVE" \
     --log "$RUN/err.log" --pattern "writer disconnected")
@@ -92,8 +93,18 @@ for i in $(seq 1 "$REPS"); do
   ok=$([ "$events" = "$N" ] && [ "$flows" = "$FLOWS" ] && echo yes || echo NO)
   echo "run $i: window ${window}s events/s $(python3 -c "print(int($N / $window))") complete ${complete}s events/s $(python3 -c "print(int($N / $complete))") cpu ${cpu}s peakRSS ${rss} MiB verified=$ok ($events events, $flows/$FLOWS flows)"
   rows+=("$window $cpu $rss $ok $complete")
+  if [ "$i" = 1 ]; then cp "$RUN/out.jsonl" "$DATA_DIR/eveflow_run1.jsonl"; cp "$RUN/err.log" "$DATA_DIR/eveflow_run1.log"; fi
   rm -rf "$RUN"
 done
+# The aggregates of the first run against an independent reference (tests/e2e/reference.py,
+# Python's json and ipaddress, computed once per input and kept beside it).
+REF="$DATA_DIR/eve_${N}_s42.reference.json"
+[ -s "$REF" ] || python3 "$ROOT/tests/e2e/reference.py" --sensor-id bench "$EVE" >"$REF"
+if python3 "$ROOT/tests/e2e/compare.py" "$DATA_DIR/eveflow_run1.jsonl" "$REF" "$DATA_DIR/eveflow_run1.log" --exact-ports; then
+  echo "aggregates of run 1: equal to reference.py ($(wc -l <"$DATA_DIR/eveflow_run1.jsonl") records)"
+else
+  echo "aggregates of run 1: DIFFERENT from reference.py"; rows=("${rows[@]/ yes / NO }")
+fi
 printf '%s\n' "${rows[@]}" | python3 -c '
 import statistics, sys
 n, feps, frss, fcpu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3] or 0), float(sys.argv[4] or 0)
