@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <random>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
