@@ -305,10 +305,9 @@ void time_value(std::string_view t, Timestamp& out, TimeCache& cache) {
 
 // A name or a number.
 void proto_value(std::string_view t, FlowEntry& f) {
-    std::string_view s = t;
-    if (s.empty() || s.front() == '{' || s.front() == '[' || s == "null") return;
-    if (s.front() == '"') s = s.substr(1, s.size() - 2);
-    f.has_proto = parse_proto(s, f.proto);
+    if (t == "null") return;
+    if (t.front() == '"') t = t.substr(1, t.size() - 2);
+    f.has_proto = parse_proto(t, f.proto);
 }
 
 // Reads one line's fields into an Event while Json checks it.
@@ -490,10 +489,7 @@ ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Even
         ev = Event{};
         return ParseResult::kNotJson;
     }
-    if (!object) {
-        ev = Event{};
-        return ParseResult::kNotObject;
-    }
+    if (!object) return ParseResult::kNotObject;  // nothing was read into ev
     ev.raw = std::string_view(data, len);
     finish_event(ev);
     return ParseResult::kOk;
