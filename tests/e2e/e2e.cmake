@@ -6,3 +6,8 @@ add_test(NAME e2e_socket_writers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/so
 set_tests_properties(e2e_socket_writers PROPERTIES LABELS e2e TIMEOUT 300)
 add_test(NAME e2e_forward COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/forward.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_forward PROPERTIES LABELS e2e TIMEOUT 300)
+# The bytes of every output over the shared data equal the digests of an earlier build.
+add_test(NAME e2e_same_output
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA}
+            ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.golden)
+set_tests_properties(e2e_same_output PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
