@@ -76,7 +76,7 @@ void BM_Consume(benchmark::State& state) {
     const auto events = make_events(1'000'000, static_cast<size_t>(state.range(0)));
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "bench"};
-    HandlerContext hctx{ctx, {0}, nullptr};
+    HandlerContext hctx{ctx, {0}};
     FlowAggregateConfig config;
     CountingEmitter out;
     uint64_t consumed = 0;

@@ -7,7 +7,6 @@
 #include "input/eve_socket/eve_socket.h"
 #include "input/kafka/kafka_source.h"
 #include "input/pcap/pcap_source.h"
-#include "util/registry.h"
 
 namespace eveflow::input {
 namespace {
@@ -25,8 +24,7 @@ const std::vector<SourceType> kSources = {
 std::span<const SourceType> source_types() { return kSources; }
 
 std::unique_ptr<Source> make_source(const ConfigNode& node, Context& ctx) {
-    const SourceType* t = find_type(source_types(), node, "input");
-    return t ? t->create(node, ctx) : nullptr;
+    return make_component(source_types(), node, ctx, "input");
 }
 
 }  // namespace eveflow::input

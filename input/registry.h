@@ -8,15 +8,11 @@
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"
+#include "util/registry.h"
 
 namespace eveflow::input {
 
-using SourceFactory = std::unique_ptr<Source> (*)(const ConfigNode& node, Context& ctx);
-
-struct SourceType {
-    std::string_view name;
-    SourceFactory create;
-};
+using SourceType = ComponentType<Source, Context>;
 
 std::span<const SourceType> source_types();
 

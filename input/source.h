@@ -70,6 +70,10 @@ public:
     /// live captures drop (and count) rather than stall the capture.
     virtual OnFull default_on_full() const { return OnFull::kBlock; }
     virtual void open() {}
+    /// The event types whose raw line some handler reads, told once before open(). A source
+    /// that renders its lines (the meter) may skip the others; sources that receive lines
+    /// keep them anyway.
+    virtual void set_raw_types(const EventTypeSet& /*types*/) {}
     /// Runs until end of input or until `stop` is requested; then drains what it accepted
     /// (reads accepted connections to EOF) unless ctx.aborting is set.
     virtual Status run(std::stop_token stop, Publisher& out) = 0;

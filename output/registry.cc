@@ -1,6 +1,4 @@
 // Output types. A new output is a folder under output/ plus one line here.
-#include "util/registry.h"
-
 #include <vector>
 
 #include "output/jsonl/jsonl_sink.h"
@@ -32,8 +30,7 @@ std::span<const SinkType> sink_types() { return kSinks; }
 std::span<const ServiceType> service_types() { return kServices; }
 
 std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
-    const SinkType* t = find_type(sink_types(), node, "output");
-    return t ? t->create(node, ctx) : nullptr;
+    return make_component(sink_types(), node, ctx, "output");
 }
 
 }  // namespace eveflow::output

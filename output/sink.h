@@ -10,6 +10,7 @@
 #include "types/record.h"
 #include "util/config_node.h"
 #include "util/context.h"
+#include "util/registry.h"
 #include "util/status.h"
 
 namespace eveflow::output {
@@ -40,12 +41,7 @@ public:
     virtual bool takes_checkpoints() const { return false; }
 };
 
-using SinkFactory = std::unique_ptr<Sink> (*)(const ConfigNode& node, Context& ctx);
-
-struct SinkType {
-    std::string_view name;
-    SinkFactory create;
-};
+using SinkType = ComponentType<Sink, Context>;
 
 std::span<const SinkType> sink_types();
 /// Builds the sink `node.type` names; unknown types are errors (nullptr returned).
@@ -61,12 +57,8 @@ public:
     virtual void stop() {}
 };
 
-using ServiceFactory = std::unique_ptr<Service> (*)(const ConfigNode& node, Context& ctx);
-
-struct ServiceType {
-    std::string_view key;  // the top-level config key that enables it
-    ServiceFactory create;
-};
+/// A service's name is the top-level config key that enables it.
+using ServiceType = ComponentType<Service, Context>;
 
 std::span<const ServiceType> service_types();
 

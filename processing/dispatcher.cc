@@ -23,6 +23,7 @@ Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handl
       records_emitted_(
           ctx.stats.counter("eveflow_records_emitted_total", "Records handed to sink queues")) {
     for (auto& h : handlers_) {
+        all_.push_back(h.get());
         auto types = h->event_types();
         for (size_t t = 0; t < kEventTypeCount; ++t) {
             bool wanted = types.empty() || std::find(types.begin(), types.end(),
@@ -31,6 +32,17 @@ Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handl
         }
     }
     for (auto& row : events_) row.fill(nullptr);
+}
+
+template <typename F>
+void Dispatcher::run_handlers(const std::vector<Handler*>& hs, F&& f) {
+    Handler* outer = running_;
+    for (Handler* h : hs) {
+        if (h == outer) continue;
+        running_ = h;
+        f(h);
+    }
+    running_ = outer;
 }
 
 Counter& Dispatcher::events_counter(SourceId source, EventType type) {
@@ -71,7 +83,8 @@ void Dispatcher::consume(const EventBatch& batch) {
             ++counts[static_cast<size_t>(e.type)];
         }
         if (e.fields.ts.valid() && e.fields.ts.us > max_us) max_us = e.fields.ts.us;
-        for (Handler* h : by_type_[static_cast<size_t>(e.type)]) h->consume(e, *this);
+        run_handlers(by_type_[static_cast<size_t>(e.type)],
+                     [&](Handler* h) { h->consume(e, *this); });
     }
     for (size_t t = 0; t < kEventTypeCount; ++t) {
         if (counts[t]) events_counter(batch.source, static_cast<EventType>(t)).inc(counts[t]);
@@ -87,7 +100,7 @@ void Dispatcher::consume(const EventBatch& batch) {
 // The handlers emit all they hold first, then every sink gets the checkpoint behind those
 // records (one queue per sink keeps the order).
 void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
-    for (auto& h : handlers_) h->checkpoint(*this);
+    run_handlers(all_, [&](Handler* h) { h->checkpoint(*this); });
     for (SinkId i = 0; i < pending_.size(); ++i) {
         Record r;
         r.kind = Record::Kind::kCheckpoint;
@@ -99,7 +112,7 @@ void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
 
 void Dispatcher::tick() {
     auto now = ctx_.clock.steady_now();
-    for (auto& h : handlers_) h->tick(now, *this);
+    run_handlers(all_, [&](Handler* h) { h->tick(now, *this); });
     if (max_event_us_ != Timestamp::kNone) {
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_event_us_) / 1e6);
     }
@@ -107,9 +120,13 @@ void Dispatcher::tick() {
 }
 
 void Dispatcher::finish() {
-    for (auto& h : handlers_) h->flush(Timestamp::max(), *this);
+    run_handlers(all_, [&](Handler* h) { h->flush(Timestamp::max(), *this); });
     hand_over();
     for (auto* s : sinks_) s->close();
+}
+
+void Dispatcher::emit_event(const Event& e) {
+    run_handlers(by_type_[static_cast<size_t>(e.type)], [&](Handler* h) { h->consume(e, *this); });
 }
 
 void Dispatcher::emit(SinkId sink, Record&& record) {

@@ -36,8 +36,15 @@ public:
     void finish();
 
     void emit(SinkId sink, Record&& record) override;
+    /// Feeds a handler's event to the other handlers of its type at once (nested calls are
+    /// bounded: the plan refuses cycles).
+    void emit_event(const Event& e) override;
 
 private:
+    /// Calls `f(h)` for each of `hs` but the handler whose event is being passed on, noting
+    /// which handler runs so its own events skip it.
+    template <typename F>
+    void run_handlers(const std::vector<Handler*>& hs, F&& f);
     void hand_over();
     void pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp);
     Counter& events_counter(SourceId source, EventType type);
@@ -45,7 +52,9 @@ private:
 
     Context& ctx_;
     std::vector<std::unique_ptr<Handler>> handlers_;
+    std::vector<Handler*> all_;
     std::array<std::vector<Handler*>, kEventTypeCount> by_type_;
+    Handler* running_ = nullptr;  // the handler being called, for emit_event
     std::vector<Channel<RecordBatch>*> sinks_;
     std::vector<RecordBatch> pending_;
     std::vector<std::string> source_names_;

@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -13,6 +12,7 @@
 #include "types/record.h"
 #include "util/config_node.h"
 #include "util/context.h"
+#include "util/registry.h"
 
 namespace eveflow::processing {
 
@@ -25,6 +25,11 @@ class Emitter {
 public:
     virtual ~Emitter() = default;
     virtual void emit(SinkId sink, Record&& record) = 0;
+    /// An event the handler made (an indicator match's alert), of a type it lists in
+    /// produced_types(): handed at once, within the batch being processed, to the other
+    /// handlers that take its type (the plan routes it). `e` and the bytes its views point to
+    /// need to live only for the call.
+    virtual void emit_event(const Event& /*e*/) {}
 };
 
 /// A handler sees the event types it asks for. Each runs on the processing thread, which owns
@@ -36,6 +41,11 @@ public:
     virtual std::string_view name() const = 0;
     /// The types this handler consumes; empty means every type.
     virtual std::span<const EventType> event_types() const = 0;
+    /// The types of the events this handler makes through Emitter::emit_event; none by
+    /// default. The plan refuses a cycle (a handler fed, through others, by its own events).
+    virtual std::span<const EventType> produced_types() const { return {}; }
+    /// The event types whose raw line this handler reads (forwarding); none by default.
+    virtual EventTypeSet raw_types() const { return {}; }
     /// Hot path: no I/O, no throw, no allocation per event where it can be avoided.
     virtual void consume(const Event& e, Emitter& out) = 0;
     /// Emits every window ending at or before `watermark`; Timestamp::max() emits all.
@@ -49,21 +59,15 @@ public:
     virtual void checkpoint(Emitter& /*out*/) {}
 };
 
-/// What handler factories get besides their config section.
+/// What handler factories get besides their config section. The plan builds the sinks of the
+/// section's own `outputs` (or takes the top-level ones) and owns that key.
 struct HandlerContext {
     Context& ctx;
-    /// The sinks of the top-level `outputs` list: where aggregates go.
-    std::vector<SinkId> aggregate_sinks;
-    /// Builds a sink from an output section (forwarding rules' own `outputs`).
-    std::function<SinkId(const ConfigNode&)> make_sink;
+    /// Where this handler's records go.
+    std::vector<SinkId> outputs;
 };
 
-using HandlerFactory = std::unique_ptr<Handler> (*)(const ConfigNode& node, HandlerContext& hctx);
-
-struct HandlerType {
-    std::string_view name;
-    HandlerFactory create;
-};
+using HandlerType = ComponentType<Handler, HandlerContext>;
 
 std::span<const HandlerType> handler_types();
 /// Builds the handler `node.type` names (default flow_aggregate); unknown types are errors.

@@ -1,6 +1,4 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
-#include "util/registry.h"
-
 #include <vector>
 
 #include "processing/flow_aggregate/flow_aggregate.h"
@@ -23,8 +21,7 @@ const std::vector<HandlerType> kHandlers = {
 std::span<const HandlerType> handler_types() { return kHandlers; }
 
 std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx) {
-    const HandlerType* t = find_type(handler_types(), node, "handler", "flow_aggregate");
-    return t ? t->create(node, hctx) : nullptr;
+    return make_component(handler_types(), node, hctx, "handler", "flow_aggregate");
 }
 
 }  // namespace eveflow::processing

@@ -1,9 +1,11 @@
 // Event: what every input produces; EventBatch: events plus the bytes their views point into.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -55,6 +57,23 @@ constexpr size_t kEventTypeCount = static_cast<size_t>(EventType::kOther) + 1;
 std::string_view event_type_name(EventType t);
 /// kOther for names not in the list.
 EventType event_type_from_name(std::string_view name);
+
+/// Event types by name as written (`kOther` types included), or all of them.
+struct EventTypeSet {
+    bool all = false;
+    std::vector<std::string> names;  // when !all; no repeats
+
+    bool empty() const { return !all && names.empty(); }
+    bool contains(std::string_view name) const {
+        return all || std::find(names.begin(), names.end(), name) != names.end();
+    }
+    void add(const EventTypeSet& other) {
+        all = all || other.all;
+        for (const auto& n : other.names) {
+            if (!contains(n)) names.push_back(n);
+        }
+    }
+};
 
 /// Where an event came from, for per-input metrics; index into the pipeline's input list.
 using SourceId = uint16_t;

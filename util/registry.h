@@ -1,6 +1,7 @@
-// Lookup in the explicit tables of component types (input/, processing/, output/ registry.cc).
+// Component tables: each of input/, processing/ and output/ lists its types in registry.cc.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -8,6 +9,17 @@
 #include "util/config_node.h"
 
 namespace eveflow {
+
+/// One line of a component table: the `type` name and the factory that builds the component
+/// from its config section (no side effects: --check-config builds everything too).
+/// `Product` is Source, Handler, Sink or Service; `Env` what its factory needs besides the
+/// section (the Context, or a handler's HandlerContext).
+template <typename Product, typename Env>
+struct ComponentType {
+    using Factory = std::unique_ptr<Product> (*)(const ConfigNode& node, Env& env);
+    std::string_view name;
+    Factory create;
+};
 
 /// Finds the entry named by `node.type` (or `def` if absent). Records
 /// `outputs[1].type: unknown output 'jsnl' (known: jsonl, unix_socket)` when there is none.
@@ -27,6 +39,16 @@ const Entry* find_type(std::span<const Entry> table, const ConfigNode& node, std
         for (const auto& kv : node.yaml()) node.touch(kv.first.Scalar());
     }
     return nullptr;
+}
+
+/// Builds the component `node.type` names from `table`; nullptr (and an error recorded in
+/// the node's diagnostics) for an unknown type.
+template <typename Product, typename Env>
+std::unique_ptr<Product> make_component(std::span<const ComponentType<Product, Env>> table,
+                                        const ConfigNode& node, Env& env, std::string_view what,
+                                        std::string_view def = {}) {
+    const auto* t = find_type(table, node, what, def);
+    return t ? t->create(node, env) : nullptr;
 }
 
 }  // namespace eveflow

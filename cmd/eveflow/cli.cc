@@ -129,6 +129,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--set", out.sets, "Override a configuration key: KEY=VALUE (repeatable)")
         ->type_name("KEY=VALUE");
     app.add_flag("--check-config", out.check_config, "Validate the configuration and exit");
+    app.add_flag("--print-plan", out.print_plan,
+                 "Print the pipeline's routes, one per line, and exit (implies --check-config)");
     app.add_flag("-V,--version", out.show_version, "Print the version and exit");
     app.add_option("--eve-socket", s.eve_sockets, "Listen on a unix stream socket for EVE");
     app.add_option("--eve-file", s.eve_files,
@@ -161,7 +163,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     out.flags = shorthand_tree(s);
     bool has_output =
         !s.jsonl.empty() || !s.postgres.empty() || !s.kafka.empty() || !s.flows_jsonl.empty();
-    out.flags["has_output_flag"] = has_output;
+    out.has_output_flag = has_output;
+    if (out.print_plan) out.check_config = true;
     return std::nullopt;
 }
 
@@ -186,9 +189,7 @@ YAML::Node build_config_tree(const CliOptions& opts, std::vector<std::string>& e
             return YAML::Node(YAML::NodeType::Map);
         }
     }
-    YAML::Node flags = YAML::Clone(opts.flags);
-    bool has_output = flags["has_output_flag"] && flags["has_output_flag"].as<bool>();
-    merge_flags(root, flags, has_output);
+    merge_flags(root, YAML::Clone(opts.flags), opts.has_output_flag);
     for (const auto& set : opts.sets) {
         std::string err = apply_set_override(root, set);
         if (!err.empty()) errors.push_back("--set " + set + ": " + err);

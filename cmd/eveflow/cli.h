@@ -13,6 +13,8 @@ struct CliOptions {
     std::string config_path;        // -c
     std::vector<std::string> sets;  // --set KEY=VALUE, in order
     bool check_config = false;
+    bool print_plan = false;       // --print-plan: print the routes, then exit as --check-config
+    bool has_output_flag = false;  // an output flag was given: no default stdout output
     bool show_version = false;
     YAML::Node flags;  // shorthand flags, as config edits (see cli.cc)
 };

@@ -36,23 +36,26 @@ int main(int argc, char** argv) {
     auto diag = std::make_shared<ConfigDiagnostics>(
         opts.config_path.empty() ? std::string("(command line)") : opts.config_path);
     ConfigNode root(tree, "", diag);
-    root.touch("has_output_flag");
     std::string log_level;
     cmd::read_process_keys(root, ctx, log_level);
     log::init(log_level);
 
-    auto pipeline = std::make_unique<cmd::Pipeline>(ctx);
-    pipeline->build(root);
+    cmd::Plan plan = cmd::make_plan(root, ctx);
     diag->report_unknown();
     if (!diag->ok()) {
         cmd::print_errors(diag->errors());
         return 2;
+    }
+    if (opts.print_plan) {
+        for (const auto& line : plan.describe()) std::printf("%s\n", line.c_str());
     }
     if (opts.check_config) {
         std::fprintf(stderr, "eveflow: configuration OK\n");
         return 0;
     }
 
+    auto pipeline = std::make_unique<cmd::Pipeline>(ctx);
+    pipeline->build(std::move(plan));
     cmd::SignalThread signals([&] { pipeline->request_stop(); },
                               [&] { pipeline->request_reopen(); });
     ProgressLine progress(stats, [&] { return pipeline->progress(); });

@@ -2,50 +2,13 @@
 #include "cmd/eveflow/pipeline.h"
 
 #include <algorithm>
-#include <map>
 
-#include "input/registry.h"
 #include "util/log.h"
 
 namespace eveflow::cmd {
 namespace {
 
-constexpr processing::SinkId kNoSink = ~processing::SinkId{0};
 constexpr size_t kEventsPerBatch = 1024;  // the batch size sources aim for
-
-// Output sections anywhere in the tree (outputs, forward[*].outputs) share one namespace of
-// sink names; repeated types without a `name` get `jsonl-1`, `jsonl-2`, ...
-void name_repeated(std::vector<YAML::Node> nodes) {
-    std::map<std::string, int> count, seen;
-    auto type_of = [](const YAML::Node& n) {
-        return n.IsMap() && n["type"] && n["type"].IsScalar() ? n["type"].Scalar() : std::string();
-    };
-    for (const auto& n : nodes) ++count[type_of(n)];
-    for (auto& n : nodes) {
-        std::string t = type_of(n);
-        if (t.empty() || count[t] < 2 || n["name"]) continue;
-        n["name"] = t + "-" + std::to_string(++seen[t]);
-    }
-}
-
-std::vector<YAML::Node> list_items(const YAML::Node& list) {
-    std::vector<YAML::Node> out;
-    if (list && list.IsSequence()) {
-        for (size_t i = 0; i < list.size(); ++i) out.push_back(list[i]);
-    }
-    return out;
-}
-
-void name_repeated_stages(const YAML::Node& root) {
-    if (!root.IsMap()) return;
-    name_repeated(list_items(root["inputs"]));
-    std::vector<YAML::Node> outputs = list_items(root["outputs"]);
-    for (const auto& rule : list_items(root["forward"])) {
-        if (!rule.IsMap()) continue;
-        for (const auto& o : list_items(rule["outputs"])) outputs.push_back(o);
-    }
-    name_repeated(outputs);
-}
 
 }  // namespace
 
@@ -66,111 +29,23 @@ Pipeline::~Pipeline() {
     }
 }
 
-processing::SinkId Pipeline::add_sink(const ConfigNode& node) {
-    auto sink = output::make_sink(node, ctx_);
-    if (!sink) return kNoSink;
-    sinks_.push_back(
-        std::make_unique<output::SinkRunner>(ctx_, std::move(sink), sink_queue_batches_));
-    return static_cast<processing::SinkId>(sinks_.size() - 1);
-}
-
-void Pipeline::build(const ConfigNode& root) {
-    name_repeated_stages(root.yaml());
-    ConfigNode queue = root.child("queue");
-    queue_events_ = static_cast<size_t>(queue.integer("capacity", 65536, 1024, int64_t{1} << 26));
-    sink_queue_batches_ =
-        static_cast<size_t>(queue.integer("sink_capacity", 1024, 1, int64_t{1} << 20));
-    for (const auto& out : root.items("outputs")) {
-        processing::SinkId id = add_sink(out);
-        if (id != kNoSink) aggregate_sinks_.push_back(id);
+void Pipeline::build(Plan plan) {
+    queue_events_ = plan.queue_events;
+    sink_queue_batches_ = plan.sink_queue_batches;
+    for (auto& out : plan.outputs) {
+        sinks_.push_back(
+            std::make_unique<output::SinkRunner>(ctx_, std::move(out.sink), sink_queue_batches_));
     }
-    build_handlers(root);
-    build_raw_routes();
-    build_inputs(root);
-    build_services(root);
-}
-
-void Pipeline::build_handlers(const ConfigNode& root) {
-    processing::HandlerContext hctx{ctx_, aggregate_sinks_,
-                                    [this](const ConfigNode& n) { return add_sink(n); }};
-    if (root.yaml()["handlers"]) {
-        for (const auto& h : root.items("handlers")) {
-            if (auto handler = processing::make_handler(h, hctx))
-                handlers_.push_back(std::move(handler));
-        }
-    } else {
-        ConfigNode def(YAML::Node(YAML::NodeType::Map), "handlers[0]", root.shared_diagnostics());
-        if (auto handler = processing::make_handler(def, hctx))
-            handlers_.push_back(std::move(handler));
-    }
-    auto types = processing::handler_types();
-    auto fwd =
-        std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
-    for (const auto& rule : root.items("forward")) {
-        if (fwd == types.end()) {
-            rule.error("", "forwarding is not available in this build");
-            continue;
-        }
-        if (auto handler = fwd->create(rule, hctx)) handlers_.push_back(std::move(handler));
-    }
-}
-
-// Sinks that want raw events besides aggregates (PostgreSQL's raw_events) get a forward rule
-// of their own that delivers to them.
-void Pipeline::build_raw_routes() {
-    auto types = processing::handler_types();
-    auto fwd =
-        std::find_if(types.begin(), types.end(), [](const auto& t) { return t.name == "forward"; });
-    for (size_t i = 0; i < sinks_.size(); ++i) {
-        auto wanted = sinks_[i]->sink().raw_event_types();
-        if (wanted.empty() || fwd == types.end()) continue;
-        YAML::Node rule(YAML::NodeType::Map);
-        for (const auto& t : wanted) rule["types"].push_back(t);
-        rule["outputs"].push_back(YAML::Node(YAML::NodeType::Map));
-        rule["name"] = "raw:" + std::string(sinks_[i]->sink().name());
-        auto diag = std::make_shared<ConfigDiagnostics>("(raw event route)");
-        processing::HandlerContext hctx{
-            ctx_, {}, [i](const ConfigNode&) { return static_cast<processing::SinkId>(i); }};
-        if (auto handler = fwd->create(ConfigNode(rule, "", diag), hctx)) {
-            handlers_.push_back(std::move(handler));
-        }
-    }
-}
-
-void Pipeline::build_inputs(const ConfigNode& root) {
-    auto inputs = root.items("inputs");
-    if (inputs.empty()) {
-        root.error("inputs",
-                   "at least one input is required (--eve-socket, --eve-file, --pcap, "
-                   "--interface, --kafka-input, or inputs: in the configuration)");
-    }
-    for (const auto& in : inputs) {
-        std::string on_full = in.choice("on_full", "", {"block", "drop"});
-        auto source = input::make_source(in, ctx_);
-        if (!source) continue;
+    for (auto& h : plan.handlers) handlers_.push_back(std::move(h.handler));
+    for (auto& in : plan.inputs) {
+        in.source->set_raw_types(plan.raw_types);
         SourceSlot slot;
-        slot.name = std::string(source->name());
-        slot.on_full = on_full.empty()     ? source->default_on_full()
-                       : on_full == "drop" ? input::OnFull::kDrop
-                                           : input::OnFull::kBlock;
-        slot.source = std::move(source);
+        slot.name = std::move(in.name);
+        slot.on_full = in.on_full;
+        slot.source = std::move(in.source);
         sources_.push_back(std::move(slot));
     }
-}
-
-void Pipeline::build_services(const ConfigNode& root) {
-    for (const auto& st : output::service_types()) {
-        if (!root.has(st.key)) continue;
-        ConfigNode node = root.child(st.key);
-        if (auto svc = st.create(node, ctx_)) services_.push_back(std::move(svc));
-        if (st.key != "metrics") continue;
-        // The traffic panels' counters come from a handler that shares the `metrics` section.
-        for (const auto& ht : processing::handler_types()) {
-            if (ht.name != "traffic_metrics") continue;
-            processing::HandlerContext hctx{ctx_, {}, [](const ConfigNode&) { return kNoSink; }};
-            if (auto h = ht.create(node, hctx)) handlers_.push_back(std::move(h));
-        }
-    }
+    services_ = std::move(plan.services);
 }
 
 std::pair<uint64_t, uint64_t> Pipeline::progress() const {

@@ -9,11 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include "cmd/eveflow/plan.h"
 #include "input/source.h"
 #include "output/sink.h"
 #include "output/sink_runner.h"
 #include "processing/dispatcher.h"
-#include "util/config_node.h"
 #include "util/context.h"
 
 namespace eveflow::cmd {
@@ -25,8 +25,8 @@ public:
     explicit Pipeline(Context& ctx);
     ~Pipeline();
 
-    /// Builds every stage; configuration problems are recorded in root's diagnostics.
-    void build(const ConfigNode& root);
+    /// Takes the stages of a complete plan (make_plan without errors).
+    void build(Plan plan);
     /// Opens everything (StartupError), runs until the inputs end or a stop is requested,
     /// drains and closes. Returns the process exit code.
     int run();
@@ -47,11 +47,6 @@ private:
         bool failed = false;
     };
 
-    processing::SinkId add_sink(const ConfigNode& node);
-    void build_inputs(const ConfigNode& root);
-    void build_handlers(const ConfigNode& root);
-    void build_raw_routes();
-    void build_services(const ConfigNode& root);
     void start_sources();
     void wait_for_sources();
     void watchdog();
@@ -59,7 +54,6 @@ private:
     Context& ctx_;
     std::vector<SourceSlot> sources_;
     std::vector<std::unique_ptr<output::SinkRunner>> sinks_;
-    std::vector<processing::SinkId> aggregate_sinks_;
     std::vector<std::unique_ptr<processing::Handler>> handlers_;
     std::vector<std::unique_ptr<output::Service>> services_;
     std::unique_ptr<Channel<EventBatch>> events_;

@@ -96,7 +96,6 @@ void knock(const std::string& host, uint16_t port) {
 
 MetricsConfig parse_metrics_config(const ConfigNode& node) {
     MetricsConfig cfg;
-    node.touch("traffic_labels");
     std::string listen = node.str("listen", kDefaultListen);
     auto colon = listen.rfind(':');
     std::string host = colon == std::string::npos ? std::string() : listen.substr(0, colon);

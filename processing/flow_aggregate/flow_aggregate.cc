@@ -37,7 +37,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
     : config_(std::move(config)),
       period_(config_.period.count()),
       lateness_(config_.allowed_lateness.count()),
-      sinks_(hctx.aggregate_sinks),
+      sinks_(hctx.outputs),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
       closed_until_(kMinTime),
       checkpointed_until_(kMinTime),

@@ -88,8 +88,7 @@ void splice_fields(std::string& out, std::string_view line, std::string_view spl
     out.append(line.substr(close));
 }
 
-ForwardConfig parse_forward_config(const ConfigNode& node, std::vector<SinkId>& sinks,
-                                   HandlerContext& hctx) {
+ForwardConfig parse_forward_config(const ConfigNode& node) {
     ForwardConfig c;
     node.touch("type");
     c.name = node.str("name", node.path().empty() ? "forward" : node.path());
@@ -100,11 +99,6 @@ ForwardConfig parse_forward_config(const ConfigNode& node, std::vector<SinkId>& 
         if (c.type_names.empty()) node.error("types", "must list event types or be \"all\"");
     } else {
         node.touch("types");
-    }
-    auto outputs = node.items("outputs");
-    if (outputs.empty()) node.error("outputs", "must list at least one output");
-    for (const auto& o : outputs) {
-        if (hctx.make_sink) sinks.push_back(hctx.make_sink(o));
     }
     c.splice = build_splice(node);
     return c;
@@ -124,9 +118,9 @@ Forward::Forward(ForwardConfig config, std::vector<SinkId> sinks, Context& ctx)
 }
 
 std::unique_ptr<Handler> Forward::create(const ConfigNode& node, HandlerContext& hctx) {
-    std::vector<SinkId> sinks;
-    ForwardConfig c = parse_forward_config(node, sinks, hctx);
-    return std::make_unique<Forward>(std::move(c), std::move(sinks), hctx.ctx);
+    ForwardConfig c = parse_forward_config(node);
+    if (hctx.outputs.empty()) node.error("outputs", "must list at least one output");
+    return std::make_unique<Forward>(std::move(c), hctx.outputs, hctx.ctx);
 }
 
 bool Forward::selected(const Event& e) const {

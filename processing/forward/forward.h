@@ -19,10 +19,9 @@ struct ForwardConfig {
     std::string splice;
 };
 
-/// Reads one item of the top-level `forward:` list (no `type` key needed). Sinks are built
-/// from its `outputs` through hctx.make_sink.
-ForwardConfig parse_forward_config(const ConfigNode& node, std::vector<SinkId>& sinks,
-                                   HandlerContext& hctx);
+/// Reads one item of the top-level `forward:` list (no `type` key needed). Its `outputs` belong
+/// to the plan, which builds them.
+ForwardConfig parse_forward_config(const ConfigNode& node);
 
 /// Inserts `splice` (which starts with a comma) before the last `}` of `line`, dropping the
 /// comma when the object is empty. Lines without a `}` are copied unchanged.
@@ -36,6 +35,7 @@ public:
 
     std::string_view name() const override { return config_.name; }
     std::span<const EventType> event_types() const override { return types_; }
+    EventTypeSet raw_types() const override { return {config_.all_types, config_.type_names}; }
     void consume(const Event& e, Emitter& out) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;

@@ -5,11 +5,9 @@
 
 namespace eveflow::processing {
 
-TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& metrics_node) {
+TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& node) {
     TrafficMetricsConfig cfg;
-    metrics_node.touch("listen");
-    if (!metrics_node.has("traffic_labels")) return cfg;
-    ConfigNode node = metrics_node.child("traffic_labels");
+    if (!node.is_map()) return cfg;
     cfg.app_proto_top = static_cast<int>(node.integer("app_proto_top", cfg.app_proto_top, 0, 1000));
     if (!node.has("dest_ports")) return cfg;
     cfg.dest_ports.clear();

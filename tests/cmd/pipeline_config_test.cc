@@ -2,12 +2,17 @@
 #include <gtest/gtest.h>
 
 #include "cmd/eveflow/app.h"
-#include "cmd/eveflow/pipeline.h"
+#include "cmd/eveflow/plan.h"
 
 namespace eveflow {
 namespace {
 
-std::vector<std::string> check(const std::string& yaml) {
+struct Checked {
+    std::vector<std::string> errors;
+    std::vector<std::string> routes;
+};
+
+Checked plan_of(const std::string& yaml) {
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s"};
     ctx.check_only = true;
@@ -15,11 +20,12 @@ std::vector<std::string> check(const std::string& yaml) {
     ConfigNode root(YAML::Load(yaml), "", diag);
     std::string level;
     cmd::read_process_keys(root, ctx, level);
-    cmd::Pipeline p(ctx);
-    p.build(root);
+    cmd::Plan plan = cmd::make_plan(root, ctx);
     diag->report_unknown();
-    return diag->errors();
+    return {diag->errors(), plan.describe()};
 }
+
+std::vector<std::string> check(const std::string& yaml) { return plan_of(yaml).errors; }
 
 bool has(const std::vector<std::string>& errors, const std::string& want) {
     for (const auto& e : errors) {
@@ -82,6 +88,53 @@ TEST(PipelineConfig, AValidConfigHasNoErrors) {
     EXPECT_EQ(check("inputs: [{type: eve_file, path: /dev/null}]\n"
                     "outputs: [{type: jsonl, path: /dev/null}]\n"),
               std::vector<std::string>{});
+}
+
+std::vector<std::string> routes(const std::string& yaml) {
+    Checked c = plan_of(yaml);
+    EXPECT_EQ(c.errors, std::vector<std::string>{});
+    return c.routes;
+}
+
+// The plan of a config with every kind of route, written out by hand from the config.
+TEST(PipelinePlan, ListsEveryRoute) {
+    auto lines = routes(
+        "inputs: [{type: eve_socket, path: /tmp/plan.sock}]\n"
+        "handlers:\n"
+        "  - {type: flow_aggregate}\n"
+        "  - {type: flow_aggregate, period: 5m, outputs: [{type: jsonl, path: /dev/null}]}\n"
+        "forward: [{types: [alert, dns], outputs: [{type: unix_socket, path: /tmp/fw.sock}]}]\n"
+        "outputs: [{type: jsonl, path: /dev/null},\n"
+        "          {type: postgres, dsn: 'host=127.0.0.1', raw_events: {types: [tls]}}]\n"
+        "metrics: {listen: '127.0.0.1:0'}\n");
+    EXPECT_EQ(lines, (std::vector<std::string>{
+                         "input eve_socket -> handler flow_aggregate",
+                         "input eve_socket -> handler flow_aggregate",
+                         "input eve_socket -> handler forward[0]",
+                         "input eve_socket -> handler raw:postgres",
+                         "input eve_socket -> handler traffic_metrics",
+                         "input eve_socket raw alert,dns,tls",
+                         "handler flow_aggregate -> output jsonl[0]",
+                         "handler flow_aggregate -> output postgres[1]",
+                         "handler flow_aggregate -> output jsonl[2]",
+                         "raw alert -> output unix_socket[3]",
+                         "raw dns -> output unix_socket[3]",
+                         "raw tls -> output postgres[1]",
+                     }));
+}
+
+// Keys have one owner: `metrics.traffic_labels` is checked by the traffic counters, `listen`
+// by the exporter; an unknown key in either place is reported once.
+TEST(PipelinePlan, MetricsKeysHaveOneOwner) {
+    auto errors = check(
+        "inputs: [{type: eve_file, path: /dev/null}]\n"
+        "metrics: {listen: '127.0.0.1:0', port: 1, traffic_labels: {app_proto_top: 2000}}\n");
+    EXPECT_EQ(errors,
+              (std::vector<std::string>{
+                  "eveflow.yaml:2: metrics.traffic_labels.app_proto_top: must be in [0, "
+                  "1000] (got 2000)",
+                  "eveflow.yaml:2: metrics.port: unknown key (known: listen, traffic_labels)",
+              }));
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ struct Collect : processing::Emitter {
 std::vector<Record> records_of(const std::vector<std::string>& files, size_t shards = 1) {
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "sensor-a"};
-    processing::HandlerContext hctx{ctx, {0}, {}};
+    processing::HandlerContext hctx{ctx, {0}};
     OutputSection section(
         "{type: flow_aggregate, allowed_lateness: 3650000d, "
         "max_keys: 10000000}",

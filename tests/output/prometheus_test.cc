@@ -241,6 +241,7 @@ std::vector<std::string> config_errors(const std::string& yaml) {
     auto diag = std::make_shared<ConfigDiagnostics>("eveflow.yaml");
     ConfigNode node(YAML::Load(yaml), "metrics", diag);
     parse_metrics_config(node);
+    node.touch("traffic_labels");  // the plan hands it to the traffic counters
     diag->report_unknown();
     return diag->errors();
 }

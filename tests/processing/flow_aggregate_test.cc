@@ -57,7 +57,7 @@ Event flow_event(const std::string& src, const std::string& dst, int sport, int 
 struct Fixture {
     explicit Fixture(const std::string& yaml = "{}", std::vector<SinkId> sinks = {7},
                      bool sensor_id_from_host = true)
-        : ctx{stats, clock, "s1"}, hctx{ctx, std::move(sinks), nullptr}, section(yaml) {
+        : ctx{stats, clock, "s1"}, hctx{ctx, std::move(sinks)}, section(yaml) {
         ctx.sensor_id_from_host = sensor_id_from_host;
         handler = FlowAggregate::create(section.node, hctx);
         EXPECT_TRUE(section.errors().empty());
@@ -576,7 +576,7 @@ TEST(FlowAggregate, OpenKeysGaugeAndFlushHistogram) {
 
 TEST(FlowAggregate, OpenKeysGaugeSumsOverHandlersOfOneName) {
     Fixture fx;
-    HandlerContext hctx{fx.ctx, {1}, nullptr};
+    HandlerContext hctx{fx.ctx, {1}};
     {
         FlowAggregate shard(FlowAggregateConfig{}, hctx);
         fx.handler->consume(flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, kBase), fx.emitter);

@@ -18,11 +18,13 @@ struct Fixture {
     explicit Fixture(const std::string& yaml, bool sensor_id_from_host = true)
         : ctx{stats, clock, "s1"}, section(yaml, "forward[0]") {
         ctx.sensor_id_from_host = sensor_id_from_host;
-        HandlerContext hctx{ctx, {}, [this](const ConfigNode& n) {
-                                n.touch("type");
-                                output_paths.push_back(n.str("path", ""));
-                                return static_cast<SinkId>(10 + output_paths.size());
-                            }};
+        // As the plan does: it builds the rule's outputs and hands their ids over.
+        HandlerContext hctx{ctx, {}};
+        for (const auto& n : section.node.items("outputs")) {
+            n.touch("type");
+            output_paths.push_back(n.str("path", ""));
+            hctx.outputs.push_back(static_cast<SinkId>(10 + output_paths.size()));
+        }
         handler = Forward::create(section.node, hctx);
     }
     std::vector<std::string> lines() const {

@@ -277,7 +277,8 @@ TEST(TrafficMetrics, AlertSeverityScanSkipsLookalikes) {
 TrafficMetricsConfig parse(const std::string& yaml, std::vector<std::string>* errors) {
     auto diag = std::make_shared<ConfigDiagnostics>("eveflow.yaml");
     ConfigNode node(YAML::Load(yaml), "metrics", diag);
-    auto cfg = parse_traffic_metrics_config(node);
+    node.touch("listen");  // the exporter's key
+    auto cfg = parse_traffic_metrics_config(node.child("traffic_labels"));
     diag->report_unknown();
     *errors = diag->errors();
     return cfg;

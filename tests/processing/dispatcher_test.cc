@@ -196,5 +196,53 @@ TEST(Dispatcher, EmptyTypeListMeansEveryType) {
     EXPECT_TRUE(out.drained());
 }
 
+// Makes an alert for every dns event that names "bad.example" (as an indicator match would).
+class MatchingHandler final : public Handler {
+public:
+    std::string_view name() const override { return "match"; }
+    std::span<const EventType> event_types() const override { return types_; }
+    std::span<const EventType> produced_types() const override { return made_; }
+    void consume(const Event& e, Emitter& out) override {
+        ++seen;
+        if (e.raw.find("bad.example") == std::string_view::npos) return;
+        std::string line = "alert:" + std::string(e.raw);
+        Event alert;
+        alert.type = EventType::kAlert;
+        alert.type_name = "alert";
+        alert.raw = line;
+        out.emit_event(alert);
+    }
+    void flush(Timestamp, Emitter&) override {}
+    int seen = 0;
+
+private:
+    std::vector<EventType> types_{EventType::kDns, EventType::kAlert};
+    std::vector<EventType> made_{EventType::kAlert};
+};
+
+// A handler's events reach the other handlers of their type in the same batch, right after the
+// event that caused them and before the next one; never the handler that made them.
+TEST(Dispatcher, HandlerEventsGoToTheOtherHandlersOfTheirTypeInTheSameBatch) {
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "s1"};
+    Channel<processing::RecordBatch> out(16);
+    std::vector<std::unique_ptr<Handler>> handlers;
+    handlers.push_back(std::make_unique<MatchingHandler>());
+    auto* matcher = static_cast<MatchingHandler*>(handlers.back().get());
+    handlers.push_back(std::make_unique<EchoHandler>(std::vector<EventType>{EventType::kAlert}));
+    processing::Dispatcher d(ctx, std::move(handlers), {&out}, {"in"});
+    d.consume(batch_of(0, {{EventType::kDns, "q good.example"},
+                           {EventType::kDns, "q bad.example"},
+                           {EventType::kAlert, "suricata alert"}}));
+    std::vector<processing::RecordBatch> got;
+    ASSERT_EQ(out.pop_batch(got, 16, std::chrono::steady_clock::now()), 1u);
+    std::vector<std::string> lines;
+    for (const auto& r : got[0]) lines.push_back(r.raw.line);
+    EXPECT_EQ(lines, (std::vector<std::string>{"alert:q bad.example", "suricata alert"}));
+    EXPECT_EQ(matcher->seen, 3);  // its own alert did not come back to it
+    // Handler-made events are not input: only the three read events are counted.
+    EXPECT_EQ(stats.sum("eveflow_input_events_total"), 3);
+}
+
 }  // namespace
 }  // namespace eveflow

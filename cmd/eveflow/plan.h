@@ -1,0 +1,60 @@
+// Plan: the pipeline's graph, decided once from the configuration. Which inputs, handlers,
+// outputs and services exist, and where each one's events and records go.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "input/source.h"
+#include "output/sink.h"
+#include "processing/handler.h"
+#include "util/config_node.h"
+#include "util/context.h"
+
+namespace eveflow::cmd {
+
+struct PlannedInput {
+    std::unique_ptr<input::Source> source;
+    std::string name;  // instance name: metric label and plan line
+    input::OnFull on_full = input::OnFull::kBlock;
+};
+
+struct PlannedOutput {
+    std::unique_ptr<output::Sink> sink;
+    std::string label;  // `jsonl[0]`: its type and its index among all outputs
+};
+
+struct PlannedHandler {
+    std::unique_ptr<processing::Handler> handler;
+    /// Where its records go: the section's own `outputs`, else the top-level ones.
+    std::vector<processing::SinkId> outputs;
+};
+
+/// The stages in the order they are built, with their routes:
+///   inputs -> (enrichment: none yet) -> every handler that takes the event's type;
+///   a handler's records -> its outputs; a handler's events -> the other handlers of their type.
+/// Built by make_plan() with no side effects (--check-config builds it too); the pipeline takes
+/// its components and reads nothing else.
+struct Plan {
+    std::vector<PlannedInput> inputs;
+    std::vector<PlannedHandler> handlers;
+    std::vector<PlannedOutput> outputs;
+    std::vector<std::unique_ptr<output::Service>> services;
+    /// The raw lines some handler reads (forwarding, PostgreSQL raw events); every input is
+    /// told, so a source that renders its lines (the meter) renders only these.
+    EventTypeSet raw_types;
+    size_t queue_events = 65536;       // queue.capacity
+    size_t sink_queue_batches = 1024;  // queue.sink_capacity
+
+    /// One line per route, as `--print-plan` prints them:
+    /// `input eve_socket -> handler flow_aggregate`, `handler flow_aggregate -> output jsonl[0]`,
+    /// `raw alert -> output unix_socket[1]`, `handler ioc -> handler forward[0] (alert)`.
+    std::vector<std::string> describe() const;
+};
+
+/// Normalises the configuration into the plan. Problems are recorded in root's diagnostics;
+/// the plan is then incomplete and must not run.
+Plan make_plan(const ConfigNode& root, Context& ctx);
+
+}  // namespace eveflow::cmd
