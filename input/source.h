@@ -9,12 +9,13 @@
 #include "types/event.h"
 #include "util/channel.h"
 #include "util/context.h"
+#include "util/on_full.h"
 #include "util/stats.h"
 #include "util/status.h"
 
 namespace eveflow::input {
 
-enum class OnFull { kBlock, kDrop };
+using eveflow::OnFull;
 
 /// A source's handle on the pipeline's event channel: applies its `on_full` policy and counts
 /// what it drops (eveflow_input_dropped_total{input}). One per source; used by its threads.

@@ -41,7 +41,7 @@ private:
     struct SourceSlot {
         std::unique_ptr<input::Source> source;
         std::string name;
-        input::OnFull on_full = input::OnFull::kBlock;
+        OnFull on_full = OnFull::kBlock;
         std::unique_ptr<input::Publisher> publisher;
         std::jthread thread;
         bool failed = false;

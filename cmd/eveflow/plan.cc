@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "input/registry.h"
 #include "processing/forward/forward.h"
@@ -133,14 +134,13 @@ private:
                         "--interface, --kafka-input, or inputs: in the configuration)");
         }
         for (const auto& in : inputs) {
-            std::string on_full = in.choice("on_full", "", {"block", "drop"});
+            std::optional<OnFull> on_full;
+            if (in.has("on_full")) on_full = parse_on_full(in, OnFull::kBlock);
             auto source = input::make_source(in, ctx_);
             if (!source) continue;
             PlannedInput p;
             p.name = std::string(source->name());
-            p.on_full = on_full.empty()     ? source->default_on_full()
-                        : on_full == "drop" ? input::OnFull::kDrop
-                                            : input::OnFull::kBlock;
+            p.on_full = on_full.value_or(source->default_on_full());
             p.source = std::move(source);
             plan_.inputs.push_back(std::move(p));
         }

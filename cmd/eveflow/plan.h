@@ -17,7 +17,7 @@ namespace eveflow::cmd {
 struct PlannedInput {
     std::unique_ptr<input::Source> source;
     std::string name;  // instance name: metric label and plan line
-    input::OnFull on_full = input::OnFull::kBlock;
+    OnFull on_full = OnFull::kBlock;
 };
 
 struct PlannedOutput {

@@ -1,1 +1,1 @@
-set(PLUGIN_DEPS simdjson::simdjson)
+set(COMPONENT_DEPS simdjson::simdjson)

@@ -1,1 +1,1 @@
-set(PLUGIN_DEPS eveflow_input_eve)
+set(COMPONENT_DEPS eveflow_input_eve)

@@ -1,1 +1,1 @@
-set(PLUGIN_DEPS eveflow_input_eve PkgConfig::RDKAFKA)
+set(COMPONENT_DEPS eveflow_input_eve PkgConfig::RDKAFKA)

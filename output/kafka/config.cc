@@ -71,7 +71,7 @@ KafkaSinkConfig parse_kafka_sink_config(const ConfigNode& node) {
     if (key == "dest_ip") c.key = KafkaKey::kDestIp;
     if (key == "flow_id") c.key = KafkaKey::kFlowId;
     if (key == "none") c.key = KafkaKey::kNone;
-    c.drop_when_full = node.choice("on_full", "block", {"block", "drop"}) == "drop";
+    c.on_full = parse_on_full(node, OnFull::kBlock);
     auto flush =
         node.duration("flush_timeout", c.flush_timeout, std::chrono::microseconds(0), true);
     c.flush_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(flush);

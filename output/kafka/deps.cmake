@@ -1,1 +1,1 @@
-set(PLUGIN_DEPS PkgConfig::RDKAFKA)
+set(COMPONENT_DEPS PkgConfig::RDKAFKA)

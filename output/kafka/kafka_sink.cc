@@ -79,7 +79,7 @@ void KafkaSink::open() {
         {"max.in.flight.requests.per.connection", "1"},
         {"statistics.interval.ms", "1000"},
         // With block, a message waits in the queue for a broker however long it takes.
-        {"message.timeout.ms", config_.drop_when_full ? "300000" : "0"},
+        {"message.timeout.ms", (config_.on_full == OnFull::kDrop) ? "300000" : "0"},
     };
     properties_ = kafka::client_properties(config_.client, defaults);
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -183,7 +183,7 @@ bool KafkaSink::produce(Topic& topic, std::string_view value, std::string_view k
             }
             return true;
         }
-        if (config_.drop_when_full) {
+        if (config_.on_full == OnFull::kDrop) {
             set_full(true);
             dropped_.inc();
             ++dropped_in_state_;
@@ -204,8 +204,9 @@ void KafkaSink::set_full(bool full) {
     if (full == full_) return;
     full_ = full;
     if (full) {
-        log::warn("{}: producer queue full, {}", config_.name,
-                  config_.drop_when_full ? "dropping messages" : "waiting for the brokers");
+        log::warn(
+            "{}: producer queue full, {}", config_.name,
+            (config_.on_full == OnFull::kDrop) ? "dropping messages" : "waiting for the brokers");
     } else {
         log::info("{}: producer queue accepts again dropped={}", config_.name, dropped_in_state_);
         dropped_in_state_ = 0;

@@ -11,6 +11,7 @@
 #include "output/sink.h"
 #include "util/kafka_conf.h"
 #include "util/log.h"
+#include "util/on_full.h"
 #include "util/stats.h"
 
 struct rd_kafka_s;
@@ -30,7 +31,7 @@ struct KafkaSinkConfig {
     std::string topic = "eveflow.{event_type}";
     /// kAuto: src_ip for aggregates, flow_id for raw events (a flow's events share a partition).
     KafkaKey key = KafkaKey::kAuto;
-    bool drop_when_full = false;  // on_full: drop (else block)
+    OnFull on_full = OnFull::kBlock;
     std::chrono::milliseconds flush_timeout{10000};
 };
 

@@ -1,2 +1,2 @@
 # libpqxx 6.4 (pkg-config), and libpq itself: config.cc parses DSNs with PQconninfoParse.
-set(PLUGIN_DEPS PkgConfig::PQXX pq)
+set(COMPONENT_DEPS PkgConfig::PQXX pq)
