@@ -44,7 +44,11 @@ std::unique_ptr<Sink> PostgresSink::create(const ConfigNode& node, Context& ctx)
 }
 
 PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
-    : cfg_(std::move(cfg)), ctx_(ctx), masked_dsn_(mask_dsn(cfg_.dsn)), run_id_(random_run_id()) {
+    : cfg_(std::move(cfg)),
+      ctx_(ctx),
+      masked_dsn_(mask_dsn(cfg_.dsn)),
+      run_id_(random_run_id()),
+      state_("postgres: " + cfg_.name) {
     Stats& s = ctx_.stats;
     const Labels sink = {{"sink", cfg_.name}};
     auto err = [&](const char* kind) {
@@ -115,8 +119,7 @@ void PostgresSink::open() {
     }
     const int lanes = cfg_.raw.types.empty() ? 1 : cfg_.raw.connections;
     for (int i = 0; i < lanes; ++i) {
-        auto lane = std::make_unique<Lane>();
-        lane->index = i;
+        auto lane = std::make_unique<Lane>(i, cfg_.reconnect_backoff_max, ctx_.clock);
         lane->writer = std::make_unique<BatchWriter>(cfg_, dsn, wm_);
         lanes_.push_back(std::move(lane));
     }

@@ -18,6 +18,7 @@
 #include "output/postgres/offset_store.h"
 #include "output/postgres/spill.h"
 #include "output/sink.h"
+#include "util/backoff.h"
 
 namespace eveflow::output::postgres {
 
@@ -71,10 +72,11 @@ private:
 
     /// One writer thread and its connection.
     struct Lane {
+        Lane(int i, std::chrono::microseconds cap, const Clock& clock)
+            : index(i), backoff(cap, clock) {}
         int index = 0;
         std::unique_ptr<BatchWriter> writer;
-        std::chrono::milliseconds backoff{0};
-        std::chrono::steady_clock::time_point next_connect{};
+        Backoff backoff;  // between failed attempts; its next_attempt() is the reconnect time
         bool up = true;
         std::thread thread;
     };
@@ -129,8 +131,8 @@ private:
     std::string run_id_;
     uint64_t next_batch_ = 0;
 
-    std::mutex state_mu_;  // the up/down state the lanes share
-    bool up_ = true;       // last state logged (starts "up": log the first failure)
+    std::mutex state_mu_;                    // the up/down state the lanes share
+    StateLog state_;                         // up while every lane is; logged once per change
     std::atomic<bool> need_maintain_{true};  // set by any lane, read by lane 0
     int64_t last_maintain_us_ = 0;
     int64_t maintained_partition_ = 0;

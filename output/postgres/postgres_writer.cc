@@ -10,7 +10,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kWakeEvery{50};
 constexpr int64_t kMaintainEveryUs = 60LL * 1000000;
 
@@ -103,7 +102,7 @@ bool PostgresSink::deliver(Lane& lane, Chunk& c) {
         }
         set_up(lane, false, lane.writer->last_error());
         m_.retries->inc();
-        if (!backoff_wait(lane.backoff)) {
+        if (!backoff_wait(lane.backoff.delay())) {
             log::error("postgres: {}: gave up batch {} rows={} at shutdown", cfg_.name, c.batch_id,
                        c.rows());
             return false;
@@ -136,31 +135,26 @@ bool PostgresSink::backoff_wait(milliseconds d) {
 // Records a lane's outcome. The sink is up while every lane is; the change is logged once.
 void PostgresSink::set_up(Lane& lane, bool up, const std::string& error) {
     if (up) {
-        lane.backoff = milliseconds(0);
+        lane.backoff.reset();
     } else {
-        auto max = std::chrono::duration_cast<milliseconds>(cfg_.reconnect_backoff_max);
-        lane.backoff = std::min(max, lane.backoff.count() ? lane.backoff * 2 : kFirstBackoff);
-        lane.next_connect = ctx_.clock.steady_now() + lane.backoff;
+        lane.backoff.failed();
     }
     std::lock_guard lock(state_mu_);
     lane.up = up;
     const bool all_up =
         std::all_of(lanes_.begin(), lanes_.end(), [](const auto& l) { return l->up; });
-    if (all_up && !up_) {
-        log::info("postgres: {}: connected again dsn=\"{}\"", cfg_.name, masked_dsn_);
+    if (!up) {
+        state_.failed(error + " dsn=\"" + masked_dsn_ + "\" (buffering)");
+    } else if (all_up && state_.succeeded()) {
         need_maintain_ = true;  // partitions may have moved on while down
-    } else if (!up && up_) {
-        log::warn("postgres: {}: unavailable, buffering and retrying: {} dsn=\"{}\"", cfg_.name,
-                  error, masked_dsn_);
     }
-    up_ = all_up;
     m_.up->set(all_up ? 1 : 0);
 }
 
 // An idle lane without a connection reconnects on its backoff; false while it has none.
 bool PostgresSink::reconnect_due(Lane& lane) {
     if (lane.writer->connected()) return true;
-    if (lane.up || ctx_.clock.steady_now() < lane.next_connect) return false;
+    if (lane.up || !lane.backoff.due()) return false;
     bool ok = lane.writer->connect();
     set_up(lane, ok, lane.writer->last_error());
     return ok;
@@ -174,7 +168,7 @@ void PostgresSink::maybe_maintain(Lane& lane) {
         return;
     }
     if (!lane.writer->connected()) {
-        if (ctx_.clock.steady_now() < lane.next_connect) return;
+        if (!lane.backoff.due()) return;
         bool ok = lane.writer->connect();
         set_up(lane, ok, lane.writer->last_error());
         if (!ok) return;
