@@ -6,14 +6,16 @@
 #include <algorithm>
 #include <thread>
 
+#include "util/backoff.h"
+
 namespace eveflow::input {
 namespace {
 
 constexpr size_t kMaxCycleMessages = 5000;
 constexpr auto kCycleTime = std::chrono::milliseconds(50);
 constexpr int kIdlePollMs = 100;
-constexpr auto kFirstStoreBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxStoreBackoff = std::chrono::milliseconds(5000);
+constexpr auto kStopCheck = std::chrono::milliseconds(20);
 
 Labels input_labels(const std::string& name) { return {{"input", name}}; }
 
@@ -300,26 +302,21 @@ bool KafkaSource::seek_stored(rd_kafka_topic_partition_list_t* partitions) {
         wanted.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
     }
     Offsets found;
-    auto backoff = kFirstStoreBackoff;
-    bool down = false;
+    Backoff backoff(kMaxStoreBackoff, ctx_.clock);
+    StateLog state(config_.name + ": offset store");
     for (;;) {
         found.clear();
         Status st = store_->load(config_.group, wanted, found);
         if (st.ok()) break;
         errors_.inc();
-        if (!down) {
-            log::warn("{}: offset store unavailable, retrying before taking partitions: {}",
-                      config_.name, st.message());
-            down = true;
-        }
-        auto until = std::chrono::steady_clock::now() + backoff;
-        while (std::chrono::steady_clock::now() < until) {
+        state.failed(st.message() + " (before taking partitions)");
+        backoff.failed();
+        while (!backoff.due()) {
             if (stop_.stop_requested() || ctx_.aborting.load()) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            std::this_thread::sleep_for(kStopCheck);
         }
-        backoff = std::min(backoff * 2, kMaxStoreBackoff);
     }
-    if (down) log::info("{}: offset store reachable again", config_.name);
+    state.succeeded();
     for (int i = 0; i < partitions->cnt; ++i) {
         auto& p = partitions->elems[i];
         auto it = found.find({p.topic, p.partition});

@@ -1,10 +1,9 @@
-// PostgreSQL sink: buffering, batch ids, the writer thread and its reconnect policy.
+// PostgreSQL sink: renders records to COPY rows, applies on_full, hands them to the lanes.
 #include "output/postgres/postgres_sink.h"
 
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <random>
 
 #include "output/postgres/schema.h"
 #include "util/log.h"
@@ -12,22 +11,10 @@
 namespace eveflow::output::postgres {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::steady_clock;
-
-constexpr milliseconds kWakeEvery{50};
 constexpr int64_t kMinRawTsUs = -30610224000LL * 1000000;  // 1000-01-01T00:00:00Z
 constexpr int64_t kMaxRawTsUs = 221845392000LL * 1000000;  // 9000-01-01T00:00:00Z
 constexpr const char* kSanitisedKinds[] = {"nul", "invalid_utf8", "bad_escape", "out_of_range",
                                            "timestamp"};
-
-std::string random_run_id() {
-    std::random_device rd;
-    std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
-    return buf;
-}
 
 std::string read_password(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -37,6 +24,41 @@ std::string read_password(const std::string& path) {
     return pw;
 }
 
+// The series the lanes update; the front registers its own in its constructor.
+PoolMetrics pool_metrics(Stats& s, const std::string& name) {
+    const Labels sink = {{"sink", name}};
+    auto err = [&](const char* kind) {
+        return &s.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                          {{"sink", name}, {"kind", kind}});
+    };
+    auto rejected = [&](const char* table) {
+        return &s.counter("eveflow_postgres_rows_rejected_total",
+                          "Rows PostgreSQL refused (left out of their batch)",
+                          {{"sink", name}, {"table", table}});
+    };
+    PoolMetrics m;
+    m.dropped = &s.counter("eveflow_sink_dropped_total", "Records a sink dropped", sink);
+    m.retries = &s.counter("eveflow_sink_retries_total", "Batches a sink retried", sink);
+    m.up = &s.gauge("eveflow_sink_up", "1 when the sink's destination is reachable", sink);
+    m.spilled = &s.counter("eveflow_postgres_spilled_rows_total",
+                           "Rows written to the spill directory while the buffer was full", sink);
+    m.writer = {
+        err("connect"),
+        err("write"),
+        rejected("aggregate"),
+        rejected("raw"),
+        &s.counter("eveflow_postgres_duplicate_batches_total",
+                   "Retried batches found already committed", sink),
+        &s.counter("eveflow_postgres_partitions_created_total", "Partitions created", sink),
+        &s.counter("eveflow_postgres_partitions_dropped_total", "Partitions dropped", sink)};
+    // Plain gauges, set as the values change: a gauge_fn holding the sink would outlive it in
+    // the registry.
+    m.buffer_bytes =
+        &s.gauge("eveflow_postgres_buffer_bytes", "Bytes buffered for PostgreSQL", sink);
+    m.spill_bytes = &s.gauge("eveflow_postgres_spill_bytes", "Bytes in the spill directory", sink);
+    return m;
+}
+
 }  // namespace
 
 std::unique_ptr<Sink> PostgresSink::create(const ConfigNode& node, Context& ctx) {
@@ -44,56 +66,27 @@ std::unique_ptr<Sink> PostgresSink::create(const ConfigNode& node, Context& ctx)
 }
 
 PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
-    : cfg_(std::move(cfg)), ctx_(ctx), masked_dsn_(mask_dsn(cfg_.dsn)), run_id_(random_run_id()) {
+    : cfg_(std::move(cfg)),
+      ctx_(ctx),
+      pool_(
+          cfg_, ctx, pool_metrics(ctx.stats, cfg_.name), [this] { return checkpointing(); },
+          mask_dsn(cfg_.dsn)) {
     Stats& s = ctx_.stats;
     const Labels sink = {{"sink", cfg_.name}};
-    auto err = [&](const char* kind) {
-        return &s.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                          {{"sink", cfg_.name}, {"kind", kind}});
-    };
-    m_.dropped = &s.counter("eveflow_sink_dropped_total", "Records a sink dropped", sink);
-    m_.retries = &s.counter("eveflow_sink_retries_total", "Batches a sink retried", sink);
-    m_.up = &s.gauge("eveflow_sink_up", "1 when the sink's destination is reachable", sink);
-    m_.expired = &s.counter("eveflow_postgres_raw_expired_total",
-                            "Raw events older than the retention, not written", sink);
-    m_.unstorable = err("unstorable");
-    m_.spilled = &s.counter("eveflow_postgres_spilled_rows_total",
-                            "Rows written to the spill directory while the buffer was full", sink);
+    dropped_ = &s.counter("eveflow_sink_dropped_total", "Records a sink dropped", sink);
+    expired_ = &s.counter("eveflow_postgres_raw_expired_total",
+                          "Raw events older than the retention, not written", sink);
+    unstorable_ = &s.counter("eveflow_sink_errors_total", "Sink errors by kind",
+                             {{"sink", cfg_.name}, {"kind", "unstorable"}});
     for (size_t i = 0; i < std::size(kSanitisedKinds); ++i) {
-        m_.sanitised[i] = &s.counter("eveflow_postgres_values_sanitised_total",
-                                     "Values made acceptable to PostgreSQL, by kind",
-                                     {{"sink", cfg_.name}, {"kind", kSanitisedKinds[i]}});
+        sanitised_[i] = &s.counter("eveflow_postgres_values_sanitised_total",
+                                   "Values made acceptable to PostgreSQL, by kind",
+                                   {{"sink", cfg_.name}, {"kind", kSanitisedKinds[i]}});
     }
-    auto rejected = [&](const char* table) {
-        return &s.counter("eveflow_postgres_rows_rejected_total",
-                          "Rows PostgreSQL refused (left out of their batch)",
-                          {{"sink", cfg_.name}, {"table", table}});
-    };
-    wm_ = {err("connect"),
-           err("write"),
-           rejected("aggregate"),
-           rejected("raw"),
-           &s.counter("eveflow_postgres_duplicate_batches_total",
-                      "Retried batches found already committed", sink),
-           &s.counter("eveflow_postgres_partitions_created_total", "Partitions created", sink),
-           &s.counter("eveflow_postgres_partitions_dropped_total", "Partitions dropped", sink)};
-    // Plain gauges, set as the values change: a gauge_fn holding `this` would outlive the sink
-    // in the registry.
-    m_.buffer_bytes =
-        &s.gauge("eveflow_postgres_buffer_bytes", "Bytes buffered for PostgreSQL", sink);
-    m_.spill_bytes = &s.gauge("eveflow_postgres_spill_bytes", "Bytes in the spill directory", sink);
 }
 
 PostgresSink::~PostgresSink() {
     if (offsets_ && ctx_.offset_store == offsets_.get()) ctx_.offset_store = nullptr;
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = give_up_ = true;
-    }
-    work_cv_.notify_all();
-    for (auto& lane : lanes_) {
-        if (lane->thread.joinable()) lane->thread.join();
-    }
 }
 
 void PostgresSink::open() {
@@ -104,47 +97,27 @@ void PostgresSink::open() {
         dsn = dsn_with_password(dsn, read_password(cfg_.password_file), error);
     }
     if (!error.empty()) throw StartupError("postgres: " + cfg_.name + ": dsn: " + error);
+    std::unique_ptr<SpillDir> spill;
     if (!cfg_.spill_dir.empty()) {
-        spill_ = std::make_unique<SpillDir>(cfg_.spill_dir, cfg_.spill_max_bytes);
-        spill_->open();
-        if (spill_->files() > 0) {
+        spill = std::make_unique<SpillDir>(cfg_.spill_dir, cfg_.spill_max_bytes);
+        spill->open();
+        if (spill->files() > 0) {
             log::info("postgres: {}: {} spilled batches to write from {}", cfg_.name,
-                      spill_->files(), cfg_.spill_dir);
+                      spill->files(), cfg_.spill_dir);
         }
-        m_.spill_bytes->set(static_cast<double>(spill_->bytes()));
-    }
-    const int lanes = cfg_.raw.types.empty() ? 1 : cfg_.raw.connections;
-    for (int i = 0; i < lanes; ++i) {
-        auto lane = std::make_unique<Lane>();
-        lane->index = i;
-        lane->writer = std::make_unique<BatchWriter>(cfg_, dsn, wm_);
-        lanes_.push_back(std::move(lane));
-    }
-    // One attempt now, so the tables exist from the start; a server that is down is not a
-    // start-up error: the writer threads keep trying. The other lanes connect when needed.
-    Lane& first = *lanes_[0];
-    if (first.writer->connect()) {
-        m_.up->set(1);
-        log::info("postgres: {}: connected dsn=\"{}\" table={} connections={}", cfg_.name,
-                  masked_dsn_, cfg_.table, lanes);
-    } else {
-        set_up(first, false, first.writer->last_error());
     }
     if (!ctx_.offset_store) {
         offsets_ = std::make_unique<PgOffsetStore>(cfg_, dsn);
         ctx_.offset_store = offsets_.get();
     }
-    open_since_[0] = open_since_[1] = ctx_.clock.steady_now();
-    for (auto& lane : lanes_) {
-        Lane* l = lane.get();
-        l->thread = std::thread([this, l] { run(*l); });
-    }
+    // A server that is down is not a start-up error: the lanes keep trying.
+    pool_.start(dsn, cfg_.raw.types.empty() ? 1 : cfg_.raw.connections, std::move(spill));
 }
 
 void PostgresSink::count(const Sanitised& f) {
     const uint64_t v[] = {f.nul, f.invalid_utf8, f.bad_escape, f.out_of_range, f.timestamp};
     for (size_t i = 0; i < std::size(v); ++i) {
-        if (v[i]) m_.sanitised[i]->inc(v[i]);
+        if (v[i]) sanitised_[i]->inc(v[i]);
     }
 }
 
@@ -155,7 +128,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
             ++piece.aggregate_rows;
             piece.has_late = piece.has_late || r.aggregate.late || r.aggregate.after_checkpoint;
         } else {
-            m_.unstorable->inc();
+            unstorable_->inc();
         }
     } else if (!cfg_.raw.types.empty()) {
         Timestamp ts = r.raw.fields.ts;
@@ -166,7 +139,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
             ++fixed.timestamp;
         }
         if (ts.us < cutoff_us) {
-            m_.expired->inc();
+            expired_->inc();
         } else {
             append_raw_row_binary(piece.raw, r.raw, ts, ctx_.sensor_id, fixed);
             ++piece.raw_rows;
@@ -186,7 +159,9 @@ Status PostgresSink::write(std::span<const Record> batch) {
     for (const Record& r : batch) {
         if (r.kind == Record::Kind::kCheckpoint) {
             commit_piece(piece);
-            seal_checkpoint(r.checkpoint);
+            // The open aggregate batch, whatever it holds (possibly nothing), becomes one
+            // transaction with the checkpoint's offsets.
+            pool_.seal_checkpoint(r.checkpoint);
             continue;
         }
         render(r, piece, now_us, cutoff_us);
@@ -196,199 +171,56 @@ Status PostgresSink::write(std::span<const Record> batch) {
     return {};
 }
 
-// The open aggregate batch, whatever it holds (possibly nothing), becomes one transaction
-// with the checkpoint's offsets.
-void PostgresSink::seal_checkpoint(std::shared_ptr<const Checkpoint> cp) {
-    if (!cp) return;
-    std::lock_guard lock(mu_);
-    open_[kAggregatePart].checkpoint = std::move(cp);
-    seal_locked(kAggregatePart);
-    work_cv_.notify_all();
-}
-
 // Aggregate pieces are kept out of the spill directory while a checkpoint is in play: a
 // spilled batch would be applied without the offsets of its events.
 bool PostgresSink::can_spill(const Chunk& piece) const {
-    return spill_ && !(piece.aggregate_rows > 0 && checkpointing());
+    return !cfg_.spill_dir.empty() && !(piece.aggregate_rows > 0 && checkpointing());
 }
 
-bool PostgresSink::wait_for_space(std::unique_lock<std::mutex>& lock, const Chunk& piece) {
-    auto fits = [&] {
-        bool bytes_ok = buffered_bytes_ + piece.bytes() <= cfg_.max_buffer_bytes;
-        bool rows_ok = cfg_.max_buffer_records == 0 ||
-                       buffered_rows_ + piece.rows() <= cfg_.max_buffer_records;
-        // An empty buffer always takes the piece, so one oversized write cannot deadlock;
-        // nor can a buffer holding only the open aggregate batch, which drains only once the
-        // next checkpoint seals it.
-        const Chunk& open = open_[kAggregatePart];
-        return buffered_rows_ == 0 || (bytes_ok && rows_ok) ||
-               (checkpointing() && buffered_rows_ == open.rows() &&
-                buffered_bytes_ == open.bytes());
-    };
-    if (fits()) {
-        // Logged again only after the buffer has drained to half: while the database is the
-        // bottleneck the buffer fills and frees many times a second.
-        bool half = buffered_bytes_ <= cfg_.max_buffer_bytes / 2 &&
-                    (cfg_.max_buffer_records == 0 || buffered_rows_ <= cfg_.max_buffer_records / 2);
-        if (full_logged_ && half) {
-            log::info("postgres: {}: buffer below half again bytes={} rows={}", cfg_.name,
-                      buffered_bytes_, buffered_rows_);
-            full_logged_ = false;
-        }
-        return true;
-    }
-    if (!full_logged_) {
-        log::warn("postgres: {}: buffer full bytes={} rows={}: {}", cfg_.name, buffered_bytes_,
-                  buffered_rows_, cfg_.drop_when_full ? "dropping" : "blocking");
-        full_logged_ = true;
-    }
-    if (cfg_.drop_when_full || can_spill(piece)) return false;
-    while (!fits() && !give_up_ && !ctx_.aborting.load()) {
-        space_cv_.wait_for(lock, kWakeEvery);
-    }
-    return fits();
-}
-
+// A piece that does not fit in the buffer goes to the spill directory if it may and there is
+// room; else on_full decides: drop counts its rows, block waits for the lanes to free space
+// (and counts the rows only if shutdown gives up first).
 void PostgresSink::commit_piece(Chunk& piece) {
     if (piece.rows() == 0) return;
-    std::sort(piece.partitions.begin(), piece.partitions.end());
-    piece.partitions.erase(std::unique(piece.partitions.begin(), piece.partitions.end()),
-                           piece.partitions.end());
-    std::unique_lock lock(mu_);
-    if (!wait_for_space(lock, piece)) {
-        if (!spill(piece)) {
-            if (spill_ && !cfg_.drop_when_full) {
-                // Spill directory full as well: block until memory frees up.
-                while (!give_up_ && !ctx_.aborting.load() && !wait_for_space(lock, piece)) {
-                    space_cv_.wait_for(lock, kWakeEvery);
-                }
-                if (!give_up_ && !ctx_.aborting.load()) {
-                    lock.unlock();
-                    commit_piece(piece);
-                    return;
-                }
-            }
-            m_.dropped->inc(piece.rows());
-        }
-        piece = Chunk{};
-        return;
-    }
-    buffered_bytes_ += piece.bytes();
-    m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
-    buffered_rows_ += piece.rows();
-    append_locked(kAggregatePart, piece);
-    append_locked(kRawPart, piece);
-    piece = Chunk{};
-    work_cv_.notify_all();
-}
-
-// Moves one part of `piece` to its open batch, sealing that batch before it would pass
-// batch_size and when it reaches it.
-void PostgresSink::append_locked(Part part, Chunk& piece) {
-    Chunk& o = open_[part];
-    const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_rows;
-    if (rows == 0) return;
-    // Aggregates between two checkpoints stay one batch, however many rows they are.
-    const bool by_size = part == kRawPart || !checkpointing();
-    if (by_size && o.rows() + rows > cfg_.batch_size) seal_locked(part);
-    if (o.rows() == 0) open_since_[part] = ctx_.clock.steady_now();
-    if (part == kRawPart) {
-        o.raw += piece.raw;
-        o.raw_rows += piece.raw_rows;
-        o.partitions.insert(o.partitions.end(), piece.partitions.begin(), piece.partitions.end());
-    } else {
-        o.aggregates += piece.aggregates;
-        o.aggregate_rows += piece.aggregate_rows;
-        o.has_late = o.has_late || piece.has_late;
-    }
-    if (by_size && o.rows() >= cfg_.batch_size) seal_locked(part);
-}
-
-// Writes `piece` as a batch of its own to the spill directory; false if there is none or it
-// is full. Called with mu_ held (the batch sequence).
-bool PostgresSink::spill(Chunk& piece) {
-    if (!can_spill(piece)) return false;
-    piece.batch_id = run_id_ + "-" + std::to_string(next_batch_++);
-    if (!spill_->write(piece)) return false;
-    m_.spilled->inc(piece.rows());
-    m_.spill_bytes->set(static_cast<double>(spill_->bytes()));
-    work_cv_.notify_one();
-    return true;
-}
-
-void PostgresSink::seal_locked(Part part) {
-    Chunk& o = open_[part];
-    if (o.rows() == 0 && !o.checkpoint) return;
-    auto& p = o.partitions;
+    auto& p = piece.partitions;
     std::sort(p.begin(), p.end());
     p.erase(std::unique(p.begin(), p.end()), p.end());
-    o.batch_id = run_id_ + "-" + std::to_string(next_batch_++);
-    sealed_.push_back(std::move(o));
-    o = Chunk{};
-}
-
-// With a checkpoint in play the aggregate batch is left open: only a checkpoint seals it.
-void PostgresSink::seal_all_locked() {
-    if (!checkpointing()) seal_locked(kAggregatePart);
-    seal_locked(kRawPart);
-}
-
-bool PostgresSink::flush_due_locked() const {
-    const auto now = ctx_.clock.steady_now();
-    for (int part : {kAggregatePart, kRawPart}) {
-        if (part == kAggregatePart && checkpointing()) continue;
-        if (open_[part].rows() > 0 && now - open_since_[part] >= cfg_.flush_interval) return true;
+    Fill fill;
+    if (pool_.try_add(piece, fill)) {
+        if (full_ && fill.below_half) set_full(false, fill);
+        return;
     }
-    return false;
+    set_full(true, fill);
+    const bool kept = (can_spill(piece) && pool_.spill(piece)) ||
+                      (!cfg_.drop_when_full && pool_.add_waiting(piece));
+    if (!kept) {
+        dropped_->inc(piece.rows());
+        dropped_in_state_ += piece.rows();
+    }
+    piece = Chunk{};
 }
 
-// At close: aggregate rows after the last checkpoint are not covered by stored offsets, and
-// writing them would count their events twice once they are read again from those offsets.
-void PostgresSink::drop_uncovered_locked() {
-    Chunk& o = open_[kAggregatePart];
-    if (!checkpointing() || o.rows() == 0) return;
-    log::warn(
-        "postgres: {}: {} aggregate rows after the last consumer checkpoint not written; "
-        "their events are read again from the stored offsets",
-        cfg_.name, o.aggregate_rows);
-    buffered_bytes_ -= o.bytes();
-    buffered_rows_ -= o.rows();
-    m_.buffer_bytes->set(static_cast<double>(buffered_bytes_));
-    o = Chunk{};
-}
-
-void PostgresSink::idle() {
-    std::lock_guard lock(mu_);
-    if (flush_due_locked()) {
-        seal_all_locked();
-        work_cv_.notify_all();
+// Logged again only after the buffer has drained to half: while the database is the
+// bottleneck the buffer fills and frees many times a second.
+void PostgresSink::set_full(bool full, const Fill& fill) {
+    if (full == full_) return;
+    full_ = full;
+    if (full) {
+        log::warn("postgres: {}: buffer full bytes={} rows={}: {}", cfg_.name, fill.bytes,
+                  fill.rows, cfg_.drop_when_full ? "dropping" : "blocking");
+    } else {
+        log::info("postgres: {}: buffer below half again bytes={} rows={} dropped={}", cfg_.name,
+                  fill.bytes, fill.rows, dropped_in_state_);
+        dropped_in_state_ = 0;
     }
 }
+
+void PostgresSink::idle() { pool_.flush_if_due(); }
 
 Status PostgresSink::close() {
-    if (lanes_.empty() || !lanes_[0]->thread.joinable()) return {};
-    {
-        std::lock_guard lock(mu_);
-        drop_uncovered_locked();
-        seal_all_locked();
-        stopping_ = true;
-    }
-    work_cv_.notify_all();
-    // The lanes drain; past the shutdown bound they drop what is left and say so.
-    const auto deadline = steady_clock::now() + ctx_.shutdown_timeout;
-    {
-        std::unique_lock lock(mu_);
-        while (lanes_done_ < lanes_.size() && steady_clock::now() < deadline &&
-               !ctx_.aborting.load()) {
-            space_cv_.wait_for(lock, kWakeEvery);
-        }
-        give_up_ = true;
-    }
-    work_cv_.notify_all();
-    for (auto& lane : lanes_) lane->thread.join();
-    std::lock_guard lock(mu_);
-    if (given_up_rows_ > 0) {
-        return Status::error("postgres: " + cfg_.name + ": " + std::to_string(given_up_rows_) +
+    const uint64_t given_up = pool_.close();
+    if (given_up > 0) {
+        return Status::error("postgres: " + cfg_.name + ": " + std::to_string(given_up) +
                              " rows not written at shutdown");
     }
     return {};

@@ -39,6 +39,8 @@ UnixSocketConfig parse_unix_socket_config(const ConfigNode& node) {
 UnixSocketSink::UnixSocketSink(UnixSocketConfig config, Context& ctx)
     : config_(std::move(config)),
       ctx_(ctx),
+      backoff_(config_.reconnect_backoff_max, ctx.clock),
+      state_("unix_socket: sink=" + config_.name + " path=" + config_.path),
       up_(ctx.stats.gauge("eveflow_sink_up", "1 when the sink's destination is reachable",
                           {{"sink", config_.name}})),
       dropped_(ctx.stats.counter("eveflow_sink_dropped_total", "Records a sink dropped",
@@ -65,34 +67,28 @@ void UnixSocketSink::open() {
 
 bool UnixSocketSink::connect_if_due(bool ignore_backoff) {
     if (fd_ >= 0) return true;
-    auto now = ctx_.clock.steady_now();
-    if (!ignore_backoff && now < next_attempt_) return false;
+    if (!ignore_backoff && !backoff_.due()) return false;
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, config_.path.data(), std::min(config_.path.size(), kMaxPathLen));
     if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
         fd_ = fd;
-        backoff_ = kInitialBackoff;
-        connect_failing_ = false;
+        backoff_.reset();
         mid_line_ = false;
         up_.set(1);
-        log::info("unix_socket: connected sink={} path={}", config_.name, config_.path);
+        if (!state_.succeeded()) {
+            log::info("unix_socket: connected sink={} path={}", config_.name, config_.path);
+        }
         return true;
     }
     int err = errno;
     if (fd >= 0) ::close(fd);
     connect_errors_.inc();
     retries_.inc();
-    if (!connect_failing_) {
-        connect_failing_ = true;
-        log::warn(
-            "unix_socket: cannot connect sink={} path={} error={} (retrying, buffering up "
-            "to {} bytes)",
-            config_.name, config_.path, std::strerror(err), config_.max_buffer);
-    }
-    next_attempt_ = now + backoff_;
-    backoff_ = std::min(backoff_ * 2, config_.reconnect_backoff_max);
+    state_.failed(std::string("cannot connect: ") + std::strerror(err) + " (buffering up to " +
+                  std::to_string(config_.max_buffer) + " bytes)");
+    backoff_.failed();
     return false;
 }
 
@@ -109,9 +105,8 @@ void UnixSocketSink::disconnect(const std::string& why) {
         mid_line_ = false;
         dropped_.inc();
     }
-    next_attempt_ = ctx_.clock.steady_now();  // the first retry is immediate
-    log::warn("unix_socket: disconnected sink={} path={} error={} buffered={}", config_.name,
-              config_.path, why, buffered());
+    backoff_.retry_now();  // the first retry is immediate
+    state_.failed("disconnected: " + why + " buffered=" + std::to_string(buffered()));
 }
 
 void UnixSocketSink::pump(std::chrono::steady_clock::time_point deadline) {

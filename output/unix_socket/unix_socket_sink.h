@@ -7,6 +7,7 @@
 #include <string>
 
 #include "output/sink.h"
+#include "util/backoff.h"
 
 namespace eveflow::output {
 
@@ -21,15 +22,14 @@ UnixSocketConfig parse_unix_socket_config(const ConfigNode& node);
 
 /// Connects (non-blocking) to `path`; a receiver that is absent or goes away is not an error:
 /// lines are kept, up to max_buffer bytes, while it reconnects with capped exponential backoff
-/// (100ms doubling to reconnect_backoff_max); beyond that new lines are dropped and counted.
-/// write() waits at most kWriteWait for a slow receiver; idle() retries and drains; close()
-/// keeps trying until ctx.shutdown_timeout. Sends use MSG_NOSIGNAL: never SIGPIPE. A line
+/// (util/backoff.h: 100ms doubling to reconnect_backoff_max); beyond that new lines are dropped and
+/// counted. write() waits at most kWriteWait for a slow receiver; idle() retries and drains;
+/// close() keeps trying until ctx.shutdown_timeout. Sends use MSG_NOSIGNAL: never SIGPIPE. A line
 /// cut by a disconnect is not resent (the receiver saw its head); it counts as dropped.
 /// All calls come from the sink's thread.
 class UnixSocketSink final : public Sink {
 public:
     static constexpr std::chrono::milliseconds kWriteWait{100};
-    static constexpr std::chrono::milliseconds kInitialBackoff{100};
 
     UnixSocketSink(UnixSocketConfig config, Context& ctx);
     ~UnixSocketSink() override;
@@ -58,9 +58,8 @@ private:
     std::string buf_;
     size_t off_ = 0;         // bytes of buf_ already sent
     bool mid_line_ = false;  // the last send ended inside a line
-    std::chrono::microseconds backoff_{kInitialBackoff};
-    std::chrono::steady_clock::time_point next_attempt_{};
-    bool connect_failing_ = false;
+    Backoff backoff_;
+    StateLog state_;  // the receiver's reachability, logged once per change
     bool dropping_ = false;
     uint64_t dropped_in_episode_ = 0;
     std::string scratch_;

@@ -2,7 +2,6 @@
 #include "output/kafka/kafka_sink.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <algorithm>
 #include <fstream>
@@ -11,12 +10,14 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/log_capture.h"
 #include "tests/tools/kafka_cluster.h"
 #include "util/clock.h"
 
 namespace eveflow::output {
 namespace {
 
+using eveflow::testing::LogCapture;
 using test::KafkaCluster;
 using namespace std::chrono_literals;
 
@@ -35,30 +36,6 @@ struct Harness {
     double delivered() const { return stats.sum("eveflow_kafka_delivered_total"); }
     double failed() const { return stats.sum("eveflow_kafka_failed_total"); }
     double dropped() const { return stats.sum("eveflow_sink_dropped_total"); }
-};
-
-/// Sends the process log to a string while it lives. Read it once no other thread logs (after
-/// the sink's close()).
-class LogCapture {
-public:
-    LogCapture() : previous_(spdlog::default_logger()) {
-        auto logger = std::make_shared<spdlog::logger>(
-            "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_));
-        logger->set_level(spdlog::level::trace);
-        spdlog::set_default_logger(logger);
-    }
-    ~LogCapture() { spdlog::set_default_logger(previous_); }
-    std::string text() const { return text_.str(); }
-    size_t count(const std::string& part) const {
-        std::string all = text();
-        size_t n = 0;
-        for (size_t p = all.find(part); p != std::string::npos; p = all.find(part, p + 1)) ++n;
-        return n;
-    }
-
-private:
-    std::ostringstream text_;
-    std::shared_ptr<spdlog::logger> previous_;
 };
 
 void require_kcat() {

@@ -1,5 +1,7 @@
 eveflow_add_test(postgres SOURCES output/postgres_test.cc output/postgres_jsonb_order_test.cc
     DEPS eveflow_output_postgres simdjson::simdjson LABELS unit)
+eveflow_add_test(postgres_buffer SOURCES output/postgres_buffer_test.cc
+    DEPS eveflow_output_postgres LABELS unit)
 eveflow_add_test(postgres_integration
     SOURCES output/postgres_integration_test.cc output/postgres_outage_test.cc
         output/postgres_merge_test.cc
