@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "output/postgres/jsonb_order.h"
+#include "util/json_bytes.h"
 #include "util/json_writer.h"
 
 namespace eveflow::output::postgres {
@@ -47,19 +48,12 @@ size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fi
     return n;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The code unit of a `\uXXXX` escape starting at s[i] (the backslash), or -1.
 int unicode_escape(std::string_view s, size_t i) {
     if (i + 6 > s.size() || s[i + 1] != 'u') return -1;
     int v = 0;
     for (size_t k = 2; k < 6; ++k) {
-        int h = hex_value(s[i + k]);
+        int h = json_bytes::hex_digit(s[i + k]);
         if (h < 0) return -1;
         v = v * 16 + h;
     }
