@@ -80,13 +80,7 @@ struct Record {
     std::shared_ptr<const Checkpoint> checkpoint;
 };
 
-/// Appends the aggregate as one JSON object (no newline), the format of --jsonl and Kafka:
-/// {"event_type":"flow_aggregate","window_start":...,"sensor_id":...}. `sensor_id` is used when
-/// the record has none of its own.
-void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id);
 /// Proto as Suricata names it, else the number.
 std::string proto_text(uint8_t proto);
-/// Appends `s` as a JSON string literal, escaping as RFC 8259 requires.
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace eveflow

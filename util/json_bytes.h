@@ -1,8 +1,11 @@
-// Byte-level helpers shared by the code that scans JSON text itself (the EVE parser's checks,
-// the PostgreSQL sink's jsonb ordering).
+// JSON's lexical layer (RFC 8259), shared by the code that scans JSON text itself (the EVE
+// parser, the PostgreSQL sink's jsonb ordering): whitespace, strings, numbers and literals.
+// Each scan takes the position of a token's first byte and gives the one after it, or nullptr
+// if the token is not JSON; positions never pass `end`.
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -10,41 +13,121 @@
 
 namespace eveflow::json_bytes {
 
-inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+/// What a scan may read: only [p, end), or also kPadding bytes past `end` (text in a padded
+/// buffer, such as the EVE parser's lines), which lets the string scan run in whole blocks.
+enum class Bounds { kExact, kPadded };
+inline constexpr size_t kPadding = 16;
 
-/// The first '"' or '\\' in [p, end), with `kControls` also the first control character
-/// (below 0x20), or `end`: 16 bytes at a time, no read past `end`.
-template <bool kControls>
-inline const char* find_string_stop(const char* p, const char* end) {
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+inline int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// The first '"', '\\' or control character (below 0x20) in [p, end), or `end`: what ends the
+/// plain run of a JSON string. 16 bytes at a time, no read past `end`.
+inline const char* string_special(const char* p, const char* end) {
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
     const __m128i below_space = _mm_set1_epi8(0x1F);
     for (; end - p >= 16; p += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
-        if constexpr (kControls) {
-            hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
-        }
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
         const int hits = _mm_movemask_epi8(hit);
         if (hits) return p + __builtin_ctz(static_cast<unsigned>(hits));
     }
 #endif
-    while (p < end && *p != '"' && *p != '\\' &&
-           (!kControls || static_cast<unsigned char>(*p) >= 0x20)) {
+    while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+    return p;
+}
+
+/// The first byte at or after p that is not whitespace, or `end`.
+template <Bounds kBounds>
+inline const char* skip_ws(const char* p, const char* end) {
+    // Whitespace is rare in EVE: one comparison tells most bytes from it (with padding the
+    // byte at `end` is readable, so it comes before the bounds check).
+    while ((kBounds == Bounds::kPadded || p < end) && static_cast<unsigned char>(*p) <= ' ' &&
+           p < end && is_ws(*p)) {
         ++p;
     }
     return p;
 }
 
-/// The first '"' or '\\' in [p, end), or `end`.
-inline const char* quote_or_backslash(const char* p, const char* end) {
-    return find_string_stop<false>(p, end);
+/// The string whose opening quote is at p: no control character unescaped, only JSON's
+/// escapes, any four hex digits after \u (JSON has no rule on surrogates). Sets `escaped` if
+/// it holds an escape. With kPadded an escape may be read up to five bytes past `end`.
+template <Bounds kBounds>
+inline const char* string_end(const char* p, const char* end, bool& escaped) {
+    for (++p;; p += 2) {
+        // With padding the scan runs in whole blocks up to `end`; what it finds past `end` is
+        // refused below.
+        p = string_special(p, kBounds == Bounds::kPadded ? end + kPadding : end);
+        if (p >= end) return nullptr;
+        if (*p == '"') return p + 1;
+        if (*p != '\\') return nullptr;  // a control character
+        escaped = true;
+        if (kBounds == Bounds::kExact && end - p < 2) return nullptr;
+        if (p[1] == 'u') {
+            if (kBounds == Bounds::kExact && end - p < 6) return nullptr;
+            if ((hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
+                return nullptr;
+            }
+            p += 4;
+        } else if (!std::strchr("\"\\/bfnrt", p[1]) || p[1] == '\0') {
+            return nullptr;
+        }
+    }
 }
 
-/// The first '"', '\\' or control character in [p, end), or `end`: what ends the plain run of
-/// a JSON string.
-inline const char* string_special(const char* p, const char* end) {
-    return find_string_stop<true>(p, end);
+/// `word` (true, false, null), `n` bytes, at p.
+inline const char* literal_end(const char* p, const char* end, const char* word, size_t n) {
+    return static_cast<size_t>(end - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
+}
+
+inline const char* digits_end(const char* p, const char* end) {
+    while (p < end && is_digit(*p)) ++p;
+    return p;
+}
+
+/// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, of any size, at p (< end); what follows is
+/// the caller's.
+inline const char* number_end(const char* p, const char* end) {
+    if (*p == '-') ++p;
+    if (p >= end || !is_digit(*p)) return nullptr;
+    p = *p == '0' ? p + 1 : digits_end(p + 1, end);
+    if (p < end && *p == '.') {
+        if (++p >= end || !is_digit(*p)) return nullptr;
+        p = digits_end(p, end);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        if (++p < end && (*p == '+' || *p == '-')) ++p;
+        if (p >= end || !is_digit(*p)) return nullptr;
+        p = digits_end(p, end);
+    }
+    return p;
+}
+
+/// The scalar at p (< end; not an object or array): a string, true, false, null or a number.
+/// `escaped` as for string_end.
+template <Bounds kBounds>
+inline const char* scalar_end(const char* p, const char* end, bool& escaped) {
+    switch (*p) {
+        case '"':
+            return string_end<kBounds>(p, end, escaped);
+        case 't':
+            return literal_end(p, end, "true", 4);
+        case 'f':
+            return literal_end(p, end, "false", 5);
+        case 'n':
+            return literal_end(p, end, "null", 4);
+        default:
+            return number_end(p, end);
+    }
 }
 
 }  // namespace eveflow::json_bytes

@@ -17,7 +17,9 @@ namespace {
 
 static_assert(kEvePadding >= simdjson::SIMDJSON_PADDING);
 
-using json_bytes::is_ws;
+using json_bytes::Bounds;
+using json_bytes::hex_digit;
+using json_bytes::is_digit;
 
 // True if the raw key (pointer after its opening quote) is exactly `lit`. Reading N bytes is
 // safe: the key is followed by its closing quote and the line by kEvePadding readable bytes.
@@ -29,53 +31,25 @@ bool key_is(const char* k, const char (&lit)[N]) {
     return k[N - 1] == '"';
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
-constexpr size_t kScanSlack = 16;  // json_bytes::string_special's block
-static_assert(kEvePadding >= kScanSlack);
+static_assert(kEvePadding >= json_bytes::kPadding);
 
 // JSON's grammar (RFC 8259), byte by byte, in one pass that also hands the values the parser
-// reads to it. Each function takes the position of a value's first byte and gives the one
-// after it, or nullptr if it is not JSON. Positions never pass `end`; escapes may read up to
-// five bytes past it, which the line's padding allows. UTF-8 is checked before, for the whole
-// line (simdjson::validate_utf8).
+// reads to it; the tokens are util/json_bytes.h's, reading into the line's padding. Each
+// function takes the position of a value's first byte and gives the one after it, or nullptr
+// if it is not JSON. UTF-8 is checked before, for the whole line (simdjson::validate_utf8).
 class Json {
 public:
     explicit Json(const char* end) : end_(end) {}
 
-    const char* ws(const char* p) const {
-        // Whitespace is rare in EVE: one comparison tells most bytes from it (the byte at
-        // `end` is padding, readable).
-        while (static_cast<unsigned char>(*p) <= ' ' && p < end_ && is_ws(*p)) ++p;
-        return p;
-    }
+    const char* ws(const char* p) const { return json_bytes::skip_ws<Bounds::kPadded>(p, end_); }
 
     /// Any value, checked and skipped; `depth` is the number of objects and arrays around it.
     [[gnu::always_inline]] const char* value(const char* p, int depth) const {
         if (p >= end_) return nullptr;
-        switch (*p) {
-            case '"':
-                return string(p);
-            case '{':
-            case '[':
-                return container(p, depth + 1);
-            case 't':
-                return literal(p, "true", 4);
-            case 'f':
-                return literal(p, "false", 5);
-            case 'n':
-                return literal(p, "null", 4);
-            default:
-                return number(p);
-        }
+        if (*p == '{' || *p == '[') return container(p, depth + 1);
+        bool escaped = false;  // escapes are not decoded: the fields read never hold one
+        return json_bytes::scalar_end<Bounds::kPadded>(p, end_, escaped);
     }
 
     /// The object at p (its '{'), at `depth` (1 for the line's own). Calls `member(key, value)`
@@ -125,51 +99,9 @@ private:
         return *p == '{' ? members(p, depth, member) : elements(p, depth, element);
     }
 
-    const char* digits(const char* p) const {
-        while (p < end_ && is_digit(*p)) ++p;
-        return p;
-    }
-
-    // No control character unescaped; any four hex digits after \u (JSON has no rule on
-    // surrogates; simdjson's DOM refuses unpaired ones).
     const char* string(const char* p) const {
-        for (++p;; p += 2) {
-            // The line's padding lets the scan run in whole blocks up to `end`; what it finds
-            // past `end` is refused below.
-            p = json_bytes::string_special(p, end_ + kScanSlack);
-            if (p >= end_) return nullptr;
-            if (*p == '"') return p + 1;
-            if (*p != '\\') return nullptr;  // a control character
-            if (p[1] == 'u') {
-                if ((hex_digit(p[2]) | hex_digit(p[3]) | hex_digit(p[4]) | hex_digit(p[5])) < 0) {
-                    return nullptr;
-                }
-                p += 4;
-            } else if (!std::strchr("\"\\/bfnrt", p[1]) || p[1] == '\0') {
-                return nullptr;
-            }
-        }
-    }
-
-    const char* literal(const char* p, const char* word, size_t n) const {
-        return static_cast<size_t>(end_ - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
-    }
-
-    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, of any size; what follows is the caller's.
-    const char* number(const char* p) const {
-        if (*p == '-') ++p;
-        if (p >= end_ || !is_digit(*p)) return nullptr;
-        p = *p == '0' ? p + 1 : digits(p + 1);
-        if (p < end_ && *p == '.') {
-            if (++p >= end_ || !is_digit(*p)) return nullptr;
-            p = digits(p);
-        }
-        if (p < end_ && (*p == 'e' || *p == 'E')) {
-            if (++p < end_ && (*p == '+' || *p == '-')) ++p;
-            if (p >= end_ || !is_digit(*p)) return nullptr;
-            p = digits(p);
-        }
-        return p;
+        bool escaped = false;
+        return json_bytes::string_end<Bounds::kPadded>(p, end_, escaped);
     }
 
     const char* end_;

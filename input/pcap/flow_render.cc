@@ -1,33 +1,18 @@
 // The per-flow record renderer (format documented in docs/pcap.md).
 #include "input/pcap/flow_render.h"
 
-#include <fmt/format.h>
-
-#include <charconv>
 #include <cmath>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "types/flow_entry.h"
-#include "types/ip_addr.h"
-#include "types/timestamp.h"
+#include "types/json_values.h"
 
 namespace eveflow::input::pcap {
 namespace {
 
-void key(std::string& out, std::string_view k) {
-    out += '"';
-    out += k;
-    out += "\":";
-}
-
-// Number formatting without a format parser: this runs ~70 times per flow.
-void append_uint(std::string& out, uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
-}
+using json::append_key;
+using json::append_uint;
 
 void append_fixed3(std::string& out, double v) {  // 3 decimals, as "%.3f"
     if (!std::isfinite(v)) v = 0;
@@ -43,7 +28,7 @@ void append_fixed3(std::string& out, double v) {  // 3 decimals, as "%.3f"
 }
 
 void num(std::string& out, std::string_view k, uint64_t v) {
-    key(out, k);
+    append_key(out, k);
     append_uint(out, v);
     out += ',';
 }
@@ -62,23 +47,21 @@ void real_q(std::string& out, const std::string& quoted, double v) {
 }
 
 void str(std::string& out, std::string_view k, std::string_view v) {
-    key(out, k);
-    append_json_string(out, v);
+    append_key(out, k);
+    json::append_string(out, v);
     out += ',';
 }
 
 void ip(std::string& out, std::string_view k, const std::array<uint8_t, 16>& a) {
-    key(out, k);
-    out += '"';
-    IpAddr::v6(a.data()).append_to(out);
-    out += "\",";
+    append_key(out, k);
+    json::append_ip(out, IpAddr::v6(a.data()));
+    out += ',';
 }
 
 void ts(std::string& out, std::string_view k, int64_t us) {
-    key(out, k);
-    out += '"';
-    append_timestamp(out, Timestamp::from_us(us));
-    out += "\",";
+    append_key(out, k);
+    json::append_time(out, Timestamp::from_us(us));
+    out += ',';
 }
 
 void close_object(std::string& out) {
@@ -153,7 +136,7 @@ void features(std::string& out, int prefix, const DirStats& d) {
 }
 
 void ndpi_object(std::string& out, const DpiInfo& d) {
-    key(out, "ndpi");
+    append_key(out, "ndpi");
     out += '{';
     str(out, "protocol", d.protocol);
     str(out, "master", d.master);
@@ -163,38 +146,23 @@ void ndpi_object(std::string& out, const DpiInfo& d) {
     if (!d.hostname.empty()) str(out, "hostname", d.hostname);
     if (!d.ja3c.empty()) str(out, "ja3c", d.ja3c);
     if (!d.ja3s.empty()) str(out, "ja3s", d.ja3s);
-    key(out, "risks");
+    append_key(out, "risks");
     out += '[';
     for (int i = 1; i < NdpiModule::kMaxRisk; ++i) {
         if (!(d.risk & (uint64_t{1} << i))) continue;
-        append_json_string(out, NdpiModule::risk_name(i));
+        json::append_string(out, NdpiModule::risk_name(i));
         out += ',';
     }
     if (out.back() == ',') out.pop_back();
     out += "],";
-    key(out, "guessed");
+    append_key(out, "guessed");
     out += d.guessed ? "true," : "false,";
-    key(out, "encrypted");
+    append_key(out, "encrypted");
     out += d.encrypted ? "true" : "false";
     out += "},";
 }
 
 }  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c >= 0x7F) {
-            fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-}
 
 void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface) {
@@ -210,7 +178,7 @@ void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const Dpi
     const char* pn = proto_name(f.proto);
     str(out, "proto", pn ? std::string_view(pn) : std::string_view(std::to_string(f.proto)));
     if (f.vlan_count) {
-        key(out, "vlan");
+        append_key(out, "vlan");
         out += '[';
         for (int i = 0; i < f.vlan_count; ++i) {
             if (i) out += ',';
@@ -219,7 +187,7 @@ void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const Dpi
         out += "],";
     }
     if (dpi) str(out, "app_proto", dpi->protocol);
-    key(out, "flow");
+    append_key(out, "flow");
     out += '{';
     num(out, "pkts_toserver", f.dir[0].packets);
     num(out, "pkts_toclient", f.dir[1].packets);
@@ -233,7 +201,7 @@ void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const Dpi
     close_object(out);
     out += ',';
     if (dpi) ndpi_object(out, *dpi);
-    key(out, "stats");
+    append_key(out, "stats");
     out += '{';
     features(out, 0, f.bidir);
     features(out, 1, f.dir[0]);

@@ -15,7 +15,4 @@ namespace eveflow::input::pcap {
 void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface = {});
 
-/// Appends `s` as a JSON string (quoted); bytes that are not printable ASCII become \u00XX.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace eveflow::input::pcap

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "output/aggregate_json.h"
 #include "util/log.h"
 
 namespace eveflow::output {

@@ -6,6 +6,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "output/aggregate_json.h"
+#include "util/json_writer.h"
+
 namespace eveflow::output {
 namespace {
 
@@ -141,9 +144,7 @@ Status KafkaSink::write(std::span<const Record> batch) {
         } else if (k == KafkaKey::kDestIp && (agg || f->has_dest_ip)) {
             (agg ? r.aggregate.dest_ip : f->dest_ip).append_to(key_);
         } else if (k == KafkaKey::kFlowId && f && f->flow_id != 0) {
-            char digits[24];
-            auto end = std::to_chars(digits, digits + sizeof digits, f->flow_id).ptr;
-            key_.assign(digits, end);
+            json::append_uint(key_, f->flow_id);
         }
         std::string_view value = r.raw.line;
         if (agg) {

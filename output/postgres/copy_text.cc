@@ -1,39 +1,20 @@
 // COPY text rendering: escaping per the COPY text format, UTF-8 repair, jsonb-safe escapes.
 #include "output/postgres/copy_text.h"
 
-#include <charconv>
 #include <limits>
 
 #include "output/postgres/jsonb_order.h"
+#include "util/json_bytes.h"
+#include "util/json_writer.h"
 
 namespace eveflow::output::postgres {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";     // U+FFFD
+using json::append_uint;
+using json::kReplacement;
+
 constexpr int64_t kMinStorableUs = -62135596800LL * 1000000;  // 0001-01-01T00:00:00Z
 constexpr int64_t kMaxStorableUs = 253402300799LL * 1000000;  // 9999-12-31T23:59:59Z
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if the bytes there are not one.
-size_t utf8_length(std::string_view s, size_t i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-    unsigned char c = b(0);
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2)) return 0;
-        if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
-        if (c == 0xED && b(1) > 0x9F) return 0;  // UTF-16 surrogates
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3)) return 0;
-        if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
-        if (c == 0xF4 && b(1) > 0x8F) return 0;  // beyond U+10FFFF
-        return 4;
-    }
-    return 0;
-}
 
 // Appends one byte or sequence, with COPY text escaping unless `raw`; returns bytes consumed.
 size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fixed, bool raw) {
@@ -57,7 +38,7 @@ size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fi
         default:
             break;
     }
-    size_t n = utf8_length(s, i);
+    size_t n = json::utf8_length(s, i);
     if (n == 0) {
         out += kReplacement;
         ++fixed.invalid_utf8;
@@ -67,29 +48,16 @@ size_t append_char(std::string& out, std::string_view s, size_t i, Sanitised& fi
     return n;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The code unit of a `\uXXXX` escape starting at s[i] (the backslash), or -1.
 int unicode_escape(std::string_view s, size_t i) {
     if (i + 6 > s.size() || s[i + 1] != 'u') return -1;
     int v = 0;
     for (size_t k = 2; k < 6; ++k) {
-        int h = hex_value(s[i + k]);
+        int h = json_bytes::hex_digit(s[i + k]);
         if (h < 0) return -1;
         v = v * 16 + h;
     }
     return v;
-}
-
-void append_u64(std::string& out, uint64_t v) {
-    char buf[24];
-    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, p);
 }
 
 // A counter as bigint: values beyond its range become the maximum and are counted.
@@ -99,7 +67,7 @@ void append_counter(std::string& out, uint64_t v, Sanitised& fixed) {
         v = kMax;
         ++fixed.out_of_range;
     }
-    append_u64(out, v);
+    append_uint(out, v);
 }
 
 void append_ts(std::string& out, Timestamp t) {
@@ -128,7 +96,7 @@ void append_port_set(std::string& out, const AggregateRecord& r) {
     out += '{';
     for (size_t i = 0; i < r.src_port_list.size(); ++i) {
         if (i) out += ',';
-        append_u64(out, r.src_port_list[i]);
+        append_uint(out, r.src_port_list[i]);
     }
     out += '}';
 }
@@ -215,7 +183,7 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     out += '\t';
     append_ip(out, k & kKeyDestIp, r.dest_ip);
     out += '\t';
-    (k & kKeyDestPort) ? append_u64(out, r.dest_port) : void(out += "\\N");
+    (k & kKeyDestPort) ? append_uint(out, r.dest_port) : void(out += "\\N");
     out += '\t';
     (k & kKeyProto) ? append_text_field(out, proto_text(r.proto), fixed) : void(out += "\\N");
     for (uint64_t v : {r.flows, r.src_ports, r.pkts_toserver, r.pkts_toclient, r.bytes_toserver,
@@ -228,11 +196,11 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     out += '\t';
     append_ts(out, r.last_seen);
     out += '\t';
-    (k & kKeySrcPort) ? append_u64(out, r.src_port) : void(out += "\\N");
+    (k & kKeySrcPort) ? append_uint(out, r.src_port) : void(out += "\\N");
     out += '\t';
     (k & kKeyAppProto) ? append_text_field(out, r.app_proto, fixed) : void(out += "\\N");
     out += '\t';
-    (k & kKeyVlan) ? append_u64(out, r.vlan) : void(out += "\\N");
+    (k & kKeyVlan) ? append_uint(out, r.vlan) : void(out += "\\N");
     out += '\t';
     (k & kKeyInIface) ? append_text_field(out, r.in_iface, fixed) : void(out += "\\N");
     out += '\t';
@@ -252,11 +220,11 @@ void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::stri
     out += '\t';
     append_ip(out, f.has_src_ip, f.src_ip);
     out += '\t';
-    f.has_src_port ? append_u64(out, f.src_port) : void(out += "\\N");
+    f.has_src_port ? append_uint(out, f.src_port) : void(out += "\\N");
     out += '\t';
     append_ip(out, f.has_dest_ip, f.dest_ip);
     out += '\t';
-    f.has_dest_port ? append_u64(out, f.dest_port) : void(out += "\\N");
+    f.has_dest_port ? append_uint(out, f.dest_port) : void(out += "\\N");
     out += '\t';
     f.has_proto ? append_text_field(out, proto_text(f.proto), fixed) : void(out += "\\N");
     out += '\t';
@@ -266,7 +234,7 @@ void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::stri
         out += "\\N";
         ++fixed.out_of_range;
     } else {
-        append_u64(out, f.flow_id);
+        append_uint(out, f.flow_id);
     }
     out += '\t';
     e.line.empty() ? void(out += "\\N") : append_json_field(out, in_jsonb_order(e.line), fixed);

@@ -1,10 +1,10 @@
 // Reorders JSON object members into jsonb's key order in one pass: each object's members are
 // written as they come, and put in order once the object is closed if they were not. Scalars
-// are copied as they are: the server validates them, this only needs to find where they end.
+// are copied as they are, once util/json_bytes.h has checked them against JSON's grammar and
+// found where they end.
 #include "output/postgres/jsonb_order.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -18,14 +18,7 @@ constexpr size_t kFail = static_cast<size_t>(-1);
 // Deeper documents are sent as they are (EVE nests three or four levels).
 constexpr int kMaxDepth = 64;
 
-using json_bytes::is_ws;
-
-// Bytes that end a scalar (a number, true, false, null).
-constexpr std::array<bool, 256> kScalarEnd = [] {
-    std::array<bool, 256> t{};
-    for (unsigned char c : {' ', '\t', '\n', '\r', ',', '}', ']', ':'}) t[c] = true;
-    return t;
-}();
+using json_bytes::Bounds;
 
 // One object member: its key (between the quotes, in the input) and the bytes it was written
 // to (`"key":value`, in the output).
@@ -59,9 +52,11 @@ public:
 
 private:
     size_t skip_ws(size_t i) const {
-        while (i < n_ && is_ws(s_[i])) ++i;
-        return i;
+        return static_cast<size_t>(json_bytes::skip_ws<Bounds::kExact>(s_ + i, s_ + n_) - s_);
     }
+
+    // The index of `p`, a token's end, or kFail for nullptr.
+    size_t index(const char* p) const { return p ? static_cast<size_t>(p - s_) : kFail; }
 
     void put(size_t from, size_t to) {
         const size_t len = to - from;
@@ -75,36 +70,14 @@ private:
         w_ += len;
     }
 
-    // The first '"' or '\\' at or after `i`, or n_ (or beyond, past an escape at the end).
-    size_t scan_to(size_t i) const {
-        if (i >= n_) return i;
-        return static_cast<size_t>(json_bytes::quote_or_backslash(s_ + i, s_ + n_) - s_);
-    }
-
-    // `i` at an opening quote: the index after the closing one, or kFail. Sets `escaped` if the
-    // string holds a backslash.
-    size_t string_end(size_t i, bool& escaped) const {
-        for (i = scan_to(i + 1); i < n_; i = scan_to(i + 2)) {
-            if (s_[i] == '"') return i + 1;
-            escaped = true;
-        }
-        return kFail;
-    }
-
     size_t value(size_t i, int depth) {
         if (i >= n_) return kFail;
         const char c = s_[i];
         if (c == '{') return object(i, depth + 1);
         if (c == '[') return array(i, depth + 1);
-        size_t end = i;
-        if (c == '"') {
-            bool escaped = false;
-            end = string_end(i, escaped);
-            if (end == kFail) return kFail;
-        } else {
-            while (end < n_ && !kScalarEnd[static_cast<unsigned char>(s_[end])]) ++end;
-            if (end == i) return kFail;
-        }
+        bool escaped = false;
+        const size_t end = index(json_bytes::scalar_end<Bounds::kExact>(s_ + i, s_ + n_, escaped));
+        if (end == kFail) return kFail;
         put(i, end);
         return end;
     }
@@ -144,7 +117,8 @@ private:
         }
         for (;;) {
             if (i >= n_ || s_[i] != '"') return kFail;
-            const size_t key_end = string_end(i, escaped);
+            const size_t key_end =
+                index(json_bytes::string_end<Bounds::kExact>(s_ + i, s_ + n_, escaped));
             if (key_end == kFail) return kFail;
             const size_t colon = skip_ws(key_end);
             if (colon >= n_ || s_[colon] != ':') return kFail;

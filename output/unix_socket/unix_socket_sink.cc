@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "output/aggregate_json.h"
 #include "util/log.h"
 
 namespace eveflow::output {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "types/record.h"
+#include "util/json_writer.h"
 
 namespace eveflow::processing {
 namespace {
@@ -60,12 +61,12 @@ std::string build_splice(const ConfigNode& node) {
         bool bare = !quoted && (is_json_number(value) || value == "true" || value == "false" ||
                                 value == "null");
         out += ',';
-        append_json_string(out, key);
+        json::append_string(out, key);
         out += ':';
         if (bare) {
             out += value;
         } else {
-            append_json_string(out, value);
+            json::append_string(out, value);
         }
     }
     return out;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "output/aggregate_json.h"
 #include "tests/log_capture.h"
 #include "tests/tools/kafka_cluster.h"
 #include "util/clock.h"

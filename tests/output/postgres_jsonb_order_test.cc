@@ -90,7 +90,10 @@ TEST(PostgresJsonbOrder, EscapedKeysAndDuplicatesKeepTheirOrder) {
 TEST(PostgresJsonbOrder, MalformedTextIsLeftAlone) {
     for (std::string_view bad :
          {"", "  ", "{", "}", "{\"a\":1", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "{a:1}", "[1,2",
-          "[1 2]", "{\"a\":1}x", "{\"a\":1} {}", "\"open", "{\"a\":\"x}", "[,]", "{\"a\":1,,}"}) {
+          "[1 2]", "{\"a\":1}x", "{\"a\":1} {}", "\"open", "{\"a\":\"x}", "[,]", "{\"a\":1,,}",
+          // Scalars and strings are checked against JSON's grammar too.
+          "{\"a\":tru}", "[01]", "[1.]", "[-]", "[\"a\tb\"]", "[\"\\x\"]", "[\"\\u12\"]",
+          "[\"\\"}) {
         std::string out = "keep";
         EXPECT_FALSE(append_in_jsonb_order(out, bad)) << bad;
         EXPECT_EQ(out, "keep") << bad;

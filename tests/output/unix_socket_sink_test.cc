@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "output/aggregate_json.h"
 #include "tests/output/test_util.h"
 #include "util/log.h"
 
