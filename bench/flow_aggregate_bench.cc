@@ -12,7 +12,9 @@ namespace {
 
 class CountingEmitter final : public Emitter {
 public:
-    void emit(SinkId /*sink*/, Record&& r) override { flows_ += r.aggregate.flows; }
+    void emit(SinkId /*sink*/, Record&& r) override {
+        flows_ += std::get<AggregateRecord>(r).flows;
+    }
     uint64_t flows_ = 0;
 };
 

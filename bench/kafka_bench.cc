@@ -33,7 +33,7 @@ test::KafkaCluster& cluster() {
 std::vector<Record> aggregate_records() {
     std::vector<Record> out(kMessages);
     for (size_t i = 0; i < kMessages; ++i) {
-        AggregateRecord& a = out[i].aggregate;
+        AggregateRecord& a = std::get<AggregateRecord>(out[i]);
         a.src_ip =
             IpAddr::parse("10.1." + std::to_string(i % 250) + "." + std::to_string(i / 250 % 250))
                 .value();
@@ -64,10 +64,10 @@ std::vector<Record> raw_records() {
     if (lines.empty()) return out;
     out.resize(kMessages);
     for (size_t i = 0; i < kMessages; ++i) {
-        out[i].kind = Record::Kind::kRaw;
-        out[i].raw.line = lines[i % lines.size()];
-        out[i].raw.type_name = "eve";
-        out[i].raw.fields.flow_id = 1000000 + i;
+        out[i] = RawEvent{};
+        std::get<RawEvent>(out[i]).line = lines[i % lines.size()];
+        std::get<RawEvent>(out[i]).type_name = "eve";
+        std::get<RawEvent>(out[i]).fields.flow_id = 1000000 + i;
     }
     return out;
 }
@@ -130,9 +130,9 @@ bool fill_topic(const std::string& topic) {
     if (lines.empty() || !cluster().command("topic " + topic + " 6")) return false;
     std::vector<Record> records(kConsumeMessages);
     for (size_t i = 0; i < kConsumeMessages; ++i) {
-        records[i].kind = Record::Kind::kRaw;
-        records[i].raw.line = lines[i % lines.size()];
-        records[i].raw.type_name.assign(1, 'x');
+        records[i] = RawEvent{};
+        std::get<RawEvent>(records[i]).line = lines[i % lines.size()];
+        std::get<RawEvent>(records[i]).type_name.assign(1, 'x');
     }
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s1"};

@@ -146,7 +146,7 @@ struct Bench {
 // Distinct keys (no merge), as a busy sensor's windows give: 200k keys a window.
 Record aggregate_row(int64_t n) {
     Record r;
-    AggregateRecord& a = r.aggregate;
+    AggregateRecord& a = std::get<AggregateRecord>(r);
     const int64_t window = (n / kRowsPerIteration) * 60000000;
     a.window_start = Timestamp::from_us(1700000000000000 + window);
     a.window_end = Timestamp::from_us(a.window_start.us + 60000000);
@@ -175,12 +175,12 @@ const std::vector<std::string>& sample_lines() {
 Record raw_row(int64_t n) {
     static const char* kTypes[] = {"dns", "alert", "flow", "tls"};
     Record r;
-    r.kind = Record::Kind::kRaw;
+    r = RawEvent{};
     const size_t i = static_cast<size_t>(n % 4);
-    r.raw.type_name = kTypes[i];
-    r.raw.type = event_type_from_name(kTypes[i]);
-    r.raw.line = sample_lines()[i];
-    FlowEntry& f = r.raw.fields;
+    std::get<RawEvent>(r).type_name = kTypes[i];
+    std::get<RawEvent>(r).type = event_type_from_name(kTypes[i]);
+    std::get<RawEvent>(r).line = sample_lines()[i];
+    FlowEntry& f = std::get<RawEvent>(r).fields;
     f.ts = Timestamp::from_us(SystemClock::instance().now_us() - 3600000000LL + n % 3600000000LL);
     f.src_ip = IpAddr::v4(0x0a000005u);
     f.dest_ip = IpAddr::v4(0x5db8d822u);
@@ -199,7 +199,7 @@ Record raw_row(int64_t n) {
 // cheap; its random times within an hour make the ts index dearer.
 Record varied_raw_row(int64_t n) {
     Record r = raw_row(n);
-    FlowEntry& f = r.raw.fields;
+    FlowEntry& f = std::get<RawEvent>(r).fields;
     const auto h = static_cast<uint32_t>((static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ull) >> 32);
     f.src_ip = IpAddr::v4(0x0a000000u + (h & 0xffffu));
     f.dest_ip = IpAddr::v4(0xcb000000u + ((h >> 16) & 0xfffu));

@@ -46,7 +46,7 @@ void SinkRunner::join() {
 }
 
 void SinkRunner::write(RecordBatch& batch) {
-    auto is_marker = [](const Record& r) { return r.kind == Record::Kind::kCheckpoint; };
+    auto is_marker = [](const Record& r) { return std::holds_alternative<CheckpointMark>(r); };
     size_t markers = static_cast<size_t>(std::count_if(batch.begin(), batch.end(), is_marker));
     if (markers && !sink_->takes_checkpoints()) {
         std::erase_if(batch, is_marker);

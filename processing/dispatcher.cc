@@ -93,8 +93,15 @@ void Dispatcher::consume(const EventBatch& batch) {
         max_event_us_ = max_us;
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_us) / 1e6);
     }
-    if (batch.checkpoint) pass_checkpoint(batch.checkpoint);
-    hand_over();
+    if (!batch.checkpoint) {
+        hand_over();
+    } else if (batch.checkpoint->until == Checkpoint::Until::kStored) {
+        pass_checkpoint(batch.checkpoint);
+        hand_over();
+    } else {
+        hand_over();
+        if (batch.checkpoint->on_done) batch.checkpoint->on_done(true);
+    }
 }
 
 // The handlers emit all they hold first, then every sink gets the checkpoint behind those
@@ -102,10 +109,7 @@ void Dispatcher::consume(const EventBatch& batch) {
 void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
     run_handlers(all_, [&](Handler* h) { h->checkpoint(*this); });
     for (SinkId i = 0; i < pending_.size(); ++i) {
-        Record r;
-        r.kind = Record::Kind::kCheckpoint;
-        r.checkpoint = cp;
-        emit(i, std::move(r));
+        emit(i, Record(CheckpointMark{cp}));
     }
     ++markers_pending_;
 }
@@ -152,7 +156,7 @@ void Dispatcher::run(Channel<EventBatch>& in) {
         batches.clear();
         size_t n = in.pop_batch(batches, 8, std::chrono::steady_clock::now() + kTickInterval);
         for (size_t i = 0; i < n; ++i) consume(batches[i]);
-        batches.clear();  // releases buffers (and on_consumed hooks) promptly
+        batches.clear();  // releases buffers promptly
         auto now = ctx_.clock.steady_now();
         if (now - last_tick_ >= kTickInterval) {
             last_tick_ = now;

@@ -28,9 +28,10 @@ public:
     /// Timestamp::max(), hands everything over and closes every sink queue.
     void run(Channel<EventBatch>& in);
 
-    /// Handles one batch (tests drive the dispatcher with this and finish()). A batch with a
-    /// checkpoint makes every handler emit its open state (Handler::checkpoint) and then puts
-    /// a checkpoint record into every sink queue, behind those records.
+    /// Handles one batch (tests drive the dispatcher with this and finish()). A kConsumed
+    /// checkpoint is done once the records so far are in the sink queues. A kStored one makes
+    /// every handler emit its open state (Handler::checkpoint) and then puts a checkpoint
+    /// record into every sink queue, behind those records.
     void consume(const EventBatch& batch);
     void tick();
     void finish();

@@ -1,28 +1,65 @@
-// Checkpoint: consumed offsets that travel behind the events they cover, through every stage.
+// Checkpoint: the one acknowledgement that events are safely handled, with the consumer offsets
+// it covers, and the OffsetStore that keeps offsets together with the records.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "util/offset_store.h"
+#include "util/status.h"
 
 namespace eveflow {
 
-/// Published by a consumer (Kafka) after the events it covers. The processing stage emits all
-/// open state before handing it to the sinks, so every record built from those events comes
-/// before it in each sink's queue. The sink that stores offsets (the registered OffsetStore)
-/// writes `offsets` in the transaction of the records before it; the others ignore it.
+/// A (topic, partition) of a Kafka topic.
+using TopicPartition = std::pair<std::string, int32_t>;
+/// Next offset to read per (topic, partition): what a commit or a checkpoint stores.
+using Offsets = std::map<TopicPartition, int64_t>;
+
+/// Published by a source in an EventBatch of its own, behind the events it covers (a source's
+/// batches keep their order through the event channel). `on_done` runs once, when the covered
+/// events are as safe as `until` says; a source keeps its position (commits offsets) only then.
 struct Checkpoint {
+    enum class Until : uint8_t {
+        /// The processing stage has consumed every covered event and handed the records made
+        /// so far to the output queues: at least once (records of open windows are still in
+        /// memory). The processing stage itself calls on_done(true).
+        kConsumed,
+        /// Stored with the records: every handler first emits its open state (partial
+        /// records), then the output that stores offsets (the registered OffsetStore) writes
+        /// `offsets` in the transaction of the records before it and calls on_done(true), or
+        /// on_done(false) when it refuses them (another consumer moved a partition on). Not
+        /// called when that output gave the batch up at the shutdown bound; the source then
+        /// stops waiting at its own bound.
+        kStored,
+    };
+    Until until = Until::kConsumed;
     std::string group;
     Offsets offsets;  // next offset to read per partition, after the covered events
-    /// Per partition of `offsets`: the offset the previous checkpoint stored, -1 for none
-    /// (the consumer started from Kafka's committed offset). The store refuses the checkpoint
-    /// when it holds another value: another consumer has moved the partition on.
+    /// kStored: per partition of `offsets`, the offset the previous checkpoint stored, -1 for
+    /// none (the consumer started from Kafka's committed offset). The store refuses the
+    /// checkpoint when it holds another value.
     Offsets expected;
-    /// Called once by the storing sink, on its thread: true once the transaction holding the
-    /// offsets has committed, false when the store refused them. Not called when the sink gave
-    /// the batch up (shutdown bound); the consumer then stops waiting at its own bound.
-    std::function<void(bool stored)> on_stored;
+    std::function<void(bool ok)> on_done;
+};
+
+/// Implemented by an output that stores a consumer's offsets in the same transaction as the
+/// results of the events they cover (PostgreSQL), so a restart resumes exactly after what was
+/// stored. Registered in the Context by that output's open(), before the inputs open.
+/// Thread-safe: load() runs on the consumer's thread, the rest is called at set-up.
+class OffsetStore {
+public:
+    virtual ~OffsetStore() = default;
+    /// Called by a consumer in its open(), before any record is written: from then on the
+    /// output applies results only together with the checkpoints that cover them.
+    virtual void attach(const std::string& group) = 0;
+    /// Fills `out` with the stored next offsets of `group` for those of `partitions` that
+    /// have one. Blocks for one round trip; an error when the store cannot be reached (the
+    /// caller retries: guessing an offset would lose or double events).
+    virtual Status load(const std::string& group, const std::vector<TopicPartition>& partitions,
+                        Offsets& out) = 0;
 };
 
 }  // namespace eveflow

@@ -130,11 +130,8 @@ struct EventBatch {
     /// Lines cut from `buffer` but not parsed yet, for a source that parses them on other
     /// threads (the EVE socket's parse pool); the parser turns them into `events`.
     std::vector<std::string_view> lines;
-    /// Called by the processing stage once every event of the batch has been handed to the
-    /// sink queues (sources that commit offsets, such as Kafka, use it). May be empty.
-    std::shared_ptr<void> on_consumed;
-    /// Set on a batch (usually without events) that marks a consumer checkpoint: everything
-    /// published before it by the same source is covered by these offsets.
+    /// Set on a batch (usually without events) that acknowledges, once done, everything the
+    /// same source published before it (see Checkpoint).
     std::shared_ptr<const Checkpoint> checkpoint;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "types/event.h"
@@ -70,15 +71,15 @@ inline std::string_view sensor_of(const std::string& own, std::string_view confi
     return own.empty() ? configured : std::string_view(own);
 }
 
-/// kCheckpoint follows every record built from the events the checkpoint covers; only the
-/// sink that stores offsets sees it (the sink runner takes it out for the others).
-struct Record {
-    enum class Kind : uint8_t { kAggregate, kRaw, kCheckpoint };
-    Kind kind = Kind::kAggregate;
-    AggregateRecord aggregate;
-    RawEvent raw;
+/// A kStored checkpoint in a sink's queue: it follows every record built from the events it
+/// covers. Only the sink that stores offsets sees it (the sink runner takes it out for the
+/// others), and it is not a record that counts as written.
+struct CheckpointMark {
     std::shared_ptr<const Checkpoint> checkpoint;
 };
+
+/// What handlers hand to sinks: one of an aggregate, a raw event, or a checkpoint mark.
+using Record = std::variant<AggregateRecord, RawEvent, CheckpointMark>;
 
 /// Proto as Suricata names it, else the number.
 std::string proto_text(uint8_t proto);

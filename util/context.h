@@ -6,10 +6,11 @@
 #include <string>
 
 #include "util/clock.h"
-#include "util/offset_store.h"
 #include "util/stats.h"
 
 namespace eveflow {
+
+class OffsetStore;  // types/checkpoint.h
 
 struct Context {
     Stats& stats;

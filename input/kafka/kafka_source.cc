@@ -186,22 +186,36 @@ void KafkaSource::poll_cycle() {
 void KafkaSource::end_cycle() {
     if (cycle_.empty()) return;
     batcher_.flush();
-    std::shared_ptr<void> token;
+    Offsets consumed;
     if (store_) {
         for (const auto& [tp, off] : cycle_) position_[tp] = off;
     } else {
-        token = tracker_->begin(std::move(cycle_));
+        consumed = std::move(cycle_);
     }
     cycle_.clear();
     EventBatch batch;
     while (batcher_.pop(batch)) {
-        batch.on_consumed = token;
-        if (!out_->publish(std::move(batch))) {
-            // Not handed on: forget the uncommitted cycles so none of them is committed.
-            closed_ = true;
-            tracker_->reset();
-        }
+        publish(std::move(batch));
         batch = EventBatch();
+    }
+    // Without an offset store a cycle may be committed once its events are consumed: a
+    // checkpoint behind them says when.
+    if (consumed.empty()) return;
+    auto cp = std::make_shared<Checkpoint>();
+    cp->until = Checkpoint::Until::kConsumed;
+    cp->group = config_.group;
+    const uint64_t seq = tracker_->open(std::move(consumed));
+    cp->on_done = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
+    batch.checkpoint = std::move(cp);
+    publish(std::move(batch));
+}
+
+void KafkaSource::publish(EventBatch&& batch) {
+    if (closed_) return;
+    if (!out_->publish(std::move(batch))) {
+        // Not handed on: forget the uncommitted cycles so none of them is committed.
+        closed_ = true;
+        tracker_->reset();
     }
 }
 
@@ -219,15 +233,13 @@ void KafkaSource::publish_checkpoint() {
         stored_[tp] = off;
     }
     if (cp->offsets.empty() || closed_) return;
+    cp->until = Checkpoint::Until::kStored;
     cp->group = config_.group;
     const uint64_t seq = tracker_->open(cp->offsets);
-    cp->on_stored = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
+    cp->on_done = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
     EventBatch batch;
     batch.checkpoint = std::move(cp);
-    if (!out_->publish(std::move(batch))) {
-        closed_ = true;
-        tracker_->reset();
-    }
+    publish(std::move(batch));
 }
 
 void KafkaSource::commit(bool sync) {

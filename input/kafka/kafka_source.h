@@ -35,9 +35,9 @@ KafkaSourceConfig parse_kafka_source_config(const ConfigNode& node);
 
 /// Consumes `topics` as a member of consumer group `group`. Each message holds one or more
 /// EVE lines, parsed like the socket input's. Two modes:
-/// - At-least-once (no offset store in the Context): messages polled together form a cycle
-///   whose batches share one on_consumed token; a cycle's offsets are committed once it and
-///   every earlier cycle have been released by the processing stage.
+/// - At-least-once (no offset store in the Context): messages polled together form a cycle,
+///   followed by a kConsumed checkpoint; a cycle's offsets are committed once it and every
+///   earlier cycle have been consumed by the processing stage.
 /// - Exactly-once into the offset store (a PostgreSQL output): every checkpoint_interval, on
 ///   revocation and at shutdown, a checkpoint batch follows the events it covers; the store
 ///   writes its offsets in the transaction of the aggregates before it and reports back, and
@@ -62,6 +62,8 @@ private:
     void poll_cycle();
     void end_cycle();
     void publish_checkpoint();
+    /// Hands a batch on; once the channel is closed, forgets the cycles not yet done.
+    void publish(EventBatch&& batch);
     bool seek_stored(rd_kafka_topic_partition_list_s* partitions);
     void commit(bool sync);
     void rebalance(int err, rd_kafka_topic_partition_list_s* partitions);

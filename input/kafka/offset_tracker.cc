@@ -5,13 +5,6 @@
 
 namespace eveflow::input {
 
-std::shared_ptr<void> OffsetTracker::begin(Offsets offsets) {
-    const uint64_t seq = open(std::move(offsets));
-    // The deleter is the hook: it runs on whichever thread drops the last copy.
-    std::shared_ptr<OffsetTracker> self = shared_from_this();
-    return std::shared_ptr<void>(self.get(), [self, seq](void*) { self->complete(seq, true); });
-}
-
 uint64_t OffsetTracker::open(Offsets offsets) {
     std::lock_guard lock(mu_);
     const uint64_t seq = next_seq_++;

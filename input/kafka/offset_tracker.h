@@ -10,21 +10,18 @@
 #include <string>
 #include <utility>
 
-#include "util/offset_store.h"
+#include "types/checkpoint.h"
 
 namespace eveflow::input {
 
-/// The source hands out one token per group of messages it published (a "cycle"); the
-/// processing stage releases a batch's token (EventBatch::on_consumed) when it is done with
-/// it. Offsets become committable only once their cycle and every earlier cycle are done,
-/// so a commit never covers an event still in flight. With an offset store the cycles are
-/// checkpoints instead, done when the store says they are durable (open() and complete()).
-/// Thread-safe: tokens are released on the processing threads, checkpoints completed on the
-/// storing sink's thread, the rest is called from the consumer thread.
-class OffsetTracker : public std::enable_shared_from_this<OffsetTracker> {
+/// One cycle per Checkpoint the source published (the messages polled together, or the
+/// positions since the last stored checkpoint); the checkpoint's on_done completes it.
+/// Offsets become committable only once their cycle and every earlier cycle are done, so a
+/// commit never covers an event still in flight. Thread-safe: cycles are completed on the
+/// processing thread (kConsumed) or the storing sink's (kStored), the rest is called from the
+/// consumer thread.
+class OffsetTracker {
 public:
-    /// Starts a cycle covering `offsets`; it is done when the returned token's last copy goes.
-    std::shared_ptr<void> begin(Offsets offsets);
     /// Starts a cycle covering `offsets` that is done when complete() is called with the
     /// returned sequence number.
     uint64_t open(Offsets offsets);

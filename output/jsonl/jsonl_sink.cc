@@ -107,10 +107,10 @@ Status JsonlSink::flush() {
 Status JsonlSink::write(std::span<const Record> batch) {
     Status st;
     for (const Record& r : batch) {
-        if (r.kind == Record::Kind::kAggregate) {
-            append_aggregate_json(buf_, r.aggregate, ctx_.sensor_id);
+        if (const auto* agg = std::get_if<AggregateRecord>(&r)) {
+            append_aggregate_json(buf_, *agg, ctx_.sensor_id);  // straight into the buffer
         } else {
-            buf_ += r.raw.line;
+            buf_ += std::get<RawEvent>(r).line;
         }
         buf_ += '\n';
         if (buf_.size() >= config_.buffer) {

@@ -129,30 +129,26 @@ Status KafkaSink::write(std::span<const Record> batch) {
     if (!rk_) return Status::error("not open");
     for (size_t i = 0; i < batch.size(); ++i) {
         const Record& r = batch[i];
-        const bool agg = r.kind == Record::Kind::kAggregate;
-        Topic* topic = topic_for(agg ? std::string_view("flow_aggregate") : r.raw.type_name);
+        const auto* agg = std::get_if<AggregateRecord>(&r);
+        const auto* raw = std::get_if<RawEvent>(&r);
+        if (!agg && !raw) continue;
+        Topic* topic = topic_for(agg ? std::string_view("flow_aggregate") : raw->type_name);
         if (!topic) {
             errors_produce_.inc();
             continue;
         }
-        const FlowEntry* f = agg ? nullptr : &r.raw.fields;
+        const FlowEntry* f = agg ? nullptr : &raw->fields;
         KafkaKey k = config_.key;
         if (k == KafkaKey::kAuto) k = agg ? KafkaKey::kSrcIp : KafkaKey::kFlowId;
         key_.clear();
         if (k == KafkaKey::kSrcIp && (agg || f->has_src_ip)) {
-            (agg ? r.aggregate.src_ip : f->src_ip).append_to(key_);
+            (agg ? agg->src_ip : f->src_ip).append_to(key_);
         } else if (k == KafkaKey::kDestIp && (agg || f->has_dest_ip)) {
-            (agg ? r.aggregate.dest_ip : f->dest_ip).append_to(key_);
+            (agg ? agg->dest_ip : f->dest_ip).append_to(key_);
         } else if (k == KafkaKey::kFlowId && f && f->flow_id != 0) {
             json::append_uint(key_, f->flow_id);
         }
-        std::string_view value = r.raw.line;
-        if (agg) {
-            value_.clear();
-            append_aggregate_json(value_, r.aggregate, ctx_.sensor_id);
-            value = value_;
-        }
-        if (!produce(*topic, value, key_)) {
+        if (!produce(*topic, record_json(r, value_, ctx_.sensor_id), key_)) {
             dropped_.inc(batch.size() - i);
             return Status::error("shutdown bound passed while the producer queue was full");
         }

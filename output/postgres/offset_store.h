@@ -9,7 +9,6 @@
 
 #include "output/postgres/config.h"
 #include "types/checkpoint.h"
-#include "util/offset_store.h"
 
 namespace pqxx {
 class dbtransaction;

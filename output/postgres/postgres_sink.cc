@@ -123,15 +123,15 @@ void PostgresSink::count(const Sanitised& f) {
 
 void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us) {
     Sanitised fixed;
-    if (r.kind == Record::Kind::kAggregate) {
-        if (append_aggregate_row(piece.aggregates, r.aggregate, ctx_.sensor_id, fixed)) {
+    if (const auto* agg = std::get_if<AggregateRecord>(&r)) {
+        if (append_aggregate_row(piece.aggregates, *agg, ctx_.sensor_id, fixed)) {
             ++piece.aggregate_rows;
-            piece.has_late = piece.has_late || r.aggregate.late || r.aggregate.after_checkpoint;
+            piece.has_late = piece.has_late || agg->late || agg->after_checkpoint;
         } else {
             unstorable_->inc();
         }
-    } else if (!cfg_.raw.types.empty()) {
-        Timestamp ts = r.raw.fields.ts;
+    } else if (const auto* raw = std::get_if<RawEvent>(&r); raw && !cfg_.raw.types.empty()) {
+        Timestamp ts = raw->fields.ts;
         // Years 1000-8999 only: a partition for a wild timestamp (year 1, 9999) would be
         // created at the edge of timestamptz's range, and none is worth a table of its own.
         if (!storable(ts) || ts.us < kMinRawTsUs || ts.us >= kMaxRawTsUs) {
@@ -141,7 +141,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
         if (ts.us < cutoff_us) {
             expired_->inc();
         } else {
-            append_raw_row_binary(piece.raw, r.raw, ts, ctx_.sensor_id, fixed);
+            append_raw_row_binary(piece.raw, *raw, ts, ctx_.sensor_id, fixed);
             ++piece.raw_rows;
             int64_t p = partition_start(cfg_.raw.partition, ts.us);
             if (piece.partitions.empty() || piece.partitions.back() != p) {
@@ -157,11 +157,11 @@ Status PostgresSink::write(std::span<const Record> batch) {
     const int64_t cutoff_us = retention_cutoff(cfg_.raw, now_us);
     Chunk piece;
     for (const Record& r : batch) {
-        if (r.kind == Record::Kind::kCheckpoint) {
+        if (const auto* mark = std::get_if<CheckpointMark>(&r)) {
             commit_piece(piece);
             // The open aggregate batch, whatever it holds (possibly nothing), becomes one
             // transaction with the checkpoint's offsets.
-            pool_.seal_checkpoint(r.checkpoint);
+            pool_.seal_checkpoint(mark->checkpoint);
             continue;
         }
         render(r, piece, now_us, cutoff_us);

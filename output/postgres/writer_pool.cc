@@ -242,8 +242,8 @@ void WriterPool::report(const Chunk& c, BatchWriter::Outcome o) {
             "another consumer; batch {} rows={} not written",
             cfg_.name, c.checkpoint->group, c.batch_id, c.rows());
     }
-    if (c.checkpoint && c.checkpoint->on_stored) {
-        c.checkpoint->on_stored(o != BatchWriter::Outcome::kFenced);
+    if (c.checkpoint && c.checkpoint->on_done) {
+        c.checkpoint->on_done(o != BatchWriter::Outcome::kFenced);
     }
 }
 

@@ -169,13 +169,7 @@ void UnixSocketSink::append_line(std::string_view line, std::string_view suffix)
 Status UnixSocketSink::write(std::span<const Record> batch) {
     auto deadline = std::chrono::steady_clock::now() + kWriteWait;
     for (const Record& r : batch) {
-        if (r.kind == Record::Kind::kAggregate) {
-            scratch_.clear();
-            append_aggregate_json(scratch_, r.aggregate, ctx_.sensor_id);
-            append_line(scratch_);
-        } else {
-            append_line(r.raw.line);
-        }
+        append_line(record_json(r, scratch_, ctx_.sensor_id));
         if (buffered() >= config_.max_buffer / 2) pump(deadline);
     }
     pump(deadline);

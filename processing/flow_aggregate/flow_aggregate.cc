@@ -204,14 +204,8 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {
     if (sinks_.empty()) return;
-    for (size_t i = 0; i + 1 < sinks_.size(); ++i) {
-        Record copy;
-        copy.aggregate = rec;
-        out.emit(sinks_[i], std::move(copy));
-    }
-    Record last;
-    last.aggregate = std::move(rec);
-    out.emit(sinks_.back(), std::move(last));
+    for (size_t i = 0; i + 1 < sinks_.size(); ++i) out.emit(sinks_[i], Record(rec));
+    out.emit(sinks_.back(), Record(std::move(rec)));
 }
 
 void FlowAggregate::release(std::unique_ptr<WindowTable> table) {

@@ -132,18 +132,17 @@ bool Forward::selected(const Event& e) const {
 
 void Forward::consume(const Event& e, Emitter& out) {
     if (sinks_.empty() || !selected(e)) return;
-    Record r;
-    r.kind = Record::Kind::kRaw;
-    r.raw.type = e.type;
-    r.raw.type_name.assign(e.type_name);
-    splice_fields(r.raw.line, e.raw, config_.splice);
-    r.raw.fields = e.fields;
-    r.raw.fields.app_proto = {};
-    r.raw.fields.in_iface = {};
-    r.raw.fields.host = {};
-    if (sensor_from_host_) r.raw.sensor_id.assign(e.fields.host);
+    RawEvent r;
+    r.type = e.type;
+    r.type_name.assign(e.type_name);
+    splice_fields(r.line, e.raw, config_.splice);
+    r.fields = e.fields;
+    r.fields.app_proto = {};
+    r.fields.in_iface = {};
+    r.fields.host = {};
+    if (sensor_from_host_) r.sensor_id.assign(e.fields.host);
     for (size_t i = 0; i + 1 < sinks_.size(); ++i) out.emit(sinks_[i], Record(r));
-    out.emit(sinks_.back(), std::move(r));
+    out.emit(sinks_.back(), Record(std::move(r)));
     ++pending_;
 }
 

@@ -89,7 +89,13 @@ struct Running {
     Publisher publisher{channel, OnFull::kBlock, 0, dropped};
     std::unique_ptr<Source> source;
     std::jthread thread;
-    std::vector<EventBatch> held;  // batches not yet released (offsets not committable)
+    /// A batch the test holds as the processing stage would: dropping it consumes it, which
+    /// completes the kConsumed checkpoint it carries.
+    struct Held {
+        EventBatch batch;
+        std::shared_ptr<void> consumed;
+    };
+    std::vector<Held> held;  // batches not yet released (offsets not committable)
     std::vector<std::shared_ptr<const Checkpoint>> checkpoints;  // in arrival order
     Status result;  // what run() returned (read once `finished`)
     std::atomic<bool> finished{false};
@@ -117,9 +123,16 @@ struct Running {
             batches.clear();
             channel.pop_batch(batches, 16, std::chrono::steady_clock::now() + 100ms);
             for (auto& b : batches) {
-                if (b.checkpoint) checkpoints.push_back(b.checkpoint);
                 for (const Event& e : b.events) lines.emplace_back(e.raw);
-                if (hold) held.push_back(std::move(b));
+                std::shared_ptr<void> consumed;
+                if (b.checkpoint && b.checkpoint->until == Checkpoint::Until::kStored) {
+                    checkpoints.push_back(b.checkpoint);
+                } else if (b.checkpoint) {
+                    consumed = std::shared_ptr<void>(nullptr, [cp = b.checkpoint](void*) {
+                        if (cp->on_done) cp->on_done(true);
+                    });
+                }
+                if (hold) held.push_back({std::move(b), std::move(consumed)});
             }
         }
         return lines;
@@ -130,6 +143,11 @@ struct Running {
         while (thread.joinable()) {
             std::vector<EventBatch> b;
             channel.pop_batch(b, 16, std::chrono::steady_clock::now() + 50ms);
+            for (const auto& batch : b) {
+                const auto& cp = batch.checkpoint;
+                if (cp && cp->until == Checkpoint::Until::kConsumed && cp->on_done)
+                    cp->on_done(true);
+            }
             if (channel.size() == 0 && !held.empty()) held.clear();
             if (b.empty()) {
                 thread.request_stop();
@@ -296,7 +314,7 @@ TEST(KafkaSource, CommitsOnlyWhatWasReleasedInOrder) {
     std::vector<std::string> released;
     size_t half = a.held.size() / 2;
     for (size_t i = 0; i < half; ++i) {
-        for (const Event& e : a.held[i].events) released.emplace_back(e.raw);
+        for (const Event& e : a.held[i].batch.events) released.emplace_back(e.raw);
     }
     a.held.erase(a.held.begin(), a.held.begin() + static_cast<long>(half));
     std::this_thread::sleep_for(500ms);
@@ -440,11 +458,8 @@ TEST(KafkaSource, WithAnOffsetStoreResumesFromItAndCommitsOnlyStoredCheckpoints)
         EXPECT_LT(off, 0) << "partition " << p << " committed before the store had it";
     }
     // The sink stores the checkpoints (each its transaction); then Kafka gets the offsets.
-    std::vector<Record> markers(a.checkpoints.size());
-    for (size_t i = 0; i < markers.size(); ++i) {
-        markers[i].kind = Record::Kind::kCheckpoint;
-        markers[i].checkpoint = a.checkpoints[i];
-    }
+    std::vector<Record> markers;
+    for (const auto& cp : a.checkpoints) markers.emplace_back(CheckpointMark{cp});
     ASSERT_TRUE(pg.sink->write(markers).ok());
     ASSERT_TRUE(
         eveflow::testing::wait_until([&] { return committed(kafka, "g5", "eve", 3) == ends; }));
@@ -523,10 +538,8 @@ TEST(KafkaSource, StopsWhenItsStoredOffsetsWereMovedByAnotherConsumer) {
     eveflow::testing::PgSchema::exec(db.dsn,
                                      "INSERT INTO eveflow_kafka_offsets (group_id, topic, "
                                      "partition, next_offset) VALUES ('g7', 'eve', 0, 3)");
-    std::vector<Record> batch(2);
-    batch[0] = eveflow::testing::aggregate(0, "10.0.0.1", 80, 4);
-    batch[1].kind = Record::Kind::kCheckpoint;
-    batch[1].checkpoint = a.checkpoints.front();
+    std::vector<Record> batch{eveflow::testing::aggregate(0, "10.0.0.1", 80, 4),
+                              CheckpointMark{a.checkpoints.front()}};
     ASSERT_TRUE(pg.sink->write(batch).ok());
     ASSERT_TRUE(eveflow::testing::wait_until([&] {
         a.read(std::numeric_limits<size_t>::max(), 1s);

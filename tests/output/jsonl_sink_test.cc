@@ -38,8 +38,8 @@ struct Fixture {
 
 Record raw(const std::string& line) {
     Record r;
-    r.kind = Record::Kind::kRaw;
-    r.raw.line = line;
+    r = RawEvent{};
+    std::get<RawEvent>(r).line = line;
     return r;
 }
 
@@ -169,7 +169,7 @@ TEST(JsonlSink, OutputIsJsonEqualToTheRecords) {
     std::string expected;
     for (int i = 0; i < 50; ++i) {
         Record r;
-        AggregateRecord& a = r.aggregate;
+        AggregateRecord& a = std::get<AggregateRecord>(r);
         a.window_start = Timestamp::from_us(1714557600'000'000 + int64_t{i} * 60'000'000);
         a.window_end = Timestamp::from_us(a.window_start.us + 60'000'000);
         a.src_ip = IpAddr::v4(static_cast<uint32_t>(rng()));

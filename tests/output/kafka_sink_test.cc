@@ -49,7 +49,7 @@ void require_kcat() {
 std::vector<Record> aggregates(size_t n) {
     std::vector<Record> out(n);
     for (size_t i = 0; i < n; ++i) {
-        AggregateRecord& a = out[i].aggregate;
+        AggregateRecord& a = std::get<AggregateRecord>(out[i]);
         std::string src = i % 3 == 0
                               ? "2001:db8::" + std::to_string(i % 50 + 1)
                               : "10.0." + std::to_string(i % 7) + "." + std::to_string(i % 200 + 1);
@@ -85,7 +85,7 @@ std::vector<std::string> expected_values(const std::vector<Record>& records) {
     std::vector<std::string> out;
     for (const Record& r : records) {
         std::string v;
-        append_aggregate_json(v, r.aggregate, "s1");
+        append_aggregate_json(v, std::get<AggregateRecord>(r), "s1");
         out.push_back(v);
     }
     std::sort(out.begin(), out.end());
@@ -156,11 +156,11 @@ std::vector<Record> raw_events(const std::string& path) {
     while (std::getline(in, line)) {
         if (line.empty()) continue;
         Record r;
-        r.kind = Record::Kind::kRaw;
-        r.raw.type_name = field_of(line, "event_type");
-        r.raw.line = line;
+        r = RawEvent{};
+        std::get<RawEvent>(r).type_name = field_of(line, "event_type");
+        std::get<RawEvent>(r).line = line;
         std::string id = field_of(line, "flow_id");
-        r.raw.fields.flow_id = id.empty() ? 0 : std::stoull(id);
+        std::get<RawEvent>(r).fields.flow_id = id.empty() ? 0 : std::stoull(id);
         out.push_back(std::move(r));
     }
     return out;
@@ -180,8 +180,9 @@ TEST(KafkaSink, ForwardedEventsGoToTheirTypeTopicKeyedByFlowId) {
     auto records = raw_events(path);
     std::map<std::string, std::vector<std::string>> want;  // topic -> "flow_id\tline"
     for (const Record& r : records) {
-        want["suricata." + r.raw.type_name].push_back(field_of(r.raw.line, "flow_id") + "\t" +
-                                                      r.raw.line);
+        const auto& raw = std::get<RawEvent>(r);
+        want["suricata." + raw.type_name].push_back(field_of(raw.line, "flow_id") + "\t" +
+                                                    raw.line);
     }
     ASSERT_GE(want.size(), 5u);
     ASSERT_TRUE(write_all(*sink, records, 17).ok());

@@ -111,16 +111,15 @@ std::vector<Record> records_of(const std::vector<std::string>& files, size_t sha
                 if (e.type == EventType::kFlow && e.aggregatable) {
                     handlers[next++ % shards]->consume(e, out);
                 }
-                Record r;
-                r.kind = Record::Kind::kRaw;
-                r.raw.type = e.type;
-                r.raw.type_name = std::string(e.type_name);
-                r.raw.line = std::string(e.raw);
-                r.raw.fields = e.fields;
-                r.raw.fields.app_proto = {};
-                r.raw.fields.in_iface = {};
-                r.raw.fields.host = {};
-                r.raw.sensor_id = std::string(e.fields.host);
+                RawEvent r;
+                r.type = e.type;
+                r.type_name = std::string(e.type_name);
+                r.line = std::string(e.raw);
+                r.fields = e.fields;
+                r.fields.app_proto = {};
+                r.fields.in_iface = {};
+                r.fields.host = {};
+                r.sensor_id = std::string(e.fields.host);
                 raw.push_back(std::move(r));
             }
         }
@@ -156,9 +155,9 @@ void run_over_eve_files(int times, size_t shards = 1) {
     for (int t = 0; t < times; ++t) {
         std::vector<Record> part;
         for (const Record& r : records) {
-            if (t > 0 && r.kind == Record::Kind::kRaw) continue;
+            if (t > 0 && std::holds_alternative<RawEvent>(r)) continue;
             part.push_back(r);
-            if (t > 0) part.back().aggregate.late = true;
+            if (t > 0) std::get<AggregateRecord>(part.back()).late = true;
             if (part.size() == 1000) {
                 ASSERT_TRUE(h.sink->write(part).ok());
                 part.clear();

@@ -90,8 +90,10 @@ TEST(PostgresSink, LatePartialIsMergedIntoItsRow) {
                                  aggregate(0, "10.0.0.1", 443, 2, 10)};
     std::vector<Record> late = {aggregate(0, "10.0.0.1", 443, 5, 1),
                                 aggregate(0, "10.0.0.9", 443, 1, 7)};
-    late[0].aggregate.late = true;
-    AggregateRecord* partials[] = {&first[0].aggregate, &first[1].aggregate, &late[0].aggregate};
+    std::get<AggregateRecord>(late[0]).late = true;
+    AggregateRecord* partials[] = {&std::get<AggregateRecord>(first[0]),
+                                   &std::get<AggregateRecord>(first[1]),
+                                   &std::get<AggregateRecord>(late[0])};
     std::set<uint16_t> distinct;
     for (size_t i = 0; i < sets.size(); ++i) {
         partials[i]->src_port_list = sets[i];
@@ -126,8 +128,8 @@ TEST(PostgresSink, RetriedCommittedBatchIsNotAppliedTwice) {
     output::postgres::Chunk chunk;
     chunk.batch_id = "run1-0";
     output::postgres::Sanitised fixed;
-    ASSERT_TRUE(append_aggregate_row(chunk.aggregates, aggregate(0, "10.0.0.1", 80, 4).aggregate,
-                                     "s", fixed));
+    ASSERT_TRUE(append_aggregate_row(
+        chunk.aggregates, std::get<AggregateRecord>(aggregate(0, "10.0.0.1", 80, 4)), "s", fixed));
     chunk.aggregate_rows = 1;
     using Outcome = output::postgres::BatchWriter::Outcome;
     // The second delivery is what follows a COMMIT whose answer was lost.

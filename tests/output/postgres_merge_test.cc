@@ -79,7 +79,7 @@ TEST(PostgresMerge, OverlappingPartialsMergeToTheExactDistinctCount) {
     for (size_t k = 0; k < std::size(shapes); ++k) {
         const std::string src = "10.0.0." + std::to_string(k + 1);
         for (int part = 0; part < 4; ++part) {
-            AggregateRecord r = aggregate(0, src.c_str(), 443, 1 + part).aggregate;
+            AggregateRecord r = std::get<AggregateRecord>(aggregate(0, src.c_str(), 443, 1 + part));
             r.src_port_list = random_ports(rng, shapes[k].lo, shapes[k].hi, shapes[k].n);
             r.src_ports = r.src_port_list.size();
             want[src].insert(r.src_port_list.begin(), r.src_port_list.end());
@@ -121,13 +121,13 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
                    "bytes_toserver, bytes_toclient) VALUES ('1970-01-01Z', '1970-01-01 00:01Z', "
                    "'s', '10.0.0.1', '192.0.2.1', 443, 'TCP', 7, 6, 0, 0, 0, 0)");
     Writer w(db.dsn);
-    AggregateRecord small = aggregate(0, "10.0.0.1", 443, 2).aggregate;
+    AggregateRecord small = std::get<AggregateRecord>(aggregate(0, "10.0.0.1", 443, 2));
     small.src_port_list = {1, 2, 3};
     small.src_ports = 3;
     AggregateRecord big = small;
     big.src_port_list = {1, 2, 3, 4, 5, 6, 7, 8};
     big.src_ports = 8;
-    AggregateRecord fresh = aggregate(0, "10.0.0.2", 443, 2).aggregate;
+    AggregateRecord fresh = std::get<AggregateRecord>(aggregate(0, "10.0.0.2", 443, 2));
     fresh.src_port_list = {9, 10};
     fresh.src_ports = 2;
     EXPECT_EQ(w.deliver({small, fresh}, true), Outcome::kCommitted);

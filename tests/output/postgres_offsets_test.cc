@@ -24,11 +24,9 @@ Record checkpoint(std::map<int32_t, std::pair<int64_t, int64_t>> offsets, Answer
         cp->offsets[{"eve", p}] = next_expected.first;
         cp->expected[{"eve", p}] = next_expected.second;
     }
-    cp->on_stored = [&answers](bool ok) { ++(ok ? answers.ok : answers.refused); };
-    Record r;
-    r.kind = Record::Kind::kCheckpoint;
-    r.checkpoint = std::move(cp);
-    return r;
+    cp->until = Checkpoint::Until::kStored;
+    cp->on_done = [&answers](bool ok) { ++(ok ? answers.ok : answers.refused); };
+    return CheckpointMark{std::move(cp)};
 }
 
 struct Store {

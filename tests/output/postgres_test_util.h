@@ -155,14 +155,14 @@ struct PgSinkHarness {
 };
 
 inline Record raw_record(std::string type, std::string line, int64_t ts_us, uint64_t flow_id = 0) {
-    Record r;
-    r.kind = Record::Kind::kRaw;
-    r.raw.type = event_type_from_name(type);
-    r.raw.type_name = std::move(type);
-    r.raw.line = std::move(line);
-    r.raw.fields.ts = Timestamp::from_us(ts_us);
-    r.raw.fields.flow_id = flow_id;
-    return r;
+    Record rec{std::in_place_type<RawEvent>};
+    auto& r = std::get<RawEvent>(rec);
+    r.type = event_type_from_name(type);
+    r.type_name = std::move(type);
+    r.line = std::move(line);
+    r.fields.ts = Timestamp::from_us(ts_us);
+    r.fields.flow_id = flow_id;
+    return rec;
 }
 
 constexpr int64_t kUs = 1000000;
@@ -179,8 +179,8 @@ inline bool wait_until(const std::function<bool()>& pred,
 
 inline Record aggregate(int64_t window_us, const char* src, uint16_t dport, uint64_t flows,
                         uint64_t bytes = 100) {
-    Record r;
-    AggregateRecord& a = r.aggregate;
+    Record r{std::in_place_type<AggregateRecord>};
+    auto& a = std::get<AggregateRecord>(r);
     a.window_start = Timestamp::from_us(window_us);
     a.window_end = Timestamp::from_us(window_us + 60 * kUs);
     a.src_ip = *IpAddr::parse(src);

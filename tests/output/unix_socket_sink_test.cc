@@ -110,9 +110,9 @@ std::vector<Record> lines(int from, int to, size_t pad = 0) {
     std::vector<Record> out;
     for (int i = from; i < to; ++i) {
         Record r;
-        r.kind = Record::Kind::kRaw;
-        r.raw.line = "{\"event_type\":\"alert\",\"n\":" + std::to_string(i) + ",\"p\":\"" +
-                     std::string(pad, 'x') + "\"}";
+        r = RawEvent{};
+        std::get<RawEvent>(r).line = "{\"event_type\":\"alert\",\"n\":" + std::to_string(i) +
+                                     ",\"p\":\"" + std::string(pad, 'x') + "\"}";
         out.push_back(std::move(r));
     }
     return out;
@@ -120,7 +120,7 @@ std::vector<Record> lines(int from, int to, size_t pad = 0) {
 
 std::string joined(const std::vector<Record>& recs) {
     std::string s;
-    for (const auto& r : recs) s += r.raw.line + "\n";
+    for (const auto& r : recs) s += std::get<RawEvent>(r).line + "\n";
     return s;
 }
 
@@ -131,15 +131,15 @@ TEST(UnixSocketSink, ReceiverGetsExactBytes) {
     fx.sink->open();
     EXPECT_EQ(fx.stats.sum("eveflow_sink_up", {{"sink", "fwd"}}), 1);
     auto a = lines(0, 5000, 100);
-    Record agg;
-    agg.aggregate.flows = 3;
-    agg.aggregate.window_start = agg.aggregate.first_seen = Timestamp::from_us(1714557600'000'000);
-    agg.aggregate.window_end = agg.aggregate.last_seen = Timestamp::from_us(1714557660'000'000);
+    AggregateRecord agg;
+    agg.flows = 3;
+    agg.window_start = agg.first_seen = Timestamp::from_us(1714557600'000'000);
+    agg.window_end = agg.last_seen = Timestamp::from_us(1714557660'000'000);
     a.push_back(agg);
     ASSERT_TRUE(fx.sink->write(a).ok());
     ASSERT_TRUE(fx.sink->close().ok());
     std::string expected = joined(lines(0, 5000, 100));
-    append_aggregate_json(expected, agg.aggregate, "s1");
+    append_aggregate_json(expected, agg, "s1");
     expected += '\n';
     ASSERT_TRUE(server.wait_for(expected.size()));
     EXPECT_EQ(server.received(), expected);

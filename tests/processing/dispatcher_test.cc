@@ -21,17 +21,15 @@ public:
     std::string_view name() const override { return "echo"; }
     std::span<const EventType> event_types() const override { return types_; }
     void consume(const Event& e, Emitter& out) override {
-        Record r;
-        r.kind = Record::Kind::kRaw;
-        r.raw.line = std::string(e.raw);
-        out.emit(0, std::move(r));
+        RawEvent r;
+        r.line = std::string(e.raw);
+        out.emit(0, Record(std::move(r)));
     }
     void flush(Timestamp watermark, Emitter& out) override {
         if (watermark != Timestamp::max()) return;
-        Record r;
-        r.kind = Record::Kind::kRaw;
-        r.raw.line = "final";
-        out.emit(0, std::move(r));
+        RawEvent r;
+        r.line = "final";
+        out.emit(0, Record(std::move(r)));
         ++flushes;
     }
     int flushes = 0;
@@ -51,10 +49,9 @@ public:
     void checkpoint(Emitter& out) override {
         for (auto& line : held_) {
             for (processing::SinkId s : {0u, 1u}) {
-                Record r;
-                r.kind = Record::Kind::kRaw;
-                r.raw.line = line;
-                out.emit(s, std::move(r));
+                RawEvent r;
+                r.line = line;
+                out.emit(s, Record(std::move(r)));
             }
         }
         held_.clear();
@@ -71,10 +68,11 @@ public:
     bool takes_checkpoints() const override { return checkpoints_; }
     Status write(std::span<const Record> batch) override {
         for (const auto& r : batch) {
-            if (r.kind != Record::Kind::kCheckpoint) {
-                lines.push_back(r.raw.line);
+            if (const auto* mark = std::get_if<CheckpointMark>(&r)) {
+                lines.push_back("checkpoint@" +
+                                std::to_string(mark->checkpoint->offsets.at({"t", 0})));
             } else {
-                lines.push_back("checkpoint@" + std::to_string(r.checkpoint->offsets.at({"t", 0})));
+                lines.push_back(std::get<RawEvent>(r).line);
             }
         }
         return {};
@@ -138,6 +136,7 @@ TEST(Dispatcher, RoutesByTypeCountsPerSourceAndFlushesAtEnd) {
 EventBatch checkpoint_at(int64_t next_offset) {
     auto cp = std::make_shared<Checkpoint>();
     cp->group = "g";
+    cp->until = Checkpoint::Until::kStored;
     cp->offsets[{"t", 0}] = next_offset;
     EventBatch b;
     b.checkpoint = std::move(cp);
@@ -237,7 +236,7 @@ TEST(Dispatcher, HandlerEventsGoToTheOtherHandlersOfTheirTypeInTheSameBatch) {
     std::vector<processing::RecordBatch> got;
     ASSERT_EQ(out.pop_batch(got, 16, std::chrono::steady_clock::now()), 1u);
     std::vector<std::string> lines;
-    for (const auto& r : got[0]) lines.push_back(r.raw.line);
+    for (const auto& r : got[0]) lines.push_back(std::get<RawEvent>(r).line);
     EXPECT_EQ(lines, (std::vector<std::string>{"alert:q bad.example", "suricata alert"}));
     EXPECT_EQ(matcher->seen, 3);  // its own alert did not come back to it
     // Handler-made events are not input: only the three read events are counted.

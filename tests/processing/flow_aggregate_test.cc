@@ -65,7 +65,7 @@ struct Fixture {
     FlowAggregate& agg() { return static_cast<FlowAggregate&>(*handler); }
     std::vector<AggregateRecord> records() const {
         std::vector<AggregateRecord> out;
-        for (const auto& [sink, r] : emitter.records) out.push_back(r.aggregate);
+        for (const auto& [sink, r] : emitter.records) out.push_back(std::get<AggregateRecord>(r));
         return out;
     }
     Stats stats;
@@ -552,8 +552,8 @@ TEST(FlowAggregate, RecordsGoToEverySink) {
     ASSERT_EQ(fx.emitter.records.size(), 2u);
     EXPECT_EQ(fx.emitter.records[0].first, 3u);
     EXPECT_EQ(fx.emitter.records[1].first, 5u);
-    EXPECT_EQ(fx.emitter.records[0].second.aggregate.flows, 1u);
-    EXPECT_EQ(fx.emitter.records[1].second.aggregate.flows, 1u);
+    EXPECT_EQ(std::get<AggregateRecord>(fx.emitter.records[0].second).flows, 1u);
+    EXPECT_EQ(std::get<AggregateRecord>(fx.emitter.records[1].second).flows, 1u);
     EXPECT_EQ(fx.stats.sum("eveflow_aggregate_records_total"), 1);
 }
 

@@ -29,7 +29,7 @@ struct Fixture {
     }
     std::vector<std::string> lines() const {
         std::vector<std::string> out;
-        for (const auto& [sink, r] : emitter.records) out.push_back(r.raw.line);
+        for (const auto& [sink, r] : emitter.records) out.push_back(std::get<RawEvent>(r).line);
         return out;
     }
     Stats stats;
@@ -117,13 +117,14 @@ TEST(Forward, EveryOutputGetsTheEventAsRaw) {
     EXPECT_EQ(fx.emitter.records[0].first, 11u);
     EXPECT_EQ(fx.emitter.records[1].first, 12u);
     for (const auto& [sink, r] : fx.emitter.records) {
-        EXPECT_EQ(r.kind, Record::Kind::kRaw);
-        EXPECT_EQ(r.raw.type, EventType::kTls);
-        EXPECT_EQ(r.raw.type_name, "tls");
-        EXPECT_EQ(r.raw.line, "{\"x\":1}");
-        EXPECT_TRUE(r.raw.fields.app_proto.empty());
-        EXPECT_TRUE(r.raw.fields.in_iface.empty());
-        EXPECT_EQ(r.raw.fields.src_port, 4242);
+        ASSERT_TRUE(std::holds_alternative<RawEvent>(r));
+        const auto& raw = std::get<RawEvent>(r);
+        EXPECT_EQ(raw.type, EventType::kTls);
+        EXPECT_EQ(raw.type_name, "tls");
+        EXPECT_EQ(raw.line, "{\"x\":1}");
+        EXPECT_TRUE(raw.fields.app_proto.empty());
+        EXPECT_TRUE(raw.fields.in_iface.empty());
+        EXPECT_EQ(raw.fields.src_port, 4242);
     }
     fx.handler->tick(fx.clock.steady_now(), fx.emitter);
     EXPECT_EQ(fx.stats.sum("eveflow_forward_events_total", {{"rule", "r1"}}), 1);
@@ -140,15 +141,15 @@ TEST(Forward, RawEventCarriesItsHostAsSensorId) {
     host.assign(host.size(), 'x');
     fx.handler->consume(event("dns", "{}"), fx.emitter);
     ASSERT_EQ(fx.emitter.records.size(), 2u);
-    EXPECT_EQ(fx.emitter.records[0].second.raw.sensor_id, "sensor-7");
-    EXPECT_TRUE(fx.emitter.records[0].second.raw.fields.host.empty());
-    EXPECT_EQ(fx.emitter.records[1].second.raw.sensor_id, "");
+    EXPECT_EQ(std::get<RawEvent>(fx.emitter.records[0].second).sensor_id, "sensor-7");
+    EXPECT_TRUE(std::get<RawEvent>(fx.emitter.records[0].second).fields.host.empty());
+    EXPECT_EQ(std::get<RawEvent>(fx.emitter.records[1].second).sensor_id, "");
 
     Fixture off("{outputs: [{type: jsonl, path: a}]}", /*sensor_id_from_host=*/false);
     e.fields.host = "sensor-7";
     off.handler->consume(e, off.emitter);
     ASSERT_EQ(off.emitter.records.size(), 1u);
-    EXPECT_EQ(off.emitter.records[0].second.raw.sensor_id, "");
+    EXPECT_EQ(std::get<RawEvent>(off.emitter.records[0].second).sensor_id, "");
 }
 
 TEST(Forward, NameDefaultsToSectionPath) {
