@@ -101,8 +101,22 @@ private:
     std::shared_ptr<std::set<std::string>> used_;
 };
 
+/// Adds an error for every key that repeats a key of the same map, in every map at every
+/// depth under `node` (yaml-cpp keeps both entries; a lookup would see only the first).
+void report_duplicate_keys(const YAML::Node& node, const std::string& path,
+                           ConfigDiagnostics& diag);
+
 /// Applies one `--set a.b[0].c=value` override to a YAML tree (value parsed as YAML).
-/// Returns an error message, or empty on success.
-std::string apply_set_override(YAML::Node& root, std::string_view assignment);
+/// Returns an error message, or empty on success. `created`, when given, receives the path
+/// of every list item the override added (`handlers[1]`).
+std::string apply_set_override(YAML::Node& root, std::string_view assignment,
+                               std::vector<std::string>* created = nullptr);
+
+/// Applies every `--set` in order, then checks the list items they added: an item of
+/// `inputs`, `outputs` or `handlers` (at any depth) must have been given its `type`, an item
+/// of `forward` its `types` or `outputs`, so that a typo in an index cannot add a component
+/// of the default type. Returns one message per problem, each starting with `--set A=V: `.
+std::vector<std::string> apply_set_overrides(YAML::Node& root,
+                                             const std::vector<std::string>& assignments);
 
 }  // namespace eveflow

@@ -2,12 +2,18 @@
 #include "cmd/eveflow/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iostream>
+#include <filesystem>
+#include <memory>
 #include <sstream>
 
+#include "input/eve/version.h"
+#include "input/pcap/version.h"
+#include "output/kafka/version.h"
+#include "output/postgres/version.h"
 #include "util/config_node.h"
 
 namespace eveflow::cmd {
@@ -32,7 +38,7 @@ void add_inputs(YAML::Node& flags, const Shorthand& s) {
         inputs.push_back(map_of({{"type", "eve_socket"}, {"path", p}}));
     for (const auto& p : s.eve_files) {
         YAML::Node n = map_of({{"type", "eve_file"}, {"path", p}});
-        if (s.follow) n["follow"] = true;
+        if (s.follow && p != "-") n["follow"] = true;
         inputs.push_back(n);
     }
     auto pcap = [&](const char* key, const std::string& v) {
@@ -68,6 +74,52 @@ void add_outputs(YAML::Node& flags, const Shorthand& s) {
     }
 }
 
+// A flag that modifies the inputs other flags create. Given with none of those inputs it
+// would do nothing, so it is an error; every such flag gets a row here.
+struct FlagRule {
+    const char* flag;
+    bool (*given)(const Shorthand&);
+    bool (*applies)(const Shorthand&);  // some flag-created input it modifies exists
+    const char* needs;
+};
+
+bool has_meter(const Shorthand& s) { return !s.pcaps.empty() || !s.interfaces.empty(); }
+bool has_eve_file_path(const Shorthand& s) {
+    return std::any_of(s.eve_files.begin(), s.eve_files.end(),
+                       [](const std::string& p) { return p != "-"; });
+}
+bool has_kafka_input(const Shorthand& s) { return !s.kafka_input.empty(); }
+
+constexpr const char* kMeterFlags = "--pcap or --interface";
+constexpr FlagRule kFlagRules[] = {
+    {"--bpf", [](const Shorthand& s) { return !s.bpf.empty(); }, has_meter, kMeterFlags},
+    {"--no-flow-expiry", [](const Shorthand& s) { return s.no_flow_expiry; }, has_meter,
+     kMeterFlags},
+    {"--no-dpi", [](const Shorthand& s) { return s.no_dpi; }, has_meter, kMeterFlags},
+    {"--ndpi-config-dir", [](const Shorthand& s) { return !s.ndpi_config_dir.empty(); }, has_meter,
+     kMeterFlags},
+    {"--follow", [](const Shorthand& s) { return s.follow; }, has_eve_file_path,
+     "--eve-file with a file path (stdin, -, is always read to its end)"},
+    {"--kafka-input-topic", [](const Shorthand& s) { return !s.kafka_input_topic.empty(); },
+     has_kafka_input, "--kafka-input"},
+    {"--kafka-group", [](const Shorthand& s) { return !s.kafka_group.empty(); }, has_kafka_input,
+     "--kafka-input"},
+};
+
+// Usage errors: flags given without the inputs they apply to.
+std::vector<std::string> unused_flags(const Shorthand& s) {
+    std::vector<std::string> errors;
+    for (const auto& r : kFlagRules) {
+        if (r.given(s) && !r.applies(s)) {
+            errors.push_back(
+                std::string(r.flag) + " needs " + r.needs +
+                ": it applies only to the inputs those flags create (for an input "
+                "of the configuration file, set its key with --set inputs[N].KEY=...)");
+        }
+    }
+    return errors;
+}
+
 YAML::Node shorthand_tree(const Shorthand& s) {
     YAML::Node flags(YAML::NodeType::Map);
     add_inputs(flags, s);
@@ -92,15 +144,16 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
     for (const char* key : {"inputs", "outputs", "forward"}) {
         if (flags[key]) append_list(root, key, flags[key]);
     }
-    if (flags["period"]) {
-        YAML::Node handlers = root["handlers"];
-        if (!handlers.IsDefined() || handlers.IsNull() || handlers.size() == 0) {
-            handlers = YAML::Node(YAML::NodeType::Sequence);
-            handlers.push_back(map_of({{"type", "flow_aggregate"}}));
-        }
-        handlers[0]["period"] = flags["period"];
+    // No handlers key: the default handler, written out, so that --period and
+    // --set handlers[0].KEY edit it rather than add a handler.
+    YAML::Node handlers = root["handlers"];
+    bool absent = !handlers.IsDefined() || handlers.IsNull();
+    if (absent || (flags["period"] && handlers.IsSequence() && handlers.size() == 0)) {
+        handlers = YAML::Node(YAML::NodeType::Sequence);
+        handlers.push_back(map_of({{"type", "flow_aggregate"}}));
         root["handlers"] = handlers;
     }
+    if (flags["period"]) root["handlers"][0]["period"] = flags["period"];
     if (flags["metrics"]) root["metrics"]["listen"] = flags["metrics"]["listen"];
     if (flags["sensor_id"]) root["sensor_id"] = flags["sensor_id"];
     if (flags["log"]) root["log"]["level"] = flags["log"]["level"];
@@ -114,9 +167,21 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
 
 }  // namespace
 
+std::vector<LibraryVersion> library_versions() {
+    std::vector<LibraryVersion> out = input::pcap::library_versions();
+    out.push_back(output::kafka_library_version());
+    for (auto& v : output::postgres::library_versions()) out.push_back(std::move(v));
+    out.push_back(input::simdjson_library_version());
+    out.push_back({"yaml-cpp", EVEFLOW_YAML_CPP_VERSION, false});
+    return out;
+}
+
 std::string version_text() {
     std::ostringstream o;
     o << "eveflow " << EVEFLOW_VERSION;
+    for (const auto& v : library_versions()) {
+        o << "\n" << v.name << " " << v.version << (v.runtime ? "" : " (build time)");
+    }
     return o.str();
 }
 
@@ -160,6 +225,7 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
     }
+    out.flag_errors = unused_flags(s);
     out.flags = shorthand_tree(s);
     bool has_output =
         !s.jsonl.empty() || !s.postgres.empty() || !s.kafka.empty() || !s.flows_jsonl.empty();
@@ -168,32 +234,62 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     return std::nullopt;
 }
 
+namespace {
+
+// The bytes of the configuration file; an error goes to `errors`.
+std::optional<std::string> read_file(const std::string& path, std::vector<std::string>& errors) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        errors.push_back(path + ": is a directory; -c takes a YAML configuration file");
+        return std::nullopt;
+    }
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) {
+        errors.push_back(path + ": cannot open: " + std::strerror(errno));
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, n);
+    if (std::ferror(f.get())) {
+        errors.push_back(path + ": cannot read: " + std::strerror(errno));
+        return std::nullopt;
+    }
+    return text;
+}
+
+// The configuration file as a map; an error goes to `errors`.
+YAML::Node load_file(const std::string& path, std::vector<std::string>& errors) {
+    auto text = read_file(path, errors);
+    if (!text) return YAML::Node(YAML::NodeType::Map);
+    YAML::Node root;
+    try {
+        root = YAML::Load(*text);
+    } catch (const YAML::Exception& e) {
+        errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+        return YAML::Node(YAML::NodeType::Map);
+    }
+    if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);
+    if (!root.IsMap()) {
+        errors.push_back(path + ": must be a map of keys at the top level");
+        return YAML::Node(YAML::NodeType::Map);
+    }
+    ConfigDiagnostics diag(path);
+    report_duplicate_keys(root, "", diag);
+    errors.insert(errors.end(), diag.errors().begin(), diag.errors().end());
+    return root;
+}
+
+}  // namespace
+
 YAML::Node build_config_tree(const CliOptions& opts, std::vector<std::string>& errors) {
+    errors.insert(errors.end(), opts.flag_errors.begin(), opts.flag_errors.end());
     YAML::Node root(YAML::NodeType::Map);
-    if (!opts.config_path.empty()) {
-        std::ifstream in(opts.config_path);
-        if (!in) {
-            errors.push_back(opts.config_path + ": cannot open: " + std::strerror(errno));
-            return root;
-        }
-        try {
-            root = YAML::Load(in);
-        } catch (const YAML::Exception& e) {
-            errors.push_back(opts.config_path + ":" + std::to_string(e.mark.line + 1) +
-                             ": invalid YAML: " + e.msg);
-            return YAML::Node(YAML::NodeType::Map);
-        }
-        if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-        if (!root.IsMap()) {
-            errors.push_back(opts.config_path + ": must be a map of keys at the top level");
-            return YAML::Node(YAML::NodeType::Map);
-        }
-    }
+    if (!opts.config_path.empty()) root = load_file(opts.config_path, errors);
     merge_flags(root, YAML::Clone(opts.flags), opts.has_output_flag);
-    for (const auto& set : opts.sets) {
-        std::string err = apply_set_override(root, set);
-        if (!err.empty()) errors.push_back("--set " + set + ": " + err);
-    }
+    auto set_errors = apply_set_overrides(root, opts.sets);
+    errors.insert(errors.end(), set_errors.begin(), set_errors.end());
     return root;
 }
 

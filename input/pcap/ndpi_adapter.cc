@@ -170,4 +170,6 @@ std::string_view NdpiModule::name_of(uint16_t master, uint16_t app) {
     return names_.emplace(key, std::string(buf)).first->second;
 }
 
+std::string ndpi_library_version() { return ndpi_revision(); }
+
 }  // namespace eveflow::input::pcap

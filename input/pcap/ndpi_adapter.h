@@ -59,4 +59,7 @@ private:
     std::unordered_map<uint32_t, std::string> names_;  // interned "Master.App" names
 };
 
+/// nDPI's version as the loaded library reports it (ndpi_revision()).
+std::string ndpi_library_version();
+
 }  // namespace eveflow::input::pcap

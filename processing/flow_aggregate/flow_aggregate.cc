@@ -128,14 +128,14 @@ WindowTable& FlowAggregate::open_table(Windows& windows, int64_t window_start) {
 }
 
 void FlowAggregate::make_room(Emitter& out) {
+    uint64_t early = 0;  // records emitted before their window's time
     while (open_keys_ > config_.max_keys) {
         if (!late_.empty()) {
-            emit_late(out);
+            early += emit_late(out);
             continue;
         }
         if (open_.empty()) break;
         int64_t start = open_.begin()->first;
-        early_flushes_.inc();
         uint64_t suppressed = 0;
         if (early_flush_log().allow(suppressed)) {
             log::warn(
@@ -143,29 +143,35 @@ void FlowAggregate::make_room(Emitter& out) {
                 "max_keys={} window_start={} suppressed={}",
                 config_.name, config_.max_keys, format_timestamp({start}), suppressed);
         }
-        close_until(sat_add(start, period_), out);
+        early += close_until(sat_add(start, period_), out);
     }
+    early_flushes_.inc(early);
+    publish_counts();
 }
 
-void FlowAggregate::close_until(int64_t until, Emitter& out) {
+uint64_t FlowAggregate::close_until(int64_t until, Emitter& out) {
     closed_until_ = std::max(closed_until_, until);
-    if (late_.empty() && (open_.empty() || open_.begin()->first >= closed_until_)) return;
+    if (late_.empty() && (open_.empty() || open_.begin()->first >= closed_until_)) return 0;
     auto begin = std::chrono::steady_clock::now();
-    emit_before(closed_until_, out);
+    uint64_t n = emit_before(closed_until_, out);
     publish_counts();
     flush_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count());
+    return n;
 }
 
-void FlowAggregate::emit_late(Emitter& out) {
+uint64_t FlowAggregate::emit_late(Emitter& out) {
+    uint64_t n = 0;
     while (!late_.empty()) {
         auto node = late_.extract(late_.begin());
-        emit_table(node.key(), *node.mapped(), /*late=*/true, out);
+        n += emit_table(node.key(), *node.mapped(), /*late=*/true, out);
         release(std::move(node.mapped()));
     }
+    return n;
 }
 
-void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out) {
+uint64_t FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool late,
+                                   Emitter& out) {
     const uint32_t fields = config_.key_fields;
     uint64_t n = 0;
     table.for_each([&](const FlowKey& k, Accum& a) {
@@ -200,6 +206,7 @@ void FlowAggregate::emit_table(int64_t window_start, WindowTable& table, bool la
     records_total_.inc(n);
     log::debug("flow_aggregate: emitted handler={} window_start={} records={} late={}",
                config_.name, format_timestamp({window_start}), n, late);
+    return n;
 }
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {
@@ -226,16 +233,20 @@ void FlowAggregate::publish_counts() {
 void FlowAggregate::flush(Timestamp watermark, Emitter& out) {
     int64_t until = watermark == Timestamp::max() ? kMaxTime : floor_to(watermark.us, period_);
     close_until(until, out);
+    // Events since the last emission (late entries that make_room already emitted, say)
+    // are counted even when nothing is left to emit.
+    publish_counts();
 }
 
-void FlowAggregate::emit_before(int64_t until, Emitter& out) {
-    emit_late(out);
+uint64_t FlowAggregate::emit_before(int64_t until, Emitter& out) {
+    uint64_t n = emit_late(out);
     while (!open_.empty() && open_.begin()->first < until) {
         auto node = open_.extract(open_.begin());
-        emit_table(node.key(), *node.mapped(), /*late=*/false, out);
+        n += emit_table(node.key(), *node.mapped(), /*late=*/false, out);
         release(std::move(node.mapped()));
     }
     cached_ = nullptr;
+    return n;
 }
 
 void FlowAggregate::checkpoint(Emitter& out) {

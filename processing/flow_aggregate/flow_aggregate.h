@@ -46,12 +46,13 @@ private:
     WindowTable& table_for(int64_t window_start, bool& late);
     WindowTable& open_table(Windows& windows, int64_t window_start);
     void make_room(Emitter& out);
-    /// Emits open windows starting before `until` (and every late entry).
-    void close_until(int64_t until, Emitter& out);
+    /// Emits open windows starting before `until` (and every late entry). These emitters
+    /// return the number of records emitted.
+    uint64_t close_until(int64_t until, Emitter& out);
     /// Emits every late entry and the open windows starting before `until`.
-    void emit_before(int64_t until, Emitter& out);
-    void emit_late(Emitter& out);
-    void emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
+    uint64_t emit_before(int64_t until, Emitter& out);
+    uint64_t emit_late(Emitter& out);
+    uint64_t emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
     void emit_record(AggregateRecord&& rec, Emitter& out);
     void release(std::unique_ptr<WindowTable> table);
     void publish_counts();

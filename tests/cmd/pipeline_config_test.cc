@@ -1,7 +1,12 @@
 // Pipeline configuration: the top-level keys and their error messages, as --check-config prints.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 #include "cmd/eveflow/app.h"
+#include "cmd/eveflow/cli.h"
 #include "cmd/eveflow/plan.h"
 
 namespace eveflow {
@@ -135,6 +140,82 @@ TEST(PipelinePlan, MetricsKeysHaveOneOwner) {
                   "1000] (got 2000)",
                   "eveflow.yaml:2: metrics.port: unknown key (known: listen, traffic_labels)",
               }));
+}
+
+// The errors of a command line, as main() prints them before any parsing of the tree.
+struct CommandLine {
+    std::vector<std::string> errors;
+    YAML::Node tree;
+};
+
+CommandLine command_line(std::vector<std::string> args) {
+    args.insert(args.begin(), "eveflow");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    cmd::CliOptions opts;
+    EXPECT_EQ(cmd::parse_cli(static_cast<int>(argv.size()), argv.data(), opts), std::nullopt);
+    CommandLine out;
+    out.tree = cmd::build_config_tree(opts, out.errors);
+    return out;
+}
+
+TEST(CommandLine, FlagsThatApplyToNoInputAreErrors) {
+    const std::string why =
+        ": it applies only to the inputs those flags create (for an input of the configuration "
+        "file, set its key with --set inputs[N].KEY=...)";
+    EXPECT_EQ(command_line(
+                  {"--eve-file", "-", "--bpf", "tcp", "--no-dpi", "--follow", "--kafka-group", "g"})
+                  .errors,
+              (std::vector<std::string>{
+                  "--bpf needs --pcap or --interface" + why,
+                  "--no-dpi needs --pcap or --interface" + why,
+                  "--follow needs --eve-file with a file path (stdin, -, is always read to its "
+                  "end)" +
+                      why,
+                  "--kafka-group needs --kafka-input" + why,
+              }));
+}
+
+TEST(CommandLine, FlagsApplyToTheInputsFlagsCreate) {
+    auto c = command_line({"--eve-file", "-", "--eve-file", "/x", "--follow", "--pcap", "/p",
+                           "--bpf", "tcp", "--no-flow-expiry", "--kafka-input", "b:9",
+                           "--kafka-input-topic", "t"});
+    EXPECT_EQ(c.errors, std::vector<std::string>{});
+    const YAML::Node in = c.tree["inputs"];
+    ASSERT_EQ(in.size(), 4u);
+    EXPECT_FALSE(in[0]["follow"]);  // stdin is read to its end
+    EXPECT_EQ(in[1]["follow"].as<std::string>(), "true");
+    EXPECT_EQ(in[2]["bpf"].as<std::string>(), "tcp");
+    EXPECT_EQ(in[2]["expiry"].as<std::string>(), "false");
+    EXPECT_EQ(in[3]["topics"][0].as<std::string>(), "t");
+}
+
+// With no handlers in the configuration, handlers[0] is the default handler: --set edits it.
+TEST(CommandLine, SetEditsTheDefaultHandlerButAddsNoUntypedOne) {
+    auto c = command_line({"--eve-file", "/x", "--set", "handlers[0].max_keys=10"});
+    EXPECT_EQ(c.errors, std::vector<std::string>{});
+    ASSERT_EQ(c.tree["handlers"].size(), 1u);
+    EXPECT_EQ(c.tree["handlers"][0]["type"].as<std::string>(), "flow_aggregate");
+    EXPECT_EQ(c.tree["handlers"][0]["max_keys"].as<std::string>(), "10");
+    EXPECT_EQ(command_line({"--eve-file", "/x", "--set", "handlers[1].period=30s"}).errors,
+              (std::vector<std::string>{"--set handlers[1].period=30s: handlers[1]: a new list "
+                                        "item needs its type (add --set handlers[1].type=...)"}));
+}
+
+TEST(CommandLine, DuplicateKeysInTheFileAreErrors) {
+    auto path = std::filesystem::temp_directory_path() / "eveflow_dup_test.yaml";
+    std::ofstream(path) << "inputs: [{type: eve_file, path: /x}]\nsensor_id: a\nsensor_id: b\n";
+    auto c = command_line({"-c", path.string()});
+    std::filesystem::remove(path);
+    EXPECT_EQ(c.errors, (std::vector<std::string>{
+                            path.string() + ":3: sensor_id: duplicate key (first at line 2)"}));
+}
+
+TEST(CommandLine, ADirectoryIsNotAConfigurationFile) {
+    auto dir = std::filesystem::temp_directory_path();
+    EXPECT_EQ(command_line({"-c", dir.string()}).errors,
+              (std::vector<std::string>{dir.string() +
+                                        ": is a directory; -c takes a YAML configuration file"}));
 }
 
 }  // namespace

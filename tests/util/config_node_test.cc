@@ -152,5 +152,86 @@ TEST(SetOverride, RejectsMalformedAssignments) {
     EXPECT_EQ(apply_set_override(root, "sensor_id.x=1"), "sensor_id.x: not a map");
 }
 
+TEST(DuplicateKeys, ReportedInEveryMapAtEveryDepth) {
+    YAML::Node root = YAML::Load(
+        "sensor_id: a\n"
+        "handlers:\n"
+        "  - type: flow_aggregate\n"
+        "    period: 60s\n"
+        "    period: 30s\n"
+        "outputs: [{type: jsonl, path: /a, path: /b}]\n"
+        "metrics:\n"
+        "  traffic_labels: {app_proto_top: 1}\n"
+        "  traffic_labels: {app_proto_top: 2}\n"
+        "sensor_id: b\n");
+    ConfigDiagnostics diag("eveflow.yaml");
+    report_duplicate_keys(root, "", diag);
+    EXPECT_EQ(diag.errors(),
+              (std::vector<std::string>{
+                  "eveflow.yaml:5: handlers[0].period: duplicate key (first at line 4)",
+                  "eveflow.yaml:6: outputs[0].path: duplicate key (first at line 6)",
+                  "eveflow.yaml:9: metrics.traffic_labels: duplicate key (first at line 8)",
+                  "eveflow.yaml:10: sensor_id: duplicate key (first at line 1)",
+              }));
+}
+
+TEST(DuplicateKeys, DistinctKeysAndRepeatedValuesAreFine) {
+    YAML::Node root = YAML::Load("a: {x: 1, y: 1}\nb: [{x: 1}, {x: 1}]\nc: [x, x]\n");
+    ConfigDiagnostics diag("eveflow.yaml");
+    report_duplicate_keys(root, "", diag);
+    EXPECT_TRUE(diag.ok());
+}
+
+TEST(SetOverride, RejectsDuplicateKeysInTheValue) {
+    YAML::Node root = YAML::Load("sensor_id: a\n");
+    EXPECT_EQ(
+        apply_set_override(root, "handlers[0]={type: flow_aggregate, period: 1s, period: 2s}"),
+        "handlers[0].period: duplicate key");
+}
+
+TEST(SetOverrides, ANewListItemNeedsItsType) {
+    YAML::Node root = YAML::Load("handlers: [{type: flow_aggregate}]\n");
+    EXPECT_EQ(apply_set_overrides(root, {"handlers[1].period=30s"}),
+              (std::vector<std::string>{
+                  "--set handlers[1].period=30s: handlers[1]: a new list item needs its type "
+                  "(add --set handlers[1].type=...)"}));
+}
+
+TEST(SetOverrides, TheTypeMayComeInAnotherSet) {
+    YAML::Node root = YAML::Load("handlers: [{type: flow_aggregate}]\n");
+    EXPECT_EQ(
+        apply_set_overrides(root, {"handlers[1].period=30s", "handlers[1].type=flow_aggregate",
+                                   "handlers[0].period=10s", "inputs[0]={type: eve_file}"}),
+        std::vector<std::string>{});
+    EXPECT_EQ(root["handlers"].size(), 2u);
+}
+
+TEST(SetOverrides, EveryListItemAddedOnTheWayIsChecked) {
+    YAML::Node root = YAML::Load("outputs: [{type: jsonl, path: /x}]\n");
+    EXPECT_EQ(apply_set_overrides(root, {"outputs[2].type=jsonl", "inputs[0].path=/y"}),
+              (std::vector<std::string>{
+                  "--set outputs[2].type=jsonl: outputs[1]: a new list item needs its type "
+                  "(add --set outputs[1].type=...)",
+                  "--set inputs[0].path=/y: inputs[0]: a new list item needs its type "
+                  "(add --set inputs[0].type=...)"}));
+}
+
+TEST(SetOverrides, ForwardRulesNeedTypesOrOutputs) {
+    YAML::Node root = YAML::Load("forward: [{types: [alert]}]\n");
+    EXPECT_EQ(apply_set_overrides(root, {"forward[1].name=x", "forward[2].types=[dns]",
+                                         "forward[0].outputs[0].path=/z"}),
+              (std::vector<std::string>{
+                  "--set forward[1].name=x: forward[1]: a new list item needs its types or "
+                  "outputs (add --set forward[1].types=... or --set forward[1].outputs=...)",
+                  "--set forward[0].outputs[0].path=/z: forward[0].outputs[0]: a new list item "
+                  "needs its type (add --set forward[0].outputs[0].type=...)"}));
+}
+
+TEST(SetOverrides, ScalarListItemsNeedNothing) {
+    YAML::Node root = YAML::Load("forward: [{types: [alert]}]\n");
+    EXPECT_EQ(apply_set_overrides(root, {"forward[0].types[1]=dns"}), std::vector<std::string>{});
+    EXPECT_EQ(root["forward"][0]["types"][1].as<std::string>(), "dns");
+}
+
 }  // namespace
 }  // namespace eveflow
