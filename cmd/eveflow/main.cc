@@ -8,6 +8,7 @@
 #include "cmd/eveflow/cli.h"
 #include "cmd/eveflow/pipeline.h"
 #include "cmd/eveflow/progress.h"
+#include "util/listen_fds.h"
 #include "util/log.h"
 
 using namespace eveflow;
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    listen_fds::take_from_environment();  // before other threads: it changes the environment
     auto pipeline = std::make_unique<cmd::Pipeline>(ctx);
     pipeline->build(std::move(plan));
     cmd::SignalThread signals([&] { pipeline->request_stop(); },

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "util/listen_fds.h"
 #include "util/log.h"
 
 namespace eveflow::cmd {
@@ -123,6 +124,7 @@ int Pipeline::run() {
     for (auto& s : services_) s->open();
     for (auto& s : sinks_) s->sink().open();
     for (auto& s : sources_) s.source->open();
+    listen_fds::release_unclaimed();
 
     events_ =
         std::make_unique<Channel<EventBatch>>(std::max<size_t>(4, queue_events_ / kEventsPerBatch));

@@ -11,3 +11,6 @@ add_test(NAME e2e_same_output
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA}
             ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.golden)
 set_tests_properties(e2e_same_output PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# SIGTERM with idle, busy and mid-line writers connected: prompt, nothing lost; socket activation.
+add_test(NAME e2e_socket_stop COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/socket_stop.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_socket_stop PROPERTIES LABELS e2e TIMEOUT 300)

@@ -135,23 +135,24 @@ TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     ASSERT_TRUE(h.wait_for(kWriters * kLines + 100));
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
-    // A writer still connected when stop comes is read to its end. Stop comes once the source
-    // has accepted it (a connection still in the listen backlog is not accepted: it is reset
-    // when the listener closes), which under TSan can take longer than any fixed wait.
+    // A writer still connected (idle) when stop comes: what it wrote is read, then its
+    // connection is shut, so its later writes fail instead of going unread. Stop comes once
+    // the source has accepted it, which under TSan can take longer than any fixed wait.
     auto open_connections = [&] { return h.stats.sum("eveflow_input_connections"); };
     ASSERT_TRUE(eventually([&] { return open_connections() == 0; }));
     int late = connect_to(path_);
     ASSERT_GE(late, 0);
+    write_chunked(late, lines_for("late", 500), 99);
     ASSERT_TRUE(eventually([&] { return open_connections() == 1; }));
     stop.request_stop();
-    // No longer accepting once the listener is closed (its file removed): waited for, as the
-    // reading thread may be busy for a while under a sanitizer.
-    ASSERT_TRUE(eventually([&] { return !fs::exists(path_); }));
-    EXPECT_LT(connect_to(path_), 0);
-    write_chunked(late, lines_for("late", 500), 99);
-    close(late);
     ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_TRUE(done.get().ok());
+    EXPECT_FALSE(fs::exists(path_));  // no longer accepting: the socket file is removed
+    EXPECT_LT(connect_to(path_), 0);
+    std::string more = flow_line("after-stop") + "\n";
+    EXPECT_EQ(send(late, more.data(), more.size(), MSG_NOSIGNAL), -1);
+    EXPECT_EQ(errno, EPIPE);
+    close(late);
     ASSERT_TRUE(h.wait_for(kWriters * kLines + 600));
     auto lines = h.lines();
     std::set<std::string> unique(lines.begin(), lines.end());
@@ -174,6 +175,93 @@ TEST_P(EveSocketThreadsTest, ConcurrentWritersOneKilledMidLineDrainOnStop) {
     EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 1);
     EXPECT_EQ(h.stats.sum("eveflow_input_connections"), 0);
     EXPECT_FALSE(fs::exists(path_));  // socket file removed
+}
+
+// Opens the source, runs it on a thread of its own and connects a writer (`fd`); stop()
+// requests the stop and waits for run() to return, giving how long that took.
+class RunningSource {
+public:
+    RunningSource(std::unique_ptr<Source> src, SourceHarness& h, const std::string& path)
+        : src_(std::move(src)) {
+        src_->open();
+        done_ = std::async(std::launch::async, [&, token = stop_.get_token()] {
+            return src_->run(token, h.publisher);
+        });
+        fd = connect_to(path);
+        EXPECT_GE(fd, 0);
+    }
+    ~RunningSource() {
+        stop_.request_stop();  // when a test ended early: done_ waits for run() to return
+        close(fd);
+    }
+    std::chrono::milliseconds stop() {
+        auto t0 = std::chrono::steady_clock::now();
+        stop_.request_stop();
+        if (done_.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+            ADD_FAILURE() << "run() did not return 10 s after stop";
+            return std::chrono::seconds(10);
+        }
+        EXPECT_TRUE(done_.get().ok());
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - t0);
+    }
+
+    int fd = -1;
+
+private:
+    std::unique_ptr<Source> src_;
+    std::stop_source stop_;
+    std::future<Status> done_;
+};
+
+// Suricata keeps its connection open between records: a stop must not wait for it to close.
+TEST_P(EveSocketThreadsTest, StopWithIdleWriterIsPromptAndLosesNothing) {
+    SourceHarness h;
+    RunningSource run(make(h, GetParam()), h, path_);
+    const int fd = run.fd;
+    write_chunked(fd, lines_for("idle", 2000), 7);
+    auto took = run.stop();
+    EXPECT_LT(took.count(), 1000);
+    EXPECT_TRUE(h.wait_for(2000));
+    auto lines = h.lines();
+    EXPECT_EQ(std::set<std::string>(lines.begin(), lines.end()).size(), 2000u);
+    EXPECT_EQ(lines.size(), 2000u);
+    EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 0);
+}
+
+// A writer in the middle of a line when the stop comes may finish it within the grace.
+TEST_F(EveSocketTest, StopLetsABegunLineFinish) {
+    SourceHarness h;
+    RunningSource run(make(h), h, path_);
+    const int fd = run.fd;
+    std::string text = lines_for("a", 1) + flow_line("b");
+    ASSERT_EQ(write(fd, text.data(), 70), 70);
+    ASSERT_TRUE(eventually([&] { return h.stats.sum("eveflow_input_bytes_total") == 70; }));
+    std::thread finisher([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::string rest = text.substr(70) + "\n";
+        EXPECT_EQ(write(fd, rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+    });
+    run.stop();
+    finisher.join();
+    ASSERT_TRUE(h.wait_for(2));
+    EXPECT_EQ(h.lines()[1], flow_line("b"));
+    EXPECT_EQ(h.stats.sum("eveflow_input_malformed_total"), 0);
+}
+
+// An unfinished line gets kLineGrace, no more, and then counts as partial.
+TEST_F(EveSocketTest, StopCountsAnUnfinishedLinePartialAfterTheGrace) {
+    SourceHarness h;
+    RunningSource run(make(h), h, path_);
+    const int fd = run.fd;
+    std::string text = lines_for("a", 1) + flow_line("b").substr(0, 40);
+    ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ASSERT_TRUE(eventually([&] { return h.count() == 1; }));
+    auto took = run.stop();
+    EXPECT_GE(took, EveSocket::kLineGrace);
+    EXPECT_LT(took.count(), 1000);
+    EXPECT_EQ(h.malformed("partial"), 1u);
+    EXPECT_EQ(h.count(), 1u);
 }
 
 TEST_F(EveSocketTest, LastLineWithoutNewlineAcceptedOnClose) {

@@ -3,3 +3,4 @@ eveflow_add_test(config_node SOURCES util/config_node_test.cc DEPS eveflow_util 
 eveflow_add_test(stats SOURCES util/stats_test.cc DEPS eveflow_util LABELS unit)
 eveflow_add_test(backoff SOURCES util/backoff_test.cc DEPS eveflow_util LABELS unit)
 eveflow_add_test(json_writer SOURCES util/json_writer_test.cc DEPS eveflow_util LABELS unit)
+eveflow_add_test(listen_fds SOURCES util/listen_fds_test.cc DEPS eveflow_util LABELS unit)
