@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what eveflow needs, builds it (Release), runs it on a generated sample EVE file and
 # prints the aggregates. Run as root on a fresh Debian 12 machine:  scripts/quickstart.sh
+# It runs the binary it builds, build/quickstart/cmd/eveflow/eveflow, and installs nothing; the
+# packaged daemon is /usr/bin/eveflow (scripts/package.sh, README "Running it").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +21,6 @@ build/quickstart/cmd/eveflow/eveflow --eve-file "$OUT/eve.json" --period 60s \
 echo
 echo "quickstart: $(wc -l <"$OUT/aggregates.jsonl") aggregate records in $OUT/aggregates.jsonl; the first five:"
 head -n 5 "$OUT/aggregates.jsonl"
+echo
+echo "quickstart: that was build/quickstart/cmd/eveflow/eveflow; to run it as a service, install"
+echo "the package (/usr/bin/eveflow, the systemd units):  dpkg -i \"\$(scripts/package.sh | tail -n 1)\""

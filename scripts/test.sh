@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Builds eveflow and runs every test: unit, integration (against real PostgreSQL, a Kafka mock
 # cluster over TCP and Prometheus, started here), end-to-end, then the unit tests again under
-# ASan+UBSan, the concurrency tests under TSan, the fuzzers for a bounded time, and the format
-# check. Exits non-zero if anything failed.
+# ASan+UBSan, the concurrency tests under TSan, the fuzzers for a bounded time, the Debian
+# package (built from the main build, installed, run, removed and purged), and the format check.
+# Exits non-zero if anything failed.
 #
 #   scripts/test.sh                 # everything (as root on Debian 12: installs what it needs)
 #   STAGES="build unit" scripts/test.sh
 #
-# Knobs: STAGES (build unit integration e2e asan tsan fuzz format), BUILD_ROOT (default build),
-# JOBS (default nproc), FUZZ_SECONDS (default 60), EVEFLOW_SHARED_DATA (default ../shared/data).
+# Knobs: STAGES (build unit integration e2e package asan tsan fuzz format), BUILD_ROOT (default
+# build), JOBS (default nproc), FUZZ_SECONDS (default 60), EVEFLOW_SHARED_DATA (default ../shared/data).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-STAGES=${STAGES:-"build unit integration e2e asan tsan fuzz format"}
+STAGES=${STAGES:-"build unit integration e2e package asan tsan fuzz format"}
 BUILD_ROOT=${BUILD_ROOT:-build}
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -37,7 +38,9 @@ MAIN="$BUILD_ROOT/release"
 
 if stage build; then
   step "build (RelWithDebInfo, -Werror)"
-  configure_build "$MAIN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVEFLOW_WERROR=ON &&
+  # Prefix /usr: the package stage makes its .deb from this tree.
+  configure_build "$MAIN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVEFLOW_WERROR=ON \
+      -DCMAKE_INSTALL_PREFIX=/usr &&
     cmake --build "$MAIN" -j"$JOBS" || { fail build; STAGES=""; }
 fi
 
@@ -78,6 +81,17 @@ run_ctest() {  # dir, label, extra ctest args...
 stage unit && run_ctest "$MAIN" unit -j"$JOBS"
 stage integration && run_ctest "$MAIN" integration
 stage e2e && run_ctest "$MAIN" e2e
+
+if stage package; then
+  step "package: .deb from $MAIN, dpkg -i, run, dpkg -r, dpkg -P"
+  start=$SECONDS
+  JOBS=$JOBS bash tests/package/deb_test.sh "$MAIN"
+  case $? in
+    0) echo "package: passed in $((SECONDS - start))s" ;;
+    77) echo "package: skipped" ;;
+    *) fail package ;;
+  esac
+fi
 
 if stage asan; then
   step "ASan+UBSan build"
