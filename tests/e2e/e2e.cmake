@@ -11,3 +11,7 @@ add_test(NAME e2e_same_output
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA}
             ${CMAKE_CURRENT_SOURCE_DIR}/e2e/same_output.golden)
 set_tests_properties(e2e_same_output PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# No silent coercion: bad protos and counters are malformed, escapes decoded, sums saturate.
+add_test(NAME e2e_strict_input
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/strict_input.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_strict_input PROPERTIES LABELS e2e TIMEOUT 120)
