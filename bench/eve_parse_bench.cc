@@ -86,10 +86,12 @@ void BM_EveParser(benchmark::State& state) {
     }
     EveParser parser;
     Event ev;
+    eveflow::DecodedStrings decoded;
     uint64_t ok = 0;
     for (auto _ : state) {
         for (auto [start, len] : lines) {
-            ok += parser.parse(buf.data() + start, len, buf.size() - start, ev) == ParseResult::kOk;
+            ok += parser.parse(buf.data() + start, len, buf.size() - start, ev, decoded) ==
+                  ParseResult::kOk;
         }
         benchmark::DoNotOptimize(ev);
     }

@@ -121,12 +121,35 @@ struct DefaultInitAllocator : std::allocator<T> {
 /// The bytes of a batch: a vector (resize() leaves new bytes uninitialised).
 using ByteBuffer = std::vector<char, DefaultInitAllocator<char>>;
 
+/// Bytes that events' views point into besides the batch buffer: the decoded text of string
+/// fields written with JSON escapes (rare; EVE writes none in the fields read). Each piece is
+/// its own allocation, so adding one or moving the store never moves what is stored.
+class DecodedStrings {
+public:
+    /// Room for `n` bytes, valid as long as the store (and never moved).
+    char* allocate(size_t n) {
+        pieces_.push_back(std::make_unique_for_overwrite<char[]>(n));
+        return pieces_.back().get();
+    }
+    size_t size() const { return pieces_.size(); }
+    /// Drops the pieces added after size() was `n` (what a line that failed left).
+    void truncate(size_t n) {
+        if (n < pieces_.size()) pieces_.resize(n);
+    }
+    void clear() { pieces_.clear(); }
+
+private:
+    std::vector<std::unique_ptr<char[]>> pieces_;
+};
+
 /// A batch of events from one source, moved whole through the channels. Its buffer is a
 /// vector so moving the batch never moves the bytes the views point into.
 struct EventBatch {
     SourceId source = 0;
     ByteBuffer buffer;
     std::vector<Event> events;
+    /// Decoded strings the events' views may point into (see DecodedStrings).
+    DecodedStrings decoded;
     /// Lines cut from `buffer` but not parsed yet, for a source that parses them on other
     /// threads (the EVE socket's parse pool); the parser turns them into `events`.
     std::vector<std::string_view> lines;

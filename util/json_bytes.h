@@ -84,6 +84,68 @@ inline const char* string_end(const char* p, const char* end, bool& escaped) {
     }
 }
 
+/// Appends code point `cp` (< 0x110000) to `out` as UTF-8; gives the byte after it.
+inline char* put_utf8(char* out, unsigned cp) {
+    if (cp < 0x80) {
+        *out++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        *out++ = static_cast<char>(0xC0 | cp >> 6);
+        *out++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *out++ = static_cast<char>(0xE0 | cp >> 12);
+        *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+        *out++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        *out++ = static_cast<char>(0xF0 | cp >> 18);
+        *out++ = static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+        *out++ = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+        *out++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return out;
+}
+
+/// The four hex digits at p, already checked by string_end.
+inline unsigned hex4(const char* p) {
+    return static_cast<unsigned>(hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 |
+                                 hex_digit(p[2]) << 4 | hex_digit(p[3]));
+}
+
+/// Decodes the contents [p, end) of a string that string_end accepted (without its quotes)
+/// into `out`, which has room for end - p bytes (decoding never lengthens: an escape of n
+/// bytes gives at most n bytes). \uXXXX becomes UTF-8; a surrogate pair one code point, a
+/// lone surrogate U+FFFD. Gives the byte after the last one written.
+inline char* decode_string(const char* p, const char* end, char* out) {
+    while (p < end) {
+        const char* b =
+            static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
+        if (b == nullptr) b = end;
+        std::memcpy(out, p, static_cast<size_t>(b - p));
+        out += b - p;
+        if (b == end) break;
+        const char c = b[1];
+        p = b + 2;
+        if (c != 'u') {
+            constexpr const char* kFrom = "bfnrt";
+            constexpr const char* kTo = "\b\f\n\r\t";
+            const char* known = std::strchr(kFrom, c);
+            *out++ = known ? kTo[known - kFrom] : c;  // \" \\ \/ stand for themselves
+            continue;
+        }
+        unsigned cp = hex4(p);
+        p += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+            const unsigned low = hex4(p + 2);
+            if (low >= 0xDC00 && low < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                p += 6;
+            }
+        }
+        if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;  // a surrogate left alone
+        out = put_utf8(out, cp);
+    }
+    return out;
+}
+
 /// `word` (true, false, null), `n` bytes, at p.
 inline const char* literal_end(const char* p, const char* end, const char* word, size_t n) {
     return static_cast<size_t>(end - p) >= n && std::memcmp(p, word, n) == 0 ? p + n : nullptr;
@@ -128,6 +190,31 @@ inline const char* scalar_end(const char* p, const char* end, bool& escaped) {
         default:
             return number_end(p, end);
     }
+}
+
+/// The value at p (< end), objects and arrays included: their strings are scanned as such
+/// and their brackets counted, their other bytes not checked (for text known to be JSON).
+inline const char* value_end(const char* p, const char* end) {
+    if (*p != '{' && *p != '[') {
+        bool escaped = false;
+        return scalar_end<Bounds::kExact>(p, end, escaped);
+    }
+    size_t depth = 0;
+    while (p < end) {
+        const char c = *p;
+        if (c == '"') {
+            bool escaped = false;
+            if (!(p = string_end<Bounds::kExact>(p, end, escaped))) return nullptr;
+            continue;
+        }
+        ++p;
+        if (c == '{' || c == '[') {
+            ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return p;
+        }
+    }
+    return nullptr;
 }
 
 }  // namespace eveflow::json_bytes

@@ -134,12 +134,12 @@ void EveBatcher::handle_line(size_t start, size_t end, Malformed fail_reason) {
         last_partial_ = fail_reason == Malformed::kPartial;
         return;
     }
-    lines_.parse_line(p, len, buf_.data() + buf_.size() - p, fail_reason, events_);
+    lines_.parse_line(p, len, buf_.data() + buf_.size() - p, fail_reason, events_, decoded_);
 }
 
 void EveLineParser::parse_line(const char* p, size_t len, size_t capacity, Malformed fail_reason,
-                               std::vector<Event>& out) {
-    ParseResult r = parser_.parse(p, len, capacity, out.emplace_back());
+                               std::vector<Event>& out, DecodedStrings& decoded) {
+    ParseResult r = parser_.parse(p, len, capacity, out.emplace_back(), decoded);
     if (r == ParseResult::kOk) {
         accept_or_count(p, len, out);
         return;
@@ -147,7 +147,7 @@ void EveLineParser::parse_line(const char* p, size_t len, size_t capacity, Malfo
     out.pop_back();
     if (r == ParseResult::kNotObject) {
         count(Malformed::kNotObject, p, len);
-    } else if (!recover_glued(p, len, capacity, out)) {
+    } else if (!recover_glued(p, len, capacity, out, decoded)) {
         count(fail_reason, p, len);
     }
 }
@@ -173,7 +173,7 @@ void EveLineParser::parse_batch(EventBatch& batch, bool last_partial) {
         std::string_view line = batch.lines[i];
         Malformed reason = last_partial && i + 1 == n ? Malformed::kPartial : Malformed::kNotJson;
         parse_line(line.data(), line.size(), static_cast<size_t>(buf_end - line.data()), reason,
-                   spare_);
+                   spare_, batch.decoded);
     }
     std::swap(batch.events, spare_);
     batch.lines = {};
@@ -183,7 +183,7 @@ void EveLineParser::parse_batch(EventBatch& batch, bool last_partial) {
 // next record glued on: split it before every later `{"timestamp"` and parse each piece.
 // The pieces that parse are delivered; the others count as torn. False if none parses.
 bool EveLineParser::recover_glued(const char* p, size_t len, size_t capacity,
-                                  std::vector<Event>& out) {
+                                  std::vector<Event>& out, DecodedStrings& decoded) {
     std::string_view line(p, len);
     size_t next = line.find(kGlueMark, 1);
     if (next == std::string_view::npos) return false;
@@ -194,7 +194,7 @@ bool EveLineParser::recover_glued(const char* p, size_t len, size_t capacity,
         size_t end = next == std::string_view::npos ? len : next;
         const char* s = p + start;
         Event& ev = out.emplace_back();
-        if (parser_.parse(s, end - start, capacity - start, ev) == ParseResult::kOk) {
+        if (parser_.parse(s, end - start, capacity - start, ev, decoded) == ParseResult::kOk) {
             ++delivered;
             accept_or_count(s, end - start, out);
         } else {
@@ -285,7 +285,9 @@ void EveBatcher::rotate(size_t min_room) {
             last_partial_ = false;
             if (opt_.parse) {
                 r.batch.events = std::move(events_);
+                r.batch.decoded = std::move(decoded_);
                 events_ = {};
+                decoded_.clear();
                 events_.reserve(opt_.max_events);
             } else {
                 r.batch.lines = std::move(cut_);

@@ -60,10 +60,10 @@ public:
     explicit EveLineParser(EveCounters& counters) : counters_(counters) {}
 
     /// Parses the line [p, p + len) (`capacity` readable bytes from p, >= len + kEvePadding)
-    /// and appends its event, or the events glued in it, to `out`; a line that gives none is
-    /// counted with `fail_reason` (or not_object).
+    /// and appends its event, or the events glued in it, to `out` (their decoded strings to
+    /// `decoded`); a line that gives none is counted with `fail_reason` (or not_object).
     void parse_line(const char* p, size_t len, size_t capacity, Malformed fail_reason,
-                    std::vector<Event>& out);
+                    std::vector<Event>& out, DecodedStrings& decoded);
     /// Parses a batch of cut lines (EveBatcher::pop_lines): its `lines` become its `events`;
     /// the last line counts as `partial` rather than not_json if `last_partial`.
     void parse_batch(EventBatch& batch, bool last_partial);
@@ -73,7 +73,8 @@ public:
     void publish_counts();
 
 private:
-    bool recover_glued(const char* p, size_t len, size_t capacity, std::vector<Event>& out);
+    bool recover_glued(const char* p, size_t len, size_t capacity, std::vector<Event>& out,
+                       DecodedStrings& decoded);
     void accept_or_count(const char* p, size_t len, std::vector<Event>& out);
 
     EveCounters& counters_;
@@ -152,6 +153,7 @@ private:
     bool discarding_ = false;            // skipping the rest of a too long line
     bool last_partial_ = false;          // cut mode: the last line of cut_ ended at finish()
     std::vector<Event> events_;          // parse mode
+    DecodedStrings decoded_;             // parse mode: what events_ may point into
     std::vector<std::string_view> cut_;  // cut mode
     std::deque<Ready> ready_;
     uint64_t local_bytes_ = 0;

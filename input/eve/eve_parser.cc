@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "util/json_bytes.h"
@@ -32,6 +33,23 @@ bool key_is(const char* k, const char (&lit)[N]) {
 }
 
 constexpr int kMaxNesting = 1024;  // simdjson's own default depth limit
+
+// Room for a decoded key: longer than any key read, plus its closing quote and the bytes
+// key_is may read past it.
+constexpr size_t kKeyBytes = 32;
+
+// The key [k, k_end) (between its quotes, with escapes), decoded into `buf` and closed by a
+// quote; a key too long to be one read gives "" (no key read is empty).
+[[gnu::noinline]] const char* decoded_key(const char* k, const char* k_end,
+                                          char (&buf)[kKeyBytes]) {
+    std::string key(static_cast<size_t>(k_end - k), '\0');
+    const char* end = json_bytes::decode_string(k, k_end, key.data());
+    key.resize(static_cast<size_t>(end - key.data()));
+    std::memset(buf, 0, kKeyBytes);
+    if (key.size() + 1 < kKeyBytes) std::memcpy(buf, key.data(), key.size());
+    buf[key.size() + 1 < kKeyBytes ? key.size() : 0] = '"';
+    return buf;
+}
 static_assert(kEvePadding >= json_bytes::kPadding);
 
 // JSON's grammar (RFC 8259), byte by byte, in one pass that also hands the values the parser
@@ -45,17 +63,22 @@ public:
     const char* ws(const char* p) const { return json_bytes::skip_ws<Bounds::kPadded>(p, end_); }
 
     /// Any value, checked and skipped; `depth` is the number of objects and arrays around it.
-    [[gnu::always_inline]] const char* value(const char* p, int depth) const {
+    /// Sets `escaped` if it is a string holding an escape.
+    [[gnu::always_inline]] const char* value(const char* p, int depth, bool& escaped) const {
         if (p >= end_) return nullptr;
         if (*p == '{' || *p == '[') return container(p, depth + 1);
-        bool escaped = false;  // escapes are not decoded: the fields read never hold one
         return json_bytes::scalar_end<Bounds::kPadded>(p, end_, escaped);
+    }
+    [[gnu::always_inline]] const char* value(const char* p, int depth) const {
+        bool escaped = false;
+        return value(p, depth, escaped);
     }
 
     /// The object at p (its '{'), at `depth` (1 for the line's own). Calls `member(key, value)`
-    /// for each member, with the key's first byte after its quote and the value's first byte;
-    /// `member` checks the value and gives the byte after it, or nullptr.
-    template <typename Member>
+    /// for each member, with the key's first byte after its quote (with kDecodeKeys, of its
+    /// decoded copy if it holds an escape) and the value's first byte; `member` checks the
+    /// value and gives the byte after it, or nullptr.
+    template <bool kDecodeKeys, typename Member>
     const char* members(const char* p, int depth, Member&& member) const {
         if (depth > kMaxNesting) return nullptr;
         p = ws(p + 1);
@@ -63,7 +86,12 @@ public:
         for (;;) {
             if (p >= end_ || *p != '"') return nullptr;
             const char* key = p + 1;
-            if (!(p = string(p))) return nullptr;
+            bool escaped = false;
+            if (!(p = json_bytes::string_end<Bounds::kPadded>(p, end_, escaped))) return nullptr;
+            char decoded[kKeyBytes];
+            if (kDecodeKeys && escaped) [[unlikely]] {
+                key = decoded_key(key, p - 1, decoded);
+            }
             p = ws(p);
             if (p >= end_ || *p != ':') return nullptr;
             if (!(p = member(key, ws(p + 1)))) return nullptr;
@@ -96,46 +124,49 @@ private:
     [[gnu::noinline]] const char* container(const char* p, int depth) const {
         auto member = [&](const char*, const char* v) { return value(v, depth); };
         auto element = [&](const char* v) { return value(v, depth); };
-        return *p == '{' ? members(p, depth, member) : elements(p, depth, element);
-    }
-
-    const char* string(const char* p) const {
-        bool escaped = false;
-        return json_bytes::string_end<Bounds::kPadded>(p, end_, escaped);
+        return *p == '{' ? members<false>(p, depth, member) : elements(p, depth, element);
     }
 
     const char* end_;
 };
 
-// The contents of a string as written (escapes not decoded: they never occur in the fields
-// read here); false for any other value, `null` included.
+// The contents of a string (decoded by Reader::scalar if it held escapes); false for any
+// other value, `null` included.
 bool string_value(std::string_view t, std::string_view& out) {
     if (t.size() < 2 || t.front() != '"') return false;
     out = t.substr(1, t.size() - 2);
     return true;
 }
 
-// An unsigned integer, or a float such as 1.35e+15 (flow_id re-serialized downstream); false
-// for anything else.
-bool number_value(std::string_view t, uint64_t& out) {
+// A non-negative integer written as digits only (no sign, fraction or exponent) that fits in
+// 64 bits; false for anything else, 1e3 and 1.0 included.
+bool integer_value(std::string_view t, uint64_t& out) {
     if (t.empty()) return false;
-    if (t.size() <= 19) {  // the common case: plain digits, no overflow possible
-        uint64_t n = 0;
-        size_t i = 0;
-        for (; i < t.size(); ++i) {
-            unsigned d = static_cast<unsigned char>(t[i]) - unsigned{'0'};
-            if (d > 9) break;
+    uint64_t n = 0;
+    if (t.size() <= 19) {  // the common case: no overflow possible
+        for (char c : t) {
+            unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+            if (d > 9) return false;
             n = n * 10 + d;
         }
-        if (i == t.size()) {
-            out = n;
-            return true;
+    } else {
+        for (char c : t) {
+            unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+            if (d > 9 || __builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, d, &n)) {
+                return false;
+            }
         }
     }
-    if (t[0] != '-' && !is_digit(t[0])) return false;
+    out = n;
+    return true;
+}
+
+// An integer as integer_value, or a float such as 1.35e+15 (flow_id re-serialized
+// downstream); false for anything else.
+bool number_value(std::string_view t, uint64_t& out) {
+    if (integer_value(t, out)) return true;
+    if (t.empty() || (t[0] != '-' && !is_digit(t[0]))) return false;
     const char* end = t.data() + t.size();
-    auto [p, ec] = std::from_chars(t.data(), end, out);
-    if (ec == std::errc() && p == end) return true;
     double d = 0;
     auto [pd, ecd] = std::from_chars(t.data(), end, d);
     if (ecd != std::errc() || pd != end || !(d >= 0) || d >= 18446744073709551615.0) return false;
@@ -143,11 +174,23 @@ bool number_value(std::string_view t, uint64_t& out) {
     return true;
 }
 
-void port_value(std::string_view t, uint16_t& out, bool& has) {
+// A port: an integer 0-65535; `invalid` is set for anything else (null included).
+void port_value(std::string_view t, uint16_t& out, bool& has, bool& invalid) {
     uint64_t n = 0;
-    if (number_value(t, n) && n <= 65535) {
+    if (integer_value(t, n) && n <= 65535) {
         out = static_cast<uint16_t>(n);
         has = true;
+    } else {
+        has = false;
+        invalid = true;
+    }
+}
+
+// A flow counter: an integer as integer_value; `invalid` is set for anything else.
+void counter_value(std::string_view t, uint64_t& out, bool& invalid) {
+    if (!integer_value(t, out)) {
+        out = 0;
+        invalid = true;
     }
 }
 
@@ -235,24 +278,33 @@ void time_value(std::string_view t, Timestamp& out, TimeCache& cache) {
     if (auto ts = cached_timestamp(s, cache)) out = *ts;
 }
 
-// A name or a number.
+// A known name or a number 0-255, as a JSON number or a string; anything else leaves the
+// event without a protocol.
 void proto_value(std::string_view t, FlowEntry& f) {
-    if (t == "null") return;
-    if (t.front() == '"') t = t.substr(1, t.size() - 2);
+    if (!t.empty() && t.front() == '"') {
+        t = t.substr(1, t.size() - 2);
+    } else if (t.empty() || !is_digit(t.front())) {
+        f.has_proto = false;  // null, true, false, a negative number, an object or array
+        return;
+    }
     f.has_proto = parse_proto(t, f.proto);
 }
 
 // Reads one line's fields into an Event while Json checks it.
 class Reader {
 public:
-    Reader(const char* end, Event& ev, TimeCache (&caches)[3])
-        : json_(end), ev_(ev), f_(ev.fields), caches_(caches) {}
+    Reader(const char* end, Event& ev, TimeCache (&caches)[3], DecodedStrings& decoded)
+        : json_(end), ev_(ev), f_(ev.fields), caches_(caches), decoded_(decoded) {}
 
     const Json& json() const { return json_; }
+    /// Whether a field read for aggregation (a flow counter, a port, the vlan) was present but
+    /// not valid.
+    bool invalid() const { return invalid_; }
 
     /// The line's object at p; the byte after it, or nullptr if it is not JSON.
     const char* line(const char* p) {
-        return json_.members(p, 1, [this](const char* k, const char* v) { return field(k, v); });
+        return json_.members<true>(p, 1,
+                                   [this](const char* k, const char* v) { return field(k, v); });
     }
 
 private:
@@ -289,8 +341,9 @@ private:
                     return scalar(v, 1, [&](auto t) { ip_value(t, f_.src_ip, f_.has_src_ip); });
                 }
                 if (key_is(k, "src_port")) {
-                    return scalar(v, 1,
-                                  [&](auto t) { port_value(t, f_.src_port, f_.has_src_port); });
+                    return scalar(v, 1, [&](auto t) {
+                        port_value(t, f_.src_port, f_.has_src_port, invalid_);
+                    });
                 }
                 break;
             case 'd':
@@ -298,8 +351,9 @@ private:
                     return scalar(v, 1, [&](auto t) { ip_value(t, f_.dest_ip, f_.has_dest_ip); });
                 }
                 if (key_is(k, "dest_port")) {
-                    return scalar(v, 1,
-                                  [&](auto t) { port_value(t, f_.dest_port, f_.has_dest_port); });
+                    return scalar(v, 1, [&](auto t) {
+                        port_value(t, f_.dest_port, f_.has_dest_port, invalid_);
+                    });
                 }
                 break;
             case 'p':
@@ -333,26 +387,45 @@ private:
         return json_.value(v, 1);
     }
 
-    // A value at `depth`, checked; given to `read` as its token if it is a scalar.
+    // A value at `depth`, checked, then given to `read` as its token: a scalar as written (a
+    // string with its escapes decoded, still between quotes), an object or array as "" (no
+    // field read takes one).
     template <typename Read>
     const char* scalar(const char* v, int depth, Read&& read) {
-        const char* end = json_.value(v, depth);
-        if (end && *v != '{' && *v != '[') read(std::string_view(v, static_cast<size_t>(end - v)));
+        bool escaped = false;
+        const char* end = json_.value(v, depth, escaped);
+        if (end) {
+            std::string_view t(v, static_cast<size_t>(end - v));
+            if (*v == '{' || *v == '[') t = {};
+            if (escaped) [[unlikely]] {
+                t = decoded(t);
+            }
+            read(t);
+        }
         return end;
+    }
+
+    // The string token t (quotes included, with escapes) decoded into the batch's store.
+    [[gnu::noinline]] std::string_view decoded(std::string_view t) {
+        char* out = decoded_.allocate(t.size());
+        out[0] = '"';
+        char* last = json_bytes::decode_string(t.data() + 1, t.data() + t.size() - 1, out + 1);
+        *last = '"';
+        return {out, static_cast<size_t>(last + 1 - out)};
     }
 
     // The `flow` object: counters and the flow's own start and end.
     const char* flow(const char* p) {
-        return json_.members(p, 2, [this](const char* k, const char* v) {
+        return json_.members<true>(p, 2, [this](const char* k, const char* v) {
             return scalar(v, 2, [&](std::string_view t) {
                 if (key_is(k, "pkts_toserver")) {
-                    number_value(t, f_.pkts_toserver);
+                    counter_value(t, f_.pkts_toserver, invalid_);
                 } else if (key_is(k, "pkts_toclient")) {
-                    number_value(t, f_.pkts_toclient);
+                    counter_value(t, f_.pkts_toclient, invalid_);
                 } else if (key_is(k, "bytes_toserver")) {
-                    number_value(t, f_.bytes_toserver);
+                    counter_value(t, f_.bytes_toserver, invalid_);
                 } else if (key_is(k, "bytes_toclient")) {
-                    number_value(t, f_.bytes_toclient);
+                    counter_value(t, f_.bytes_toclient, invalid_);
                 } else if (key_is(k, "start")) {
                     time_value(t, f_.start, caches_[1]);
                 } else if (key_is(k, "end")) {
@@ -366,7 +439,12 @@ private:
     const char* vlan(const char* p) {
         auto outer = [this](std::string_view t) {
             uint64_t id = 0;
-            if (number_value(t, id) && id <= 4095) f_.vlan = static_cast<uint16_t>(id);
+            if (integer_value(t, id) && id <= 4095) {
+                f_.vlan = static_cast<uint16_t>(id);
+            } else {
+                f_.vlan = 0;
+                invalid_ = true;
+            }
         };
         if (*p != '[') return scalar(p, 1, outer);
         bool first = true;
@@ -381,17 +459,20 @@ private:
     Event& ev_;
     FlowEntry& f_;
     TimeCache (&caches_)[3];  // timestamp, flow.start, flow.end
+    DecodedStrings& decoded_;
+    bool invalid_ = false;
 };
 
-// Only flow events keep the flow object's counters and times.
-void finish_event(Event& ev) {
+// Only flow events keep the flow object's counters and times. A flow is aggregated only with
+// all of its key and valid numbers: nothing is coerced into a value it did not have.
+void finish_event(Event& ev, bool invalid) {
     FlowEntry& f = ev.fields;
     if (ev.type != EventType::kFlow) {
         f.pkts_toserver = f.pkts_toclient = f.bytes_toserver = f.bytes_toclient = 0;
         f.start = f.end = Timestamp::none();
         return;
     }
-    ev.aggregatable = f.ts.valid() && f.has_src_ip && f.has_dest_ip;
+    ev.aggregatable = f.ts.valid() && f.has_src_ip && f.has_dest_ip && f.has_proto && !invalid;
 }
 
 }  // namespace
@@ -405,13 +486,15 @@ struct EveParser::Impl {
 EveParser::EveParser() : impl_(std::make_unique<Impl>()) {}
 EveParser::~EveParser() = default;
 
-ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Event& ev) {
+ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Event& ev,
+                             DecodedStrings& decoded) {
     ev = Event{};
     if (capacity < len + kEvePadding || !simdjson::validate_utf8(data, len)) {
         return ParseResult::kNotJson;
     }
     const char* end = data + len;
-    Reader reader(end, ev, impl_->caches);
+    const size_t decoded_before = decoded.size();
+    Reader reader(end, ev, impl_->caches, decoded);
     const Json& json = reader.json();
     const char* p = json.ws(data);
     const bool object = p < end && *p == '{';
@@ -419,11 +502,12 @@ ParseResult EveParser::parse(const char* data, size_t len, size_t capacity, Even
     // One value plus whitespace: nothing may follow it.
     if (p == nullptr || json.ws(p) != end) {
         ev = Event{};
+        decoded.truncate(decoded_before);
         return ParseResult::kNotJson;
     }
     if (!object) return ParseResult::kNotObject;  // nothing was read into ev
     ev.raw = std::string_view(data, len);
-    finish_event(ev);
+    finish_event(ev, reader.invalid());
     return ParseResult::kOk;
 }
 

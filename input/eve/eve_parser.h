@@ -25,11 +25,16 @@ public:
     /// Parses the line [data, data + len). `capacity` is the number of readable bytes from
     /// `data` on and must be >= len + kEvePadding. On kOk fills `ev`: type, type_name, raw,
     /// fields (any event type), counters and flow.start/end for flow events, aggregatable.
-    /// Every string view in `ev` points into the line, as written (JSON escapes are not
-    /// decoded; EVE never escapes the fields read). The line is never modified.
+    /// Every string view in `ev` points into the line, or, for a string written with JSON
+    /// escapes, to its decoded text added to `decoded` (which must live as long as the line:
+    /// the line's batch's store). The line is never modified.
     /// A line is valid only if it is one JSON object (RFC 8259: UTF-8, no limit on numbers)
     /// plus whitespace, checked throughout, also in the values that are not read.
-    ParseResult parse(const char* data, size_t len, size_t capacity, Event& ev);
+    /// A flow event is aggregatable only with a valid timestamp, src_ip, dest_ip and proto (a
+    /// number 0-255 or a known name) and, where present, ports, vlan and flow counters that
+    /// are integers in range (digits only: 1e3 and 1.0 are not).
+    ParseResult parse(const char* data, size_t len, size_t capacity, Event& ev,
+                      DecodedStrings& decoded);
 
 private:
     struct Impl;

@@ -18,6 +18,15 @@ constexpr size_t kMaxSpareTables = 4;
 int64_t sat_add(int64_t a, int64_t b) { return a > kMaxTime - b ? kMaxTime : a + b; }
 int64_t sat_sub(int64_t a, int64_t b) { return a < kMinTime + b ? kMinTime : a - b; }
 
+// sum += v, held at 2^64-1 instead of wrapping; 1 if it saturated.
+inline uint64_t add_saturating(uint64_t& sum, uint64_t v) {
+    if (__builtin_add_overflow(sum, v, &sum)) [[unlikely]] {
+        sum = std::numeric_limits<uint64_t>::max();
+        return 1;
+    }
+    return 0;
+}
+
 int64_t event_time(const FlowEntry& f, TimeField field) {
     if (field == TimeField::kFlowStart && f.start.valid()) return f.start.us;
     if (field == TimeField::kFlowEnd && f.end.valid()) return f.end.us;
@@ -53,6 +62,10 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       late_total_(hctx.ctx.stats.counter("eveflow_late_events_total",
                                          "Flow events for a window already emitted",
                                          {{"handler", config_.name}})),
+      saturated_total_(hctx.ctx.stats.counter(
+          "eveflow_aggregate_saturated_total",
+          "Counter sums held at 2^64-1 instead of wrapping (one per sum and flow event)",
+          {{"handler", config_.name}})),
       early_flushes_(hctx.ctx.stats.counter("eveflow_aggregate_early_flushes_total",
                                             "Windows emitted early because max_keys was reached",
                                             {{"handler", config_.name}})),
@@ -93,10 +106,10 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
         a.last_seen = std::max(a.last_seen, last);
     }
     ++a.flows;
-    a.pkts_toserver += f.pkts_toserver;
-    a.pkts_toclient += f.pkts_toclient;
-    a.bytes_toserver += f.bytes_toserver;
-    a.bytes_toclient += f.bytes_toclient;
+    pending_saturated_ += add_saturating(a.pkts_toserver, f.pkts_toserver) +
+                          add_saturating(a.pkts_toclient, f.pkts_toclient) +
+                          add_saturating(a.bytes_toserver, f.bytes_toserver) +
+                          add_saturating(a.bytes_toclient, f.bytes_toclient);
     if (f.has_src_port) a.src_ports.add(f.src_port);
     ++pending_flows_;
     pending_late_ += late ? 1 : 0;
@@ -223,8 +236,10 @@ void FlowAggregate::release(std::unique_ptr<WindowTable> table) {
 void FlowAggregate::publish_counts() {
     flows_total_.inc(pending_flows_);
     late_total_.inc(pending_late_);
+    if (pending_saturated_ > 0) saturated_total_.inc(pending_saturated_);
     pending_flows_ = 0;
     pending_late_ = 0;
+    pending_saturated_ = 0;
     // Added as a delta, so handlers sharing the series (shards of one handler) sum up.
     open_keys_gauge_.add(static_cast<double>(open_keys_) - static_cast<double>(published_keys_));
     published_keys_ = open_keys_;

@@ -81,10 +81,12 @@ private:
 
     uint64_t pending_flows_ = 0;  // counted locally, published per emission/tick
     uint64_t pending_late_ = 0;
+    uint64_t pending_saturated_ = 0;  // counter sums that reached 2^64-1
     Gauge& open_keys_gauge_;
     Counter& records_total_;
     Counter& flows_total_;
     Counter& late_total_;
+    Counter& saturated_total_;
     Counter& early_flushes_;
     Histogram& flush_seconds_;
 };

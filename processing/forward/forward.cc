@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "types/record.h"
+#include "util/json_bytes.h"
 #include "util/json_writer.h"
 
 namespace eveflow::processing {
@@ -37,11 +38,11 @@ bool is_json_number(std::string_view s) {
 }
 
 // Plain (unquoted) YAML scalars that are JSON literals go bare; everything else is a string.
-std::string build_splice(const ConfigNode& node) {
+std::vector<AddedField> build_added(const ConfigNode& node) {
     node.touch("add_fields");
     const YAML::Node& cnode = node.yaml();
     YAML::Node map = node.is_map() ? cnode["add_fields"] : YAML::Node();
-    std::string out;
+    std::vector<AddedField> out;
     if (!map.IsDefined() || map.IsNull()) return out;
     if (!map.IsMap()) {
         node.error("add_fields", "must be a map of names to scalar values");
@@ -60,32 +61,113 @@ std::string build_splice(const ConfigNode& node) {
         bool quoted = v.IsScalar() && v.Tag() == "!";
         bool bare = !quoted && (is_json_number(value) || value == "true" || value == "false" ||
                                 value == "null");
-        out += ',';
-        json::append_string(out, key);
-        out += ':';
+        AddedField& f = out.emplace_back();
+        f.key = key;
         if (bare) {
-            out += value;
+            f.value = value;
         } else {
-            json::append_string(out, value);
+            json::append_string(f.value, value);
         }
+        f.member = ',';
+        json::append_string(f.member, key);
+        f.member += ':';
+        f.member += f.value;
     }
     return out;
 }
 
-}  // namespace
+// A value of `line` to replace: [begin, end) by added[field].value.
+struct Replacement {
+    size_t begin, end, field;
+};
 
-void splice_fields(std::string& out, std::string_view line, std::string_view splice) {
+// The added field whose key is the raw key [k, k_end) (between its quotes), or npos.
+size_t added_index(const char* k, const char* k_end, bool escaped,
+                   std::span<const AddedField> added) {
+    std::string decoded;
+    std::string_view key(k, static_cast<size_t>(k_end - k));
+    if (escaped) {
+        decoded.resize(key.size());
+        decoded.resize(static_cast<size_t>(json_bytes::decode_string(k, k_end, decoded.data()) -
+                                           decoded.data()));
+        key = decoded;
+    }
+    for (size_t i = 0; i < added.size(); ++i) {
+        if (added[i].key == key) return i;
+    }
+    return std::string_view::npos;
+}
+
+// Walks the top-level members of the object `line`, noting the values to replace; the offset
+// of its final `}`, or npos if the line is not one object.
+size_t scan_members(std::string_view line, std::span<const AddedField> added,
+                    std::vector<Replacement>& repl) {
+    using json_bytes::Bounds;
+    const char* const begin = line.data();
+    const char* const end = begin + line.size();
+    const char* p = json_bytes::skip_ws<Bounds::kExact>(begin, end);
+    if (p == end || *p != '{') return std::string_view::npos;
+    p = json_bytes::skip_ws<Bounds::kExact>(p + 1, end);
+    while (p < end && *p == '"') {
+        bool escaped = false;
+        const char* k_end = json_bytes::string_end<Bounds::kExact>(p, end, escaped);
+        if (!k_end) return std::string_view::npos;
+        const size_t field = added_index(p + 1, k_end - 1, escaped, added);
+        p = json_bytes::skip_ws<Bounds::kExact>(k_end, end);
+        if (p == end || *p != ':') return std::string_view::npos;
+        const char* v = json_bytes::skip_ws<Bounds::kExact>(p + 1, end);
+        if (v == end || !(p = json_bytes::value_end(v, end))) return std::string_view::npos;
+        if (field != std::string_view::npos) {
+            repl.push_back({static_cast<size_t>(v - begin), static_cast<size_t>(p - begin), field});
+        }
+        p = json_bytes::skip_ws<Bounds::kExact>(p, end);
+        if (p < end && *p == ',') p = json_bytes::skip_ws<Bounds::kExact>(p + 1, end);
+    }
+    return p < end && *p == '}' ? static_cast<size_t>(p - begin) : std::string_view::npos;
+}
+
+// The line as before add_fields replaced values: `splice` before its last `}`.
+void splice_last_brace(std::string& out, std::string_view line, std::string_view splice) {
     size_t close = line.rfind('}');
-    if (splice.empty() || close == std::string_view::npos) {
+    if (close == std::string_view::npos) {
         out.append(line);
         return;
     }
     std::string_view head = line.substr(0, close);
     size_t last = head.find_last_not_of(" \t\r\n");
     bool empty_object = last != std::string_view::npos && head[last] == '{';
-    out.reserve(line.size() + splice.size());
     out.append(head);
     out.append(empty_object ? splice.substr(1) : splice);
+    out.append(line.substr(close));
+}
+
+}  // namespace
+
+void splice_fields(std::string& out, std::string_view line, std::span<const AddedField> added,
+                   std::string_view splice) {
+    if (added.empty()) {
+        out.append(line);
+        return;
+    }
+    out.reserve(line.size() + splice.size());
+    std::vector<Replacement> repl;
+    const size_t close = scan_members(line, added, repl);
+    if (close == std::string_view::npos || repl.empty()) {
+        splice_last_brace(out, line, splice);
+        return;
+    }
+    size_t at = 0;
+    std::vector<bool> replaced(added.size());
+    for (const Replacement& r : repl) {
+        out.append(line.substr(at, r.begin - at));
+        out.append(added[r.field].value);
+        replaced[r.field] = true;
+        at = r.end;
+    }
+    out.append(line.substr(at, close - at));
+    for (size_t i = 0; i < added.size(); ++i) {
+        if (!replaced[i]) out.append(added[i].member);  // a member precedes: a comma is due
+    }
     out.append(line.substr(close));
 }
 
@@ -101,7 +183,8 @@ ForwardConfig parse_forward_config(const ConfigNode& node) {
     } else {
         node.touch("types");
     }
-    c.splice = build_splice(node);
+    c.added = build_added(node);
+    for (const AddedField& f : c.added) c.splice += f.member;
     return c;
 }
 
@@ -135,7 +218,7 @@ void Forward::consume(const Event& e, Emitter& out) {
     RawEvent r;
     r.type = e.type;
     r.type_name.assign(e.type_name);
-    splice_fields(r.line, e.raw, config_.splice);
+    splice_fields(r.line, e.raw, config_.added, config_.splice);
     r.fields = e.fields;
     r.fields.app_proto = {};
     r.fields.in_iface = {};

@@ -11,11 +11,19 @@
 
 namespace eveflow::processing {
 
+/// One field of add_fields.
+struct AddedField {
+    std::string key;     // as configured (not escaped)
+    std::string value;   // as JSON
+    std::string member;  // `,"key":value`
+};
+
 struct ForwardConfig {
     std::string name;
     bool all_types = true;
     std::vector<std::string> type_names;  // when !all_types: matched against Event::type_name
-    /// `,"k":v,...` built once from add_fields; spliced before the line's final `}`.
+    std::vector<AddedField> added;        // add_fields, in the configured order
+    /// The `member`s of `added`, joined: what is spliced when the line has none of the keys.
     std::string splice;
 };
 
@@ -23,9 +31,14 @@ struct ForwardConfig {
 /// to the plan, which builds them.
 ForwardConfig parse_forward_config(const ConfigNode& node);
 
-/// Inserts `splice` (which starts with a comma) before the last `}` of `line`, dropping the
-/// comma when the object is empty. Lines without a `}` are copied unchanged.
-void splice_fields(std::string& out, std::string_view line, std::string_view splice);
+/// Writes `line` with the added fields: the value of a top-level member whose key is that of
+/// an added field is replaced by the added value (each occurrence, in place; nested keys are
+/// not looked at); the other added fields go before the object's final `}`, their leading
+/// comma dropped when the object is empty. `splice` is the members of all of `added`, joined.
+/// A line that is not a JSON object gets `splice` before its last `}`, or is copied unchanged
+/// if it has none.
+void splice_fields(std::string& out, std::string_view line, std::span<const AddedField> added,
+                   std::string_view splice);
 
 /// Runs on the processing thread; the forwarded-events counter is published per tick/flush.
 class Forward final : public Handler {

@@ -14,3 +14,7 @@ set_tests_properties(e2e_same_output PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 T
 # SIGTERM with idle, busy and mid-line writers connected: prompt, nothing lost; socket activation.
 add_test(NAME e2e_socket_stop COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/socket_stop.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_socket_stop PROPERTIES LABELS e2e TIMEOUT 300)
+# No silent coercion: bad protos and counters are malformed, escapes decoded, sums saturate.
+add_test(NAME e2e_strict_input
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/strict_input.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_strict_input PROPERTIES LABELS e2e TIMEOUT 120)

@@ -80,13 +80,32 @@ def norm_ip(text):
     return str(ip)
 
 
+class IntLiteral(int):
+    """A JSON integer that remembers how it was written (json.loads reads -0 as 0)."""
+
+    def __new__(cls, text):
+        obj = super().__new__(cls, int(text))
+        obj.negative = text.startswith("-")
+        return obj
+
+
+def whole(value, limit):
+    """value if it is a JSON integer written without sign, fraction or exponent, <= limit."""
+    if isinstance(value, IntLiteral) and not value.negative and value <= limit:
+        return value
+    return None
+
+
 def proto_text(value):
+    """The protocol of a number 0-255 (JSON number or digits string) or known name, or None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
+        if whole(value, 255) is None:
+            return None
         n = value
     elif isinstance(value, str):
-        if value.isdigit():
+        if re.fullmatch(r"[0-9]+", value):
             n = int(value)
         else:
             n = NAME_TO_PROTO.get(value.lower())
@@ -100,20 +119,33 @@ def proto_text(value):
 
 
 def port(value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        return None
-    return value
+    return whole(value, 65535)
 
 
-def counter(flow, name):
-    v = flow.get(name) if isinstance(flow, dict) else None
-    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
+U64_MAX = 2**64 - 1
+
+
+def numbers_valid(ev, flow):
+    """Ports, vlan and flow counters, where present, are integers in range (1e3, 1.0, -1,
+    2**64, null and strings are not)."""
+    for name in ("src_port", "dest_port"):
+        if name in ev and port(ev[name]) is None:
+            return False
+    if "vlan" in ev:
+        vlan = ev["vlan"]
+        outer = vlan[0] if isinstance(vlan, list) and vlan else vlan
+        if not (isinstance(vlan, list) and not vlan) and whole(outer, 4095) is None:
+            return False
+    return all(whole(flow[c], U64_MAX) is not None for c in COUNTERS if c in flow)
+
+
+COUNTERS = ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient")
 
 
 def decode(line):
     """The JSON object on this line, or None."""
     try:
-        obj = json.loads(line.decode("utf-8"))
+        obj = json.loads(line.decode("utf-8"), parse_int=IntLiteral)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
@@ -144,18 +176,18 @@ class Aggregator:
     def add(self, ev):
         ts = parse_ts(ev.get("timestamp"))
         src, dst = norm_ip(ev.get("src_ip")), norm_ip(ev.get("dest_ip"))
-        if ts is None or src is None or dst is None:
-            return False
         flow = ev.get("flow") if isinstance(ev.get("flow"), dict) else {}
+        proto = proto_text(ev.get("proto"))
+        if ts is None or src is None or dst is None or proto is None or not numbers_valid(ev, flow):
+            return False
         start, end = parse_ts(flow.get("start")), parse_ts(flow.get("end"))
         t = {"timestamp": ts, "flow_start": start, "flow_end": end}[self.time_field]
         if t is None:
             t = ts
         window = (t // self.period) * self.period
-        proto = proto_text(ev.get("proto"))
         host = ev.get("host")
         sensor = host if isinstance(host, str) and host else self.sensor_id
-        key = (window, sensor, src, dst, port(ev.get("dest_port")) or 0, proto if proto else "0")
+        key = (window, sensor, src, dst, port(ev.get("dest_port")) or 0, proto)
         a = self.windows.setdefault(key, {"flows": 0, "ports": set(), "pkts_toserver": 0,
                                           "pkts_toclient": 0, "bytes_toserver": 0,
                                           "bytes_toclient": 0, "first": None, "last": None})
@@ -163,8 +195,8 @@ class Aggregator:
         sp = port(ev.get("src_port"))
         if sp is not None:
             a["ports"].add(sp)
-        for c in ("pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"):
-            a[c] += counter(flow, c)
+        for c in COUNTERS:
+            a[c] = min(a[c] + flow.get(c, 0), U64_MAX)  # sums saturate
         first = start if start is not None else ts
         last = end if end is not None else ts
         a["first"] = first if a["first"] is None else min(a["first"], first)

@@ -156,6 +156,50 @@ TEST(EveBatcher, InvalidFlowIsDeliveredAndCounted) {
     EXPECT_EQ(r.types["flow"], 5);
 }
 
+// tests/data/eve/coercion.jsonl: what each line is, counted by hand.
+TEST(EveBatcher, BadProtocolsAndCountersAreInvalidFlowsStillDelivered) {
+    Feed r;
+    r.feed_chunks(fixture("coercion.jsonl"), 1 << 20);
+    EXPECT_EQ(r.types["flow"], 16);               // line 8's "\u0066low" included
+    EXPECT_EQ(r.types["dns"], 2);                 // with a bad and a missing proto: still forwarded
+    EXPECT_EQ(r.malformed("invalid_flow"), 10u);  // lines 1-4 (proto), 9-13 (counters), 14
+    EXPECT_EQ(r.malformed("not_json"), 1u);
+    EXPECT_EQ(r.malformed("no_event_type"), 1u);
+    EXPECT_EQ(r.stats.sum("eveflow_input_malformed_total", {}), 12.0);
+}
+
+// Decoded strings live in the batch, however it is moved, whichever way it was parsed.
+TEST(EveBatcher, DecodedStringsTravelWithTheirBatch) {
+    const std::string line =
+        R"({"event_type":"\u0066low","app_proto":"\u0068ttp","host":"h\u00e9"})"
+        "\n";
+    for (bool parse_while_cutting : {true, false}) {
+        Stats stats;
+        EveCounters counters(stats, "test");
+        EveBatcher::Options opt;
+        opt.parse = parse_while_cutting;
+        EveBatcher batcher(counters, opt);
+        for (int i = 0; i < 3; ++i) batcher.feed(line);
+        batcher.finish();
+        EventBatch batch;
+        bool last_partial = false;
+        ASSERT_TRUE(batcher.pop_lines(batch, last_partial));
+        if (!parse_while_cutting) {
+            EveLineParser parser(counters);
+            parser.parse_batch(batch, last_partial);
+        }
+        EventBatch moved = std::move(batch);
+        ASSERT_EQ(moved.events.size(), 3u);
+        for (const Event& ev : moved.events) {
+            EXPECT_EQ(ev.type, EventType::kFlow);
+            EXPECT_EQ(ev.type_name, "flow");
+            EXPECT_EQ(ev.fields.app_proto, "http");
+            EXPECT_EQ(ev.fields.host, "h\xC3\xA9");
+        }
+        EXPECT_EQ(moved.decoded.size(), 9u);
+    }
+}
+
 TEST(EveBatcher, BatchesAreBoundedAndCountBytes) {
     EveBatcher::Options opt;
     opt.read_chunk = 4096;

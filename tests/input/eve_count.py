@@ -6,7 +6,8 @@ the documented rules: '\\r' stripped, blank lines skipped, lines longer than --m
 too_long, a last line without newline that does not parse is partial, a line that is not JSON
 is split before every later '{"timestamp"' (records torn at Suricata's 4 KiB write boundary
 with the next one glued on) and the pieces that parse are events, the others torn; a flow event
-without a valid timestamp, src_ip or dest_ip is counted invalid_flow (and still an event).
+without a valid timestamp, src_ip, dest_ip or proto (0-255 or a known name), or with ports, vlan
+or flow counters that are not integers in range, is counted invalid_flow (and still an event).
 Prints `event <type> <n>` and `malformed <reason> <n>` lines, sorted.
 """
 import collections
@@ -21,13 +22,49 @@ TS = re.compile(r'^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})
 MARK = b'{"timestamp"'
 
 
+PROTO_NAMES = {'hopopt', 'icmp', 'igmp', 'ipip', 'tcp', 'udp', 'ipv6', 'gre', 'esp', 'ah',
+               'ipv6-icmp', 'icmpv6', 'ospf', 'pim', 'vrrp', 'sctp', 'udplite'}
+
+
+class Integer(int):
+    """A JSON integer with its text: -0 is 0 to Python but not an unsigned integer."""
+
+    def __new__(cls, text):
+        value = super().__new__(cls, int(text))
+        value.text = text
+        return value
+
+
+def in_range(v, top):
+    return isinstance(v, Integer) and v.text[0] != '-' and v <= top
+
+
+def valid_proto(v):
+    if isinstance(v, str):
+        return int(v) <= 255 if re.fullmatch('[0-9]+', v) else v.lower() in PROTO_NAMES
+    return in_range(v, 255)
+
+
+def valid_numbers(obj):
+    if any(k in obj and not in_range(obj[k], 65535) for k in ('src_port', 'dest_port')):
+        return False
+    vlan = obj.get('vlan', [])
+    if vlan != [] and not in_range(vlan[0] if isinstance(vlan, list) else vlan, 4095):
+        return False
+    flow = obj.get('flow')
+    flow = flow if isinstance(flow, dict) else {}
+    return all(in_range(v, 2**64 - 1) for k, v in flow.items()
+               if k in ('pkts_toserver', 'pkts_toclient', 'bytes_toserver', 'bytes_toclient'))
+
+
 def reject_constant(name):
     raise ValueError(name)
 
 
 def load(raw):
     try:
-        return True, json.loads(raw.decode('utf-8'), parse_constant=reject_constant)
+        return True, json.loads(raw.decode('utf-8'), parse_constant=reject_constant,
+                                parse_int=Integer)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return False, None
 
@@ -75,7 +112,8 @@ class Counter:
         name = et
         self.events[name] += 1
         if name == 'flow' and not (valid_ts(obj.get('timestamp')) and
-                                   valid_ip(obj.get('src_ip')) and valid_ip(obj.get('dest_ip'))):
+                                   valid_ip(obj.get('src_ip')) and valid_ip(obj.get('dest_ip')) and
+                                   valid_proto(obj.get('proto')) and valid_numbers(obj)):
             self.malformed['invalid_flow'] += 1
 
     def line(self, raw, fail_reason):

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/input/eve_line.h"
 #include "tests/output/test_util.h"
 
 namespace eveflow::input {
@@ -22,23 +23,6 @@ std::vector<std::string> read_lines(const std::string& name) {
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
 }
-
-// Holds one line with padding after it, as the batcher's buffer does.
-class Line {
-public:
-    explicit Line(std::string_view text) : buf_(text.size() + kEvePadding, 'x'), len_(text.size()) {
-        std::copy(text.begin(), text.end(), buf_.begin());
-    }
-    ParseResult parse(EveParser& p, Event& ev) {
-        return p.parse(buf_.data(), len_, buf_.size(), ev);
-    }
-    const char* begin() const { return buf_.data(); }
-    const char* end() const { return buf_.data() + len_; }
-
-private:
-    std::vector<char> buf_;
-    size_t len_;
-};
 
 int64_t us(const char* iso_utc) { return parse_timestamp(iso_utc)->us; }
 

@@ -663,5 +663,30 @@ TEST(FlowAggregate, SrcPortListIsTheDistinctPortsFed) {
     }
 }
 
+// Sums stop at 2^64-1 instead of wrapping; each sum that stops is counted.
+TEST(FlowAggregate, SumsSaturateAndCountIt) {
+    Fixture fx;
+    constexpr uint64_t kMax = UINT64_MAX;
+    Event a = flow_event("10.0.0.1", "10.0.0.2", 1000, 80, 6, kBase);
+    a.fields.bytes_toserver = kMax - 10;
+    a.fields.pkts_toclient = kMax;
+    Event b = a;
+    b.fields.bytes_toserver = 11;  // kMax - 10 + 11: one past the top
+    b.fields.pkts_toclient = 1;
+    Event c = a;
+    c.fields.bytes_toserver = 0;  // at the top already: adding 0 does not saturate
+    c.fields.pkts_toclient = 0;
+    for (const Event* e : {&a, &b, &c}) fx.handler->consume(*e, fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].flows, 3u);
+    EXPECT_EQ(recs[0].bytes_toserver, kMax);
+    EXPECT_EQ(recs[0].pkts_toclient, kMax);
+    EXPECT_EQ(recs[0].pkts_toserver, 3u);
+    EXPECT_EQ(recs[0].bytes_toclient, 600u);
+    EXPECT_EQ(fx.stats.sum("eveflow_aggregate_saturated_total"), 2.0);  // b's bytes and pkts
+}
+
 }  // namespace
 }  // namespace eveflow::processing

@@ -76,6 +76,34 @@ TEST(Forward, TrailingWhitespaceAndEmptyObject) {
     EXPECT_THAT(fx.lines(), ElementsAre("{\"a\":1,\"k\":\"v\"}  ", "{ \"k\":\"v\"}"));
 }
 
+// A top-level key the event already has gets the added value in place (at the start, the
+// middle and the end); the same key nested is left alone; the others are appended.
+TEST(Forward, AddedFieldReplacesTopLevelKeyByteExact) {
+    Fixture fx("{outputs: [{type: jsonl, path: a}], add_fields: {host: s1, n: 7, tag: x}}");
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"host":"old","a":{"host":"in","n":[1,{"n":2}]},"b":"host"})",
+         R"({"host":"s1","a":{"host":"in","n":[1,{"n":2}]},"b":"host","n":7,"tag":"x"})"},
+        {R"({"a":1, "n" : {"deep":[1,2]} ,"b":"}"})",
+         R"({"a":1, "n" : 7 ,"b":"}","host":"s1","tag":"x"})"},
+        {R"({"a":"\"tag\":1","tag":null} )", R"({"a":"\"tag\":1","tag":"x","host":"s1","n":7} )"},
+        {R"({"ho\u0073t":"old","n":1,"tag":"y"})", R"({"ho\u0073t":"s1","n":7,"tag":"x"})"},
+        {R"({"x":{"host":1}})", R"({"x":{"host":1},"host":"s1","n":7,"tag":"x"})"},
+    };
+    for (const auto& [in, want] : cases) {
+        fx.emitter.records.clear();
+        fx.handler->consume(event("alert", in), fx.emitter);
+        ASSERT_EQ(fx.lines().size(), 1u);
+        EXPECT_EQ(fx.lines()[0], want) << in;
+    }
+}
+
+// Each key of the event given twice is replaced both times (no key added twice).
+TEST(Forward, EveryOccurrenceOfAnAddedKeyIsReplaced) {
+    Fixture fx("{outputs: [{type: jsonl, path: a}], add_fields: {k: 1}}");
+    fx.handler->consume(event("dns", R"({"k":"a","b":2,"k":[3]})"), fx.emitter);
+    EXPECT_THAT(fx.lines(), ElementsAre(R"({"k":1,"b":2,"k":1})"));
+}
+
 TEST(Forward, WithoutAddFieldsLineIsUnchanged) {
     Fixture fx("{outputs: [{type: jsonl, path: a}]}");
     std::string line = R"({"event_type":"dns","dns":{"rrname":"a.b"}})";
