@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "output/sink_metrics.h"
 #include "util/log.h"
 
 namespace eveflow::output {
@@ -20,10 +21,8 @@ SinkRunner::SinkRunner(Context& ctx, std::unique_ptr<Sink> sink, size_t queue_ba
     : ctx_(ctx),
       sink_(std::move(sink)),
       queue_(queue_batches),
-      records_(ctx.stats.counter("eveflow_sink_records_total", "Records written by the sink",
-                                 sink_label(*sink_))),
-      given_up_(ctx.stats.counter("eveflow_sink_dropped_total",
-                                  "Records a sink gave up on or dropped", sink_label(*sink_))),
+      records_(SinkMetrics(ctx.stats, sink_->name()).records()),
+      given_up_(SinkMetrics(ctx.stats, sink_->name()).dropped()),
       batch_seconds_(ctx.stats.histogram(
           "eveflow_sink_batch_seconds", "Time to write one batch", sink_label(*sink_),
           {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "output/aggregate_json.h"
+#include "output/sink_metrics.h"
 #include "util/log.h"
 
 namespace eveflow::output {
@@ -29,10 +30,8 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node) {
 JsonlSink::JsonlSink(JsonlConfig config, Context& ctx)
     : config_(std::move(config)),
       ctx_(ctx),
-      write_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                      {{"sink", config_.name}, {"kind", "write"}})),
-      open_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                     {{"sink", config_.name}, {"kind", "open"}})) {}
+      write_errors_(SinkMetrics(ctx.stats, config_.name).errors("write")),
+      open_errors_(SinkMetrics(ctx.stats, config_.name).errors("open")) {}
 
 JsonlSink::~JsonlSink() {
     if (fd_ >= 0 && !is_stdout()) ::close(fd_);

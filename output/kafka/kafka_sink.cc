@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "output/aggregate_json.h"
+#include "output/sink_metrics.h"
 #include "util/json_writer.h"
 
 namespace eveflow::output {
@@ -34,29 +35,18 @@ uint64_t sum_field(std::string_view json, std::string_view field) {
 }
 
 Labels sink_labels(const std::string& sink) { return {{"sink", sink}}; }
-Labels error_labels(const std::string& sink, const char* kind) {
-    return {{"sink", sink}, {"kind", kind}};
-}
 
 }  // namespace
 
 KafkaSink::KafkaSink(KafkaSinkConfig config, Context& ctx)
     : config_(std::move(config)),
       ctx_(ctx),
-      dropped_(ctx.stats.counter("eveflow_sink_dropped_total",
-                                 "Records a sink dropped (queue full with on_full: drop)",
-                                 sink_labels(config_.name))),
-      retries_(ctx.stats.counter("eveflow_sink_retries_total",
-                                 "Write attempts a sink repeated (Kafka: produce requests resent)",
-                                 sink_labels(config_.name))),
-      errors_broker_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                       error_labels(config_.name, "broker"))),
-      errors_produce_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                        error_labels(config_.name, "produce"))),
-      errors_delivery_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                         error_labels(config_.name, "delivery"))),
-      up_(ctx.stats.gauge("eveflow_sink_up", "1 while the sink's server is reachable",
-                          sink_labels(config_.name))),
+      dropped_(SinkMetrics(ctx.stats, config_.name).dropped()),
+      retries_(SinkMetrics(ctx.stats, config_.name).retries()),
+      errors_broker_(SinkMetrics(ctx.stats, config_.name).errors("broker")),
+      errors_produce_(SinkMetrics(ctx.stats, config_.name).errors("produce")),
+      errors_delivery_(SinkMetrics(ctx.stats, config_.name).errors("delivery")),
+      up_(SinkMetrics(ctx.stats, config_.name).up()),
       queued_(ctx.stats.gauge("eveflow_kafka_queue_messages",
                               "Messages in the producer queue, not yet acknowledged",
                               sink_labels(config_.name))) {}

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "output/postgres/schema.h"
+#include "output/sink_metrics.h"
 #include "util/log.h"
 
 namespace eveflow::output::postgres {
@@ -27,19 +28,17 @@ std::string read_password(const std::string& path) {
 // The series the lanes update; the front registers its own in its constructor.
 PoolMetrics pool_metrics(Stats& s, const std::string& name) {
     const Labels sink = {{"sink", name}};
-    auto err = [&](const char* kind) {
-        return &s.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                          {{"sink", name}, {"kind", kind}});
-    };
+    SinkMetrics common(s, name);
+    auto err = [&](const char* kind) { return &common.errors(kind); };
     auto rejected = [&](const char* table) {
         return &s.counter("eveflow_postgres_rows_rejected_total",
                           "Rows PostgreSQL refused (left out of their batch)",
                           {{"sink", name}, {"table", table}});
     };
     PoolMetrics m;
-    m.dropped = &s.counter("eveflow_sink_dropped_total", "Records a sink dropped", sink);
-    m.retries = &s.counter("eveflow_sink_retries_total", "Batches a sink retried", sink);
-    m.up = &s.gauge("eveflow_sink_up", "1 when the sink's destination is reachable", sink);
+    m.dropped = &common.dropped();
+    m.retries = &common.retries();
+    m.up = &common.up();
     m.spilled = &s.counter("eveflow_postgres_spilled_rows_total",
                            "Rows written to the spill directory while the buffer was full", sink);
     m.writer = {
@@ -73,11 +72,11 @@ PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
           mask_dsn(cfg_.dsn)) {
     Stats& s = ctx_.stats;
     const Labels sink = {{"sink", cfg_.name}};
-    dropped_ = &s.counter("eveflow_sink_dropped_total", "Records a sink dropped", sink);
+    SinkMetrics common(s, cfg_.name);
+    dropped_ = &common.dropped();
     expired_ = &s.counter("eveflow_postgres_raw_expired_total",
                           "Raw events older than the retention, not written", sink);
-    unstorable_ = &s.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                             {{"sink", cfg_.name}, {"kind", "unstorable"}});
+    unstorable_ = &common.errors("unstorable");
     for (size_t i = 0; i < std::size(kSanitisedKinds); ++i) {
         sanitised_[i] = &s.counter("eveflow_postgres_values_sanitised_total",
                                    "Values made acceptable to PostgreSQL, by kind",

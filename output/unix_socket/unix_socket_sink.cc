@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "output/aggregate_json.h"
+#include "output/sink_metrics.h"
 #include "util/log.h"
 
 namespace eveflow::output {
@@ -42,16 +43,11 @@ UnixSocketSink::UnixSocketSink(UnixSocketConfig config, Context& ctx)
       ctx_(ctx),
       backoff_(config_.reconnect_backoff_max, ctx.clock),
       state_("unix_socket: sink=" + config_.name + " path=" + config_.path),
-      up_(ctx.stats.gauge("eveflow_sink_up", "1 when the sink's destination is reachable",
-                          {{"sink", config_.name}})),
-      dropped_(ctx.stats.counter("eveflow_sink_dropped_total", "Records a sink dropped",
-                                 {{"sink", config_.name}})),
-      connect_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                        {{"sink", config_.name}, {"kind", "connect"}})),
-      send_errors_(ctx.stats.counter("eveflow_sink_errors_total", "Sink errors by kind",
-                                     {{"sink", config_.name}, {"kind", "send"}})),
-      retries_(ctx.stats.counter("eveflow_sink_retries_total", "Sink retries",
-                                 {{"sink", config_.name}})) {}
+      up_(SinkMetrics(ctx.stats, config_.name).up()),
+      dropped_(SinkMetrics(ctx.stats, config_.name).dropped()),
+      connect_errors_(SinkMetrics(ctx.stats, config_.name).errors("connect")),
+      send_errors_(SinkMetrics(ctx.stats, config_.name).errors("send")),
+      retries_(SinkMetrics(ctx.stats, config_.name).retries()) {}
 
 UnixSocketSink::~UnixSocketSink() {
     if (fd_ >= 0) ::close(fd_);
