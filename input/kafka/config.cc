@@ -1,7 +1,7 @@
 // Kafka source configuration: keys, defaults and checks of an `inputs[i]` section of type kafka.
-#include <librdkafka/rdkafka.h>
+#include "input/kafka/config.h"
 
-#include "input/kafka/kafka_source.h"
+#include <librdkafka/rdkafka.h>
 
 namespace eveflow::input {
 

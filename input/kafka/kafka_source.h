@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
+#include "input/kafka/config.h"
 #include "input/kafka/offset_tracker.h"
 #include "input/source.h"
 #include "util/config_node.h"
@@ -18,20 +19,6 @@ struct rd_kafka_s;
 struct rd_kafka_topic_partition_list_s;
 
 namespace eveflow::input {
-
-struct KafkaSourceConfig {
-    std::string name = "kafka";
-    kafka::ClientConfig client;
-    std::vector<std::string> topics;
-    std::string group = "eveflow";
-    std::chrono::milliseconds commit_interval{1000};
-    /// How often a checkpoint is published when an output stores the offsets (PostgreSQL).
-    std::chrono::milliseconds checkpoint_interval{5000};
-    size_t max_line = kDefaultMaxLine;
-};
-
-/// Parses and checks an `inputs[i]` section of type kafka (errors go to the node).
-KafkaSourceConfig parse_kafka_source_config(const ConfigNode& node);
 
 /// Consumes `topics` as a member of consumer group `group`. Each message holds one or more
 /// EVE lines, parsed like the socket input's. Two modes:

@@ -1,7 +1,7 @@
 // Kafka sink configuration: keys, defaults and checks of an `outputs[i]` section of type kafka.
-#include <librdkafka/rdkafka.h>
+#include "output/kafka/config.h"
 
-#include "output/kafka/kafka_sink.h"
+#include <librdkafka/rdkafka.h>
 
 namespace eveflow::output {
 namespace {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "output/prometheus/config.h"
 #include "output/sink.h"
 
 namespace prometheus {
@@ -14,15 +15,6 @@ class Exposer;
 namespace eveflow::output {
 
 class StatsCollectable;
-
-struct MetricsConfig {
-    std::string host = "127.0.0.1";  // IPv4 literal or [IPv6] literal
-    uint16_t port = 9464;            // 0: the kernel picks a free port (logged)
-};
-
-/// Parses the `metrics:` section (`listen`; `traffic_labels` belongs to the traffic_metrics
-/// handler and is only marked known here). Errors go to the node's diagnostics.
-MetricsConfig parse_metrics_config(const ConfigNode& node);
 
 /// The `metrics:` service. open() binds the port (StartupError when it cannot) and starts
 /// the HTTP threads, which scrape the Stats registry on request; stop() closes the port.

@@ -7,18 +7,10 @@
 #include <string>
 
 #include "output/sink.h"
+#include "output/unix_socket/config.h"
 #include "util/backoff.h"
 
 namespace eveflow::output {
-
-struct UnixSocketConfig {
-    std::string name = "unix_socket";
-    std::string path;
-    uint64_t max_buffer = 16 << 20;
-    std::chrono::microseconds reconnect_backoff_max{5'000'000};
-};
-
-UnixSocketConfig parse_unix_socket_config(const ConfigNode& node);
 
 /// Connects (non-blocking) to `path`; a receiver that is absent or goes away is not an error:
 /// lines are kept, up to max_buffer bytes, while it reconnects with capped exponential backoff

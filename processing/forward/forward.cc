@@ -6,75 +6,9 @@
 
 #include "types/record.h"
 #include "util/json_bytes.h"
-#include "util/json_writer.h"
 
 namespace eveflow::processing {
 namespace {
-
-// A JSON number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool is_json_number(std::string_view s) {
-    size_t i = 0;
-    auto digits = [&] {
-        size_t from = i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-        return i > from;
-    };
-    if (i < s.size() && s[i] == '-') ++i;
-    if (i < s.size() && s[i] == '0') {
-        ++i;
-    } else if (!digits()) {
-        return false;
-    }
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        if (!digits()) return false;
-    }
-    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-        if (!digits()) return false;
-    }
-    return i == s.size();
-}
-
-// Plain (unquoted) YAML scalars that are JSON literals go bare; everything else is a string.
-std::vector<AddedField> build_added(const ConfigNode& node) {
-    node.touch("add_fields");
-    const YAML::Node& cnode = node.yaml();
-    YAML::Node map = node.is_map() ? cnode["add_fields"] : YAML::Node();
-    std::vector<AddedField> out;
-    if (!map.IsDefined() || map.IsNull()) return out;
-    if (!map.IsMap()) {
-        node.error("add_fields", "must be a map of names to scalar values");
-        return out;
-    }
-    for (const auto& kv : map) {
-        std::string key = kv.first.as<std::string>();
-        const YAML::Node& v = kv.second;
-        if (!v.IsNull() && !v.IsScalar()) {
-            node.error("add_fields." + key,
-                       "must be a scalar value (string, number, true, "
-                       "false or null)");
-            continue;
-        }
-        std::string value = v.IsNull() ? "null" : v.Scalar();
-        bool quoted = v.IsScalar() && v.Tag() == "!";
-        bool bare = !quoted && (is_json_number(value) || value == "true" || value == "false" ||
-                                value == "null");
-        AddedField& f = out.emplace_back();
-        f.key = key;
-        if (bare) {
-            f.value = value;
-        } else {
-            json::append_string(f.value, value);
-        }
-        f.member = ',';
-        json::append_string(f.member, key);
-        f.member += ':';
-        f.member += f.value;
-    }
-    return out;
-}
 
 // A value of `line` to replace: [begin, end) by added[field].value.
 struct Replacement {
@@ -169,23 +103,6 @@ void splice_fields(std::string& out, std::string_view line, std::span<const Adde
         if (!replaced[i]) out.append(added[i].member);  // a member precedes: a comma is due
     }
     out.append(line.substr(close));
-}
-
-ForwardConfig parse_forward_config(const ConfigNode& node) {
-    ForwardConfig c;
-    node.touch("type");
-    c.name = node.str("name", node.path().empty() ? "forward" : node.path());
-    if (node.has("types")) {
-        c.type_names = node.strings("types");
-        c.all_types = c.type_names.empty() || std::find(c.type_names.begin(), c.type_names.end(),
-                                                        "all") != c.type_names.end();
-        if (c.type_names.empty()) node.error("types", "must list event types or be \"all\"");
-    } else {
-        node.touch("types");
-    }
-    c.added = build_added(node);
-    for (const AddedField& f : c.added) c.splice += f.member;
-    return c;
 }
 
 Forward::Forward(ForwardConfig config, std::vector<SinkId> sinks, Context& ctx)

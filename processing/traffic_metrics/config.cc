@@ -1,7 +1,7 @@
 // TrafficMetricsConfig: the `metrics.traffic_labels` keys and their checks.
-#include <charconv>
+#include "processing/traffic_metrics/config.h"
 
-#include "processing/traffic_metrics/traffic_metrics.h"
+#include <charconv>
 
 namespace eveflow::processing {
 

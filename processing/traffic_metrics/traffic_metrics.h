@@ -11,18 +11,10 @@
 #include <vector>
 
 #include "processing/handler.h"
+#include "processing/traffic_metrics/config.h"
 #include "util/stats.h"
 
 namespace eveflow::processing {
-
-struct TrafficMetricsConfig {
-    int app_proto_top = 20;                             // app_protos with a label of their own
-    std::vector<uint16_t> dest_ports{22, 53, 80, 443};  // ports with a per-port series
-};
-
-/// Parses the `metrics.traffic_labels` section (absent: the defaults). The plan hands it over:
-/// the rest of `metrics:` belongs to the exporter.
-TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& node);
 
 /// alert.severity of an EVE alert line (0-255), or -1 when absent or not such an integer.
 /// A scan for the key, not a JSON parse: it runs on every alert. The `"alert"` key is looked
