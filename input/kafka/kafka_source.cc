@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "util/backoff.h"
+#include "util/kafka_rd.h"
 
 namespace eveflow::input {
 namespace {
@@ -97,17 +98,8 @@ void KafkaSource::open() {
     properties_.insert(properties_.end(), {{"group.id", config_.group},
                                            {"enable.auto.commit", "false"},
                                            {"enable.auto.offset.store", "false"}});
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_t* conf = kafka::new_conf(properties_, config_.name, this);
     char err[512];
-    for (const auto& [key, value] : properties_) {
-        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            throw StartupError(config_.name + ": property " + key + ": " +
-                               kafka::mask_secrets(err, properties_));
-        }
-    }
-    rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_rebalance_cb(conf, &Callbacks::on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, &Callbacks::on_commit);
     rd_kafka_conf_set_error_cb(conf, &Callbacks::on_error);

@@ -9,6 +9,7 @@
 #include "output/aggregate_json.h"
 #include "output/sink_metrics.h"
 #include "util/json_writer.h"
+#include "util/kafka_rd.h"
 
 namespace eveflow::output {
 namespace {
@@ -75,17 +76,8 @@ void KafkaSink::open() {
         {"message.timeout.ms", (config_.on_full == OnFull::kDrop) ? "300000" : "0"},
     };
     properties_ = kafka::client_properties(config_.client, defaults);
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_t* conf = kafka::new_conf(properties_, config_.name, this);
     char err[512];
-    for (const auto& [key, value] : properties_) {
-        if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            throw StartupError(config_.name + ": property " + key + ": " +
-                               kafka::mask_secrets(err, properties_));
-        }
-    }
-    rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &KafkaSink::on_error);
     rd_kafka_conf_set_log_cb(conf, &KafkaSink::on_log);
