@@ -7,6 +7,8 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <regex>
+#include <sstream>
 #include <vector>
 
 #include "output/jsonl/jsonl_sink.h"
@@ -314,6 +316,41 @@ TEST(JsonlRotationConfig, BadValues) {
             HasSubstr("outputs[0].retention.max_count: unknown key")));
     EXPECT_THAT(config_errors("{type: jsonl, path: /x/a-%Y%m%d%H, rotate: 1h, retention: 7d}"),
                 ElementsAre(HasSubstr("outputs[0].retention: must be a map of keys (got \"7d\")")));
+}
+
+/// The jsonl output of a shipped file with its commented rotation keys turned on and its
+/// path made a pattern.
+BinnedConfig shipped_rotation(const std::string& file, std::vector<std::string>& errors) {
+    std::istringstream in(read_file(EVEFLOW_SOURCE_DIR "/" + file));
+    std::string text, line;
+    bool in_jsonl = false;
+    const std::regex key(R"(^(\s+)# ((rotate|compress|retention|  max_age|  max_size):.*))");
+    while (std::getline(in, line)) {
+        if (line == "  - type: jsonl") in_jsonl = true;
+        if (line.empty()) in_jsonl = false;
+        std::smatch m;
+        if (in_jsonl && std::regex_match(line, m, key)) line = m[1].str() + m[2].str();
+        if (in_jsonl && line.find("path: /var/lib/eveflow/aggregates.jsonl") != std::string::npos)
+            line = "    path: /var/lib/eveflow/aggregates-%Y%m%d-%H%M.jsonl";
+        text += line + "\n";
+    }
+    YAML::Node root = YAML::Load(text);
+    auto diag = std::make_shared<ConfigDiagnostics>(file);
+    JsonlConfig c = parse_jsonl_config(ConfigNode(root["outputs"][0], "outputs[0]", diag));
+    diag->report_unknown();
+    errors = diag->errors();
+    return c.binned;
+}
+
+TEST(JsonlRotationConfig, ShippedCommentedKeysParse) {
+    for (const char* file : {"deploy/snippets/jsonl.yaml", "deploy/eveflow.yaml"}) {
+        std::vector<std::string> errors;
+        BinnedConfig c = shipped_rotation(file, errors);
+        EXPECT_THAT(errors, ElementsAre()) << file;
+        EXPECT_EQ(c.rotate, std::chrono::hours(1)) << file;
+        EXPECT_EQ(c.max_age, std::chrono::hours(7 * 24)) << file;
+        EXPECT_EQ(c.max_size, uint64_t{10} << 30) << file;
+    }
 }
 
 }  // namespace
