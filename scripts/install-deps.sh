@@ -10,6 +10,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format-14
   postgresql-15 prometheus kcat tcpreplay iproute2 curl procps time bzip2 jq
   python3 python3-scapy python3-dpkt libndpi-bin
+  libzstd-dev zlib1g-dev zstd
   dpkg-dev adduser man-db logrotate
 )
 

@@ -24,6 +24,7 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node) {
     c.append = node.boolean("append", c.append);
     c.buffer = node.size("buffer", c.buffer, 0, uint64_t{1} << 30);
     c.flush_interval = node.duration("flush_interval", c.flush_interval);
+    c.binned = parse_binned_config(node, c.path);
     return c;
 }
 
@@ -31,7 +32,8 @@ JsonlSink::JsonlSink(JsonlConfig config, Context& ctx)
     : config_(std::move(config)),
       ctx_(ctx),
       write_errors_(SinkMetrics(ctx.stats, config_.name).errors("write")),
-      open_errors_(SinkMetrics(ctx.stats, config_.name).errors("open")) {}
+      open_errors_(SinkMetrics(ctx.stats, config_.name).errors("open")),
+      rotate_errors_(SinkMetrics(ctx.stats, config_.name).errors("rotate")) {}
 
 JsonlSink::~JsonlSink() {
     if (fd_ >= 0 && !is_stdout()) ::close(fd_);
@@ -55,7 +57,15 @@ std::string JsonlSink::open_path(bool truncate) {
 }
 
 void JsonlSink::open() {
-    std::string err = open_path(!config_.append);
+    std::string err;
+    if (config_.binned.rotate.count() > 0) {
+        binned_ = std::make_unique<BinnedFile>(config_.path, config_.binned, config_.name,
+                                               rotate_errors_);
+        err = binned_->open(ctx_.clock.now_us(), !config_.append);
+        binned_->apply_retention(ctx_.clock.now_us());
+    } else {
+        err = open_path(!config_.append);
+    }
     if (!err.empty()) {
         throw StartupError("jsonl output '" + config_.name + "': cannot open " + config_.path +
                            ": " + err);
@@ -79,7 +89,8 @@ void JsonlSink::set_failing(bool failing, const std::string& why) {
 Status JsonlSink::flush() {
     last_flush_ = ctx_.clock.steady_now();
     if (buf_.empty()) return {};
-    if (fd_ < 0) {
+    const int fd = out_fd();
+    if (fd < 0) {
         buf_.clear();
         write_errors_.inc();
         set_failing(true, "not open");
@@ -87,7 +98,7 @@ Status JsonlSink::flush() {
     }
     size_t off = 0;
     while (off < buf_.size()) {
-        ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
+        ssize_t n = ::write(fd, buf_.data() + off, buf_.size() - off);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             std::string why = n < 0 ? std::strerror(errno) : "wrote nothing";
@@ -103,8 +114,33 @@ Status JsonlSink::flush() {
     return {};
 }
 
-Status JsonlSink::write(std::span<const Record> batch) {
+Status JsonlSink::finish_bin() {
+    if (binned_->finish(ctx_.clock.now_us())) return {};
+    return Status::error("jsonl " + config_.name + ": completing a file of " + config_.path +
+                         " failed");
+}
+
+Status JsonlSink::roll() {
+    const int64_t now = ctx_.clock.now_us();
     Status st;
+    if (binned_->due(now)) {
+        st = flush();  // the buffered records belong to the ending bin
+        Status f = finish_bin();
+        if (st.ok()) st = f;
+    }
+    if (binned_->fd() < 0) {
+        std::string err = binned_->open(now, !config_.append);
+        if (!err.empty()) {
+            open_errors_.inc();
+            set_failing(true, err);
+            return Status::error("jsonl " + config_.name + ": open " + err);
+        }
+    }
+    return st;
+}
+
+Status JsonlSink::write(std::span<const Record> batch) {
+    Status st = binned_ ? roll() : Status{};
     for (const Record& r : batch) {
         if (const auto* agg = std::get_if<AggregateRecord>(&r)) {
             append_aggregate_json(buf_, *agg, ctx_.sensor_id);  // straight into the buffer
@@ -125,12 +161,16 @@ Status JsonlSink::write(std::span<const Record> batch) {
 }
 
 void JsonlSink::idle() {
+    if (binned_ && binned_->due(ctx_.clock.now_us())) {
+        (void)flush();
+        (void)finish_bin();  // failures are logged and counted
+    }
     if (ctx_.clock.steady_now() - last_flush_ >= config_.flush_interval) (void)flush();
 }
 
 void JsonlSink::reopen() {
     (void)flush();
-    if (is_stdout()) return;
+    if (is_stdout() || binned_) return;  // a rotating output names its files itself
     std::string err = open_path(/*truncate=*/false);
     if (!err.empty()) {
         open_errors_.inc();
@@ -143,6 +183,10 @@ void JsonlSink::reopen() {
 
 Status JsonlSink::close() {
     Status st = flush();
+    if (binned_) {
+        Status f = finish_bin();
+        return st.ok() ? f : st;
+    }
     if (fd_ < 0 || is_stdout()) {
         fd_ = -1;
         return st;

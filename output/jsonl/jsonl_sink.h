@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "output/jsonl/binned_file.h"
 #include "output/sink.h"
 
 namespace eveflow::output {
@@ -16,6 +17,7 @@ struct JsonlConfig {
     bool append = false;
     uint64_t buffer = 1 << 20;
     std::chrono::microseconds flush_interval{1'000'000};
+    BinnedConfig binned;  // rotate, compress, retention
 };
 
 JsonlConfig parse_jsonl_config(const ConfigNode& node);
@@ -23,6 +25,10 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node);
 /// Aggregates are written with append_aggregate_json, raw events as their line. Bytes are
 /// buffered and written when the buffer fills, when flush_interval has passed (checked in
 /// write() and idle()), at reopen() and at close(). All calls come from the sink's thread.
+/// With `rotate`, a BinnedFile holds the file: the bin is the one of the Context clock's wall
+/// time when a batch is written; write() and idle() complete the file of a bin that has ended
+/// (idle() so that a quiet sensor still completes it on time), close() completes the last
+/// one, and reopen() only writes the buffer.
 class JsonlSink final : public Sink {
 public:
     JsonlSink(JsonlConfig config, Context& ctx);
@@ -38,7 +44,11 @@ public:
 
 private:
     bool is_stdout() const { return config_.path == "-"; }
+    int out_fd() const { return binned_ ? binned_->fd() : fd_; }
     Status flush();
+    /// Rotating only: completes the file of an ended bin, opens the file of now's bin.
+    Status roll();
+    Status finish_bin();
     /// Opens the path; `truncate` only at start. Returns an error message, or empty.
     std::string open_path(bool truncate);
     void set_failing(bool failing, const std::string& why);
@@ -51,6 +61,8 @@ private:
     bool failing_ = false;
     Counter& write_errors_;
     Counter& open_errors_;
+    Counter& rotate_errors_;
+    std::unique_ptr<BinnedFile> binned_;  // set by open() when rotating
 };
 
 }  // namespace eveflow::output
