@@ -18,6 +18,8 @@ std::span<const SourceType> source_types();
 
 /// Builds the source that `node.type` names; records an error (and returns nullptr) for an
 /// unknown type: `inputs[1].type: unknown input 'eve_sock' (known: eve_file, eve_socket)`.
-std::unique_ptr<Source> make_source(const ConfigNode& node, Context& ctx);
+inline std::unique_ptr<Source> make_source(const ConfigNode& node, Context& ctx) {
+    return make_component(source_types(), node, ctx, "input");
+}
 
 }  // namespace eveflow::input

@@ -1,6 +1,4 @@
 // Output types. A new output is a folder under output/ plus one line here.
-#include <vector>
-
 #include "output/jsonl/jsonl_sink.h"
 #include "output/kafka/kafka_sink.h"
 #include "output/postgres/postgres_sink.h"
@@ -11,16 +9,14 @@
 namespace eveflow::output {
 namespace {
 
-// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
-const std::vector<SinkType> kSinks = {
+constexpr SinkType kSinks[] = {
     {"jsonl", &JsonlSink::create},
     {"unix_socket", &UnixSocketSink::create},
     {"kafka", &KafkaSink::create},
     {"postgres", &postgres::PostgresSink::create},
 };
 
-// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
-const std::vector<ServiceType> kServices = {
+constexpr ServiceType kServices[] = {
     {"metrics", &MetricsExporter::create},
 };
 
@@ -28,9 +24,5 @@ const std::vector<ServiceType> kServices = {
 
 std::span<const SinkType> sink_types() { return kSinks; }
 std::span<const ServiceType> service_types() { return kServices; }
-
-std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
-    return make_component(sink_types(), node, ctx, "output");
-}
 
 }  // namespace eveflow::output

@@ -45,7 +45,9 @@ using SinkType = ComponentType<Sink, Context>;
 
 std::span<const SinkType> sink_types();
 /// Builds the sink `node.type` names; unknown types are errors (nullptr returned).
-std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx);
+inline std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
+    return make_component(sink_types(), node, ctx, "output");
+}
 
 /// A process-wide service configured by a top-level key (`metrics:`). Built after the
 /// pipeline's stages; open() before the first event is read (may throw StartupError, e.g. a

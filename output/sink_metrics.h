@@ -21,27 +21,23 @@ public:
     }
     /// eveflow_sink_dropped_total{sink}: records given up (queue full with on_full: drop, a
     /// batch the sink could not write, the shutdown bound).
-    Counter& dropped() {
-        return stats_.counter("eveflow_sink_dropped_total", "Records a sink dropped or gave up",
-                              {{"sink", sink_}});
-    }
+    Counter& dropped() { return counter("dropped", "Records a sink dropped or gave up"); }
     /// eveflow_sink_retries_total{sink}
-    Counter& retries() {
-        return stats_.counter("eveflow_sink_retries_total", "Write attempts a sink repeated",
-                              {{"sink", sink_}});
-    }
+    Counter& retries() { return counter("retries", "Write attempts a sink repeated"); }
+    /// eveflow_sink_records_total{sink}: records written.
+    Counter& records() { return counter("records", "Records written by the sink"); }
     /// eveflow_sink_up{sink}: 1 while the destination is reachable.
     Gauge& up() {
         return stats_.gauge("eveflow_sink_up", "1 while the sink's destination is reachable",
                             {{"sink", sink_}});
     }
-    /// eveflow_sink_records_total{sink}: records written.
-    Counter& records() {
-        return stats_.counter("eveflow_sink_records_total", "Records written by the sink",
+
+private:
+    Counter& counter(std::string_view what, std::string_view help) {
+        return stats_.counter("eveflow_sink_" + std::string(what) + "_total", help,
                               {{"sink", sink_}});
     }
 
-private:
     Stats& stats_;
     std::string sink_;
 };

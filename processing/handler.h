@@ -71,6 +71,8 @@ using HandlerType = ComponentType<Handler, HandlerContext>;
 
 std::span<const HandlerType> handler_types();
 /// Builds the handler `node.type` names (default flow_aggregate); unknown types are errors.
-std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx);
+inline std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx) {
+    return make_component(handler_types(), node, hctx, "handler", "flow_aggregate");
+}
 
 }  // namespace eveflow::processing

@@ -1,6 +1,4 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
-#include <vector>
-
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
@@ -9,8 +7,7 @@
 namespace eveflow::processing {
 namespace {
 
-// NOLINTNEXTLINE(cert-err58-cpp): built once at start-up, before any thread.
-const std::vector<HandlerType> kHandlers = {
+constexpr HandlerType kHandlers[] = {
     {"flow_aggregate", &FlowAggregate::create},
     {"forward", &Forward::create},
     {"traffic_metrics", &TrafficMetrics::create},
@@ -19,9 +16,5 @@ const std::vector<HandlerType> kHandlers = {
 }  // namespace
 
 std::span<const HandlerType> handler_types() { return kHandlers; }
-
-std::unique_ptr<Handler> make_handler(const ConfigNode& node, HandlerContext& hctx) {
-    return make_component(handler_types(), node, hctx, "handler", "flow_aggregate");
-}
 
 }  // namespace eveflow::processing

@@ -85,15 +85,21 @@ void parse_max_buffer(const ConfigNode& node, PostgresConfig& c) {
                    *text + "\")");
 }
 
+// The section's `table` (default `def`), checked to be a plain SQL identifier.
+std::string table_name(const ConfigNode& node, const std::string& def) {
+    std::string table = node.str("table", def);
+    if (!valid_identifier(table)) {
+        node.error("table",
+                   "must be a lower-case SQL identifier [a-z_][a-z0-9_]*, at most 48 "
+                   "characters (got \"" +
+                       table + "\")");
+    }
+    return table;
+}
+
 void parse_raw_events(const ConfigNode& raw, RawEventsConfig& r) {
     r.types = raw.strings("types");
-    r.table = raw.str("table", r.table);
-    if (!valid_identifier(r.table)) {
-        raw.error("table",
-                  "must be a lower-case SQL identifier [a-z_][a-z0-9_]*, at most 48 "
-                  "characters (got \"" +
-                      r.table + "\")");
-    }
+    r.table = table_name(raw, r.table);
     std::string p = raw.choice("partition", "day", {"hour", "day", "week"});
     r.partition = p == "hour"   ? PartitionPeriod::kHour
                   : p == "week" ? PartitionPeriod::kWeek
@@ -168,13 +174,7 @@ PostgresConfig parse_config(const ConfigNode& node) {
         }
     }
     c.password_file = node.str("password_file", "");
-    c.table = node.str("table", c.table);
-    if (!valid_identifier(c.table)) {
-        node.error("table",
-                   "must be a lower-case SQL identifier [a-z_][a-z0-9_]*, at most 48 "
-                   "characters (got \"" +
-                       c.table + "\")");
-    }
+    c.table = table_name(node, c.table);
     if (node.has("raw_events")) parse_raw_events(node.child("raw_events"), c.raw);
     if (!c.raw.types.empty() && c.raw.table == c.table) {
         node.error("raw_events", "table must differ from the aggregate table \"" + c.table + "\"");
