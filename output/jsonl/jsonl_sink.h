@@ -12,8 +12,9 @@ namespace eveflow::output {
 
 struct JsonlConfig {
     std::string name = "jsonl";
-    std::string path;  // "-" is stdout
-    bool append = false;
+    std::string path;               // "-" is stdout
+    std::string path_key = "path";  // its config key path, for messages
+    bool append = true;             // false: truncated at start, once every component has opened
     uint64_t buffer = 1 << 20;
     std::chrono::microseconds flush_interval{1'000'000};
 };
@@ -23,6 +24,7 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node);
 /// Aggregates are written with append_aggregate_json, raw events as their line. Bytes are
 /// buffered and written when the buffer fills, when flush_interval has passed (checked in
 /// write() and idle()), at reopen() and at close(). All calls come from the sink's thread.
+/// A record counts as written once its line is in the file: at flush, not when buffered.
 class JsonlSink final : public Sink {
 public:
     JsonlSink(JsonlConfig config, Context& ctx);
@@ -30,23 +32,27 @@ public:
     static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
+    std::vector<OwnedPath> paths() const override;
     void open() override;
+    void begin() override;
     Status write(std::span<const Record> batch) override;
     void idle() override;
     void reopen() override;
     Status close() override;
+    bool counts_records() const override { return true; }
 
 private:
     bool is_stdout() const { return config_.path == "-"; }
     Status flush();
-    /// Opens the path; `truncate` only at start. Returns an error message, or empty.
-    std::string open_path(bool truncate);
+    /// Opens the path for appending. Returns an error message, or empty.
+    std::string open_path();
     void set_failing(bool failing, const std::string& why);
 
     JsonlConfig config_;
     Context& ctx_;
     int fd_ = -1;
     std::string buf_;
+    uint64_t buffered_records_ = 0;  // lines in buf_
     std::chrono::steady_clock::time_point last_flush_{};
     bool failing_ = false;
     Counter& write_errors_;
