@@ -5,11 +5,13 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "types/event.h"
 #include "util/channel.h"
 #include "util/context.h"
 #include "util/on_full.h"
+#include "util/path_lock.h"
 #include "util/stats.h"
 #include "util/status.h"
 
@@ -70,6 +72,9 @@ public:
     /// What a full event queue does when the input's config has no `on_full`: files wait,
     /// live captures drop (and count) rather than stall the capture.
     virtual OnFull default_on_full() const { return OnFull::kBlock; }
+    /// Paths no other process may use at the same time (a listening socket's path); locked
+    /// (util/path_lock.h) before anything opens.
+    virtual std::vector<OwnedPath> paths() const { return {}; }
     virtual void open() {}
     /// The event types whose raw line some handler reads, told once before open(). A source
     /// that renders its lines (the meter) may skip the others; sources that receive lines

@@ -26,6 +26,7 @@ SinkRunner::SinkRunner(Context& ctx, std::unique_ptr<Sink> sink, size_t queue_ba
       batch_seconds_(ctx.stats.histogram(
           "eveflow_sink_batch_seconds", "Time to write one batch", sink_label(*sink_),
           {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})) {
+    sink_->set_tally(records_, given_up_);
     ctx.stats.gauge_fn("eveflow_queue_length", "Items waiting in a queue",
                        {{"queue", "sink:" + std::string(sink_->name())}},
                        [this] { return static_cast<double>(queue_.size()); });
@@ -56,12 +57,18 @@ void SinkRunner::write(RecordBatch& batch) {
     Status st = sink_->write(batch);
     batch_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (st.ok()) {
-        records_.inc(batch.size() - markers);
+    size_t records = batch.size() - markers;
+    if (sink_->counts_records()) {
+        if (!st.ok()) {
+            failed_.store(true);
+            log::error("{}: write failed: {}", sink_->name(), st.message());
+        }
+    } else if (st.ok()) {
+        records_.inc(records);
     } else {
-        given_up_.inc(batch.size() - markers);
+        given_up_.inc(records);
         failed_.store(true);
-        log::error("{}: gave up a batch records={}: {}", sink_->name(), batch.size(), st.message());
+        log::error("{}: gave up a batch records={}: {}", sink_->name(), records, st.message());
     }
 }
 

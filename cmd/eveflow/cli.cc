@@ -60,16 +60,22 @@ void add_inputs(YAML::Node& flags, const Shorthand& s) {
     if (inputs.size()) flags["inputs"] = inputs;
 }
 
+// A file named on the command line is rewritten by each run (truncated once start-up has
+// succeeded); in a configuration file `append` defaults to true.
+YAML::Node jsonl_flag_output(const std::string& path) {
+    return map_of({{"type", "jsonl"}, {"path", path}, {"append", "false"}});
+}
+
 void add_outputs(YAML::Node& flags, const Shorthand& s) {
     YAML::Node outputs(YAML::NodeType::Sequence);
-    for (const auto& p : s.jsonl) outputs.push_back(map_of({{"type", "jsonl"}, {"path", p}}));
+    for (const auto& p : s.jsonl) outputs.push_back(jsonl_flag_output(p));
     for (const auto& d : s.postgres) outputs.push_back(map_of({{"type", "postgres"}, {"dsn", d}}));
     for (const auto& b : s.kafka) outputs.push_back(map_of({{"type", "kafka"}, {"brokers", b}}));
     if (outputs.size()) flags["outputs"] = outputs;
     if (!s.flows_jsonl.empty()) {
         YAML::Node rule(YAML::NodeType::Map);
         rule["types"].push_back("flow");
-        rule["outputs"].push_back(map_of({{"type", "jsonl"}, {"path", s.flows_jsonl}}));
+        rule["outputs"].push_back(jsonl_flag_output(s.flows_jsonl));
         flags["forward"].push_back(rule);
     }
 }

@@ -47,6 +47,7 @@ void Pipeline::build(Plan plan) {
         sources_.push_back(std::move(slot));
     }
     services_ = std::move(plan.services);
+    owned_ = std::move(plan.owned);
 }
 
 std::pair<uint64_t, uint64_t> Pipeline::progress() const {
@@ -121,9 +122,13 @@ void Pipeline::request_reopen() {
 }
 
 int Pipeline::run() {
+    // A start that fails leaves every file as it was: nothing opens before every lock is
+    // held, and nothing is discarded (truncated) before everything has opened.
+    locks_ = lock_all(owned_);
     for (auto& s : services_) s->open();
-    for (auto& s : sinks_) s->sink().open();
+    for (auto& s : sinks_) s->sink().open();  // before the inputs: offset stores
     for (auto& s : sources_) s.source->open();
+    for (auto& s : sinks_) s->sink().begin();
     listen_fds::release_unclaimed();
 
     events_ =

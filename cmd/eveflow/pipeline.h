@@ -15,6 +15,7 @@
 #include "output/sink_runner.h"
 #include "processing/dispatcher.h"
 #include "util/context.h"
+#include "util/path_lock.h"
 
 namespace eveflow::cmd {
 
@@ -52,6 +53,8 @@ private:
     void watchdog();
 
     Context& ctx_;
+    std::vector<OwnedPath> owned_;
+    std::vector<PathLock> locks_;  // held until the pipeline is gone, after the sinks closed
     std::vector<SourceSlot> sources_;
     std::vector<std::unique_ptr<output::SinkRunner>> sinks_;
     std::vector<std::unique_ptr<processing::Handler>> handlers_;

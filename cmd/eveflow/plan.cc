@@ -1,7 +1,10 @@
 // Plan: the configuration normalised into stages and routes.
 #include "cmd/eveflow/plan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -49,6 +52,27 @@ void name_repeated_stages(const YAML::Node& root) {
     name_repeated(outputs);
 }
 
+// One file or directory however it is named: its device and inode when it exists, else its
+// absolute path with `.`, `..` and symbolic links resolved as far as they exist.
+std::string identity_of(const std::string& path) {
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) == 0) {
+        return "inode " + std::to_string(sb.st_dev) + ":" + std::to_string(sb.st_ino);
+    }
+    std::error_code ec;
+    auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+    return "path " + abs.lexically_normal().string();
+}
+
+// `key` (a full key path) relative to the section at `node`.
+std::string relative_key(const ConfigNode& node, const std::string& key) {
+    const std::string& base = node.path();
+    if (!base.empty() && key.size() > base.size() && key.compare(0, base.size(), base) == 0 &&
+        key[base.size()] == '.')
+        return key.substr(base.size() + 1);
+    return key;
+}
+
 class Planner {
 public:
     Planner(const ConfigNode& root, Context& ctx) : root_(root), ctx_(ctx) {}
@@ -74,9 +98,29 @@ private:
     void add_output(const ConfigNode& node, std::vector<processing::SinkId>& ids) {
         auto sink = output::make_sink(node, ctx_);
         if (!sink) return;
+        claim_paths(node, sink->paths());
         std::string label = node.str("type", "") + "[" + std::to_string(plan_.outputs.size()) + "]";
         ids.push_back(static_cast<processing::SinkId>(plan_.outputs.size()));
         plan_.outputs.push_back({std::move(sink), std::move(label)});
+    }
+
+    // Records what the component at `node` writes; a file another component writes already
+    // is an error (their lines would interleave).
+    void claim_paths(const ConfigNode& node, std::vector<OwnedPath> paths) {
+        for (auto& p : paths) {
+            std::string id = identity_of(p.path);
+            auto other = std::find(owned_ids_.begin(), owned_ids_.end(), id);
+            if (other != owned_ids_.end()) {
+                const OwnedPath& first =
+                    plan_.owned[static_cast<size_t>(other - owned_ids_.begin())];
+                node.error(relative_key(node, p.key),
+                           p.path + " is written by " + first.key + " (" + first.path +
+                               ") too; two components cannot share one file");
+                continue;
+            }
+            owned_ids_.push_back(std::move(id));
+            plan_.owned.push_back(std::move(p));
+        }
     }
 
     // The section's own `outputs`, else (`required` false) the top-level ones.
@@ -138,6 +182,7 @@ private:
             if (in.has("on_full")) on_full = parse_on_full(in, OnFull::kBlock);
             auto source = input::make_source(in, ctx_);
             if (!source) continue;
+            claim_paths(in, source->paths());
             PlannedInput p;
             p.name = std::string(source->name());
             p.on_full = on_full.value_or(source->default_on_full());
@@ -195,6 +240,7 @@ private:
     Context& ctx_;
     Plan plan_;
     std::vector<processing::SinkId> top_outputs_;
+    std::vector<std::string> owned_ids_;  // identity_of() each of plan_.owned
 };
 
 std::string joined(const EventTypeSet& types) {

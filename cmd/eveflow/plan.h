@@ -41,6 +41,10 @@ struct Plan {
     std::vector<PlannedHandler> handlers;
     std::vector<PlannedOutput> outputs;
     std::vector<std::unique_ptr<output::Service>> services;
+    /// What no other process may use at the same time: the inputs' and outputs' paths()
+    /// (each at most once: two components on one file are a configuration error). The pipeline
+    /// locks them all before anything opens.
+    std::vector<OwnedPath> owned;
     /// The raw lines some handler reads (forwarding, PostgreSQL raw events); every input is
     /// told, so a source that renders its lines (the meter) renders only these.
     EventTypeSet raw_types;

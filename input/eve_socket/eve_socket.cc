@@ -67,6 +67,7 @@ EveSocketConfig EveSocketConfig::parse(const ConfigNode& node) {
     EveSocketConfig c;
     c.name = node.str("name", "eve_socket");
     c.path = node.required_str("path");
+    c.path_key = node.path() + ".path";
     if (c.path.size() >= sizeof(sockaddr_un::sun_path)) {
         node.error("path", "too long for a unix socket (at most " +
                                std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes)");

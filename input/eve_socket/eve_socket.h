@@ -20,6 +20,7 @@ namespace eveflow::input {
 struct EveSocketConfig {
     std::string name = "eve_socket";
     std::string path;
+    std::string path_key = "path";  // its config key path, for messages
     mode_t mode = 0660;
     size_t max_line = kDefaultMaxLine;
     /// Threads that parse; 1 parses on the reading thread. With more, the reading thread only
@@ -48,6 +49,9 @@ public:
 
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return false; }
+    std::vector<OwnedPath> paths() const override {
+        return {{config_.path_key, config_.path, false}};
+    }
     void open() override;
     Status run(std::stop_token stop, Publisher& out) override;
 

@@ -21,6 +21,7 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node) {
     node.touch("type");
     c.name = node.str("name", "jsonl");
     c.path = node.required_str("path");
+    c.path_key = node.path() + ".path";
     c.append = node.boolean("append", c.append);
     c.buffer = node.size("buffer", c.buffer, 0, uint64_t{1} << 30);
     c.flush_interval = node.duration("flush_interval", c.flush_interval);
@@ -43,12 +44,18 @@ std::unique_ptr<Sink> JsonlSink::create(const ConfigNode& node, Context& ctx) {
     return std::make_unique<JsonlSink>(parse_jsonl_config(node), ctx);
 }
 
-std::string JsonlSink::open_path(bool truncate) {
+std::vector<OwnedPath> JsonlSink::paths() const {
+    if (!is_regular_output(config_.path)) return {};
+    return {{config_.path_key, config_.path, false}};
+}
+
+std::string JsonlSink::open_path() {
     if (is_stdout()) {
         fd_ = STDOUT_FILENO;
         return {};
     }
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND);
+    // Never O_TRUNC here: begin() truncates once the whole pipeline has opened.
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND;
     int fd = ::open(config_.path.c_str(), flags, 0644);
     if (fd < 0) return std::strerror(errno);
     if (fd_ >= 0) ::close(fd_);
@@ -57,14 +64,15 @@ std::string JsonlSink::open_path(bool truncate) {
 }
 
 void JsonlSink::open() {
+    // Never truncate here: begin() does once the whole pipeline has opened.
     std::string err;
     if (config_.binned.rotate.count() > 0) {
         binned_ = std::make_unique<BinnedFile>(config_.path, config_.binned, config_.name,
                                                rotate_errors_);
-        err = binned_->open(ctx_.clock.now_us(), !config_.append);
+        err = binned_->open(ctx_.clock.now_us(), /*truncate=*/false);
         binned_->apply_retention(ctx_.clock.now_us());
     } else {
-        err = open_path(!config_.append);
+        err = open_path();
     }
     if (!err.empty()) {
         throw StartupError("jsonl output '" + config_.name + "': cannot open " + config_.path +
@@ -74,6 +82,16 @@ void JsonlSink::open() {
     last_flush_ = ctx_.clock.steady_now();
     log::info("jsonl: opened sink={} path={} append={}", config_.name, config_.path,
               config_.append);
+}
+
+void JsonlSink::begin() {
+    struct stat sb {};
+    const int fd = out_fd();
+    if (config_.append || is_stdout() || ::fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return;
+    if (::ftruncate(fd, 0) != 0) {
+        throw StartupError("jsonl output '" + config_.name + "': cannot truncate " + config_.path +
+                           ": " + std::strerror(errno));
+    }
 }
 
 void JsonlSink::set_failing(bool failing, const std::string& why) {
@@ -91,6 +109,7 @@ Status JsonlSink::flush() {
     if (buf_.empty()) return {};
     const int fd = out_fd();
     if (fd < 0) {
+        dropped_records().inc(std::exchange(buffered_records_, 0));
         buf_.clear();
         write_errors_.inc();
         set_failing(true, "not open");
@@ -102,13 +121,19 @@ Status JsonlSink::flush() {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             std::string why = n < 0 ? std::strerror(errno) : "wrote nothing";
-            buf_.clear();  // given up: the runner counts the batch as failed
+            // Given up. The lines complete in the file are written; the rest are dropped.
+            auto done = static_cast<uint64_t>(
+                std::count(buf_.begin(), buf_.begin() + static_cast<ptrdiff_t>(off), '\n'));
+            written_records().inc(done);
+            dropped_records().inc(std::exchange(buffered_records_, 0) - done);
+            buf_.clear();
             write_errors_.inc();
             set_failing(true, why);
             return Status::error("jsonl " + config_.name + ": write " + config_.path + ": " + why);
         }
         off += static_cast<size_t>(n);
     }
+    written_records().inc(std::exchange(buffered_records_, 0));
     buf_.clear();
     set_failing(false, {});
     return {};
@@ -148,6 +173,7 @@ Status JsonlSink::write(std::span<const Record> batch) {
             buf_ += std::get<RawEvent>(r).line;
         }
         buf_ += '\n';
+        ++buffered_records_;
         if (buf_.size() >= config_.buffer) {
             Status s = flush();
             if (!s.ok()) st = s;
@@ -171,7 +197,7 @@ void JsonlSink::idle() {
 void JsonlSink::reopen() {
     (void)flush();
     if (is_stdout() || binned_) return;  // a rotating output names its files itself
-    std::string err = open_path(/*truncate=*/false);
+    std::string err = open_path();
     if (!err.empty()) {
         open_errors_.inc();
         log::error("jsonl: reopen failed sink={} path={} error={}", config_.name, config_.path,

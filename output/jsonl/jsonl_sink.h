@@ -13,8 +13,9 @@ namespace eveflow::output {
 
 struct JsonlConfig {
     std::string name = "jsonl";
-    std::string path;  // "-" is stdout
-    bool append = false;
+    std::string path;               // "-" is stdout
+    std::string path_key = "path";  // its config key path, for messages
+    bool append = true;             // false: truncated at start, once every component has opened
     uint64_t buffer = 1 << 20;
     std::chrono::microseconds flush_interval{1'000'000};
     BinnedConfig binned;  // rotate, compress, retention
@@ -29,6 +30,7 @@ JsonlConfig parse_jsonl_config(const ConfigNode& node);
 /// time when a batch is written; write() and idle() complete the file of a bin that has ended
 /// (idle() so that a quiet sensor still completes it on time), close() completes the last
 /// one, and reopen() only writes the buffer.
+/// A record counts as written once its line is in the file: at flush, not when buffered.
 class JsonlSink final : public Sink {
 public:
     JsonlSink(JsonlConfig config, Context& ctx);
@@ -36,11 +38,14 @@ public:
     static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
+    std::vector<OwnedPath> paths() const override;
     void open() override;
+    void begin() override;
     Status write(std::span<const Record> batch) override;
     void idle() override;
     void reopen() override;
     Status close() override;
+    bool counts_records() const override { return true; }
 
 private:
     bool is_stdout() const { return config_.path == "-"; }
@@ -49,14 +54,15 @@ private:
     /// Rotating only: completes the file of an ended bin, opens the file of now's bin.
     Status roll();
     Status finish_bin();
-    /// Opens the path; `truncate` only at start. Returns an error message, or empty.
-    std::string open_path(bool truncate);
+    /// Opens the path for appending. Returns an error message, or empty.
+    std::string open_path();
     void set_failing(bool failing, const std::string& why);
 
     JsonlConfig config_;
     Context& ctx_;
     int fd_ = -1;
     std::string buf_;
+    uint64_t buffered_records_ = 0;  // lines in buf_
     std::chrono::steady_clock::time_point last_flush_{};
     bool failing_ = false;
     Counter& write_errors_;

@@ -183,6 +183,7 @@ PostgresConfig parse_config(const ConfigNode& node) {
     c.flush_interval = node.duration("flush_interval", c.flush_interval, milliseconds(10), false);
     parse_max_buffer(node, c);
     c.spill_dir = node.str("spill_dir", "");
+    c.spill_dir_key = node.path() + ".spill_dir";
     c.spill_max_bytes = node.size("spill_max", c.spill_max_bytes, 1u << 20, 1ull << 40);
     c.drop_when_full = node.choice("on_full", "block", {"block", "drop"}) == "drop";
     c.reconnect_backoff_max =

@@ -31,8 +31,9 @@ struct PostgresConfig {
     size_t batch_size = 10000;
     std::chrono::microseconds flush_interval = std::chrono::seconds(1);
     uint64_t max_buffer_bytes = 256ull << 20;
-    uint64_t max_buffer_records = 0;  // 0: bounded by bytes only
-    std::string spill_dir;            // empty: no spill to disk
+    uint64_t max_buffer_records = 0;          // 0: bounded by bytes only
+    std::string spill_dir;                    // empty: no spill to disk
+    std::string spill_dir_key = "spill_dir";  // its config key path, for messages
     uint64_t spill_max_bytes = 1ull << 30;
     bool drop_when_full = false;  // on_full: drop (true) | block (false)
     std::chrono::microseconds reconnect_backoff_max = std::chrono::seconds(30);

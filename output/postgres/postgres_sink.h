@@ -43,6 +43,10 @@ public:
     ~PostgresSink() override;
 
     std::string_view name() const override { return cfg_.name; }
+    std::vector<OwnedPath> paths() const override {
+        if (cfg_.spill_dir.empty()) return {};
+        return {{cfg_.spill_dir_key, cfg_.spill_dir, true}};
+    }
     void open() override;
     Status write(std::span<const Record> batch) override;
     void idle() override;

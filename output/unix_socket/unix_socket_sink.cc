@@ -92,6 +92,9 @@ void UnixSocketSink::pump(std::chrono::steady_clock::time_point deadline) {
         ssize_t n =
             ::send(fd_, buf_.data() + off_, buf_.size() - off_, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
+            // A record is written once its newline is sent (a line cut by a disconnect is not).
+            auto sent = buf_.begin() + static_cast<ptrdiff_t>(off_);
+            written_records().inc(static_cast<uint64_t>(std::count(sent, sent + n, '\n')));
             off_ += static_cast<size_t>(n);
             mid_line_ = buf_[off_ - 1] != '\n';
             continue;

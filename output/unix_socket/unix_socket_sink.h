@@ -18,7 +18,8 @@ namespace eveflow::output {
 /// counted. write() waits at most kWriteWait for a slow receiver; idle() retries and drains;
 /// close() keeps trying until ctx.shutdown_timeout. Sends use MSG_NOSIGNAL: never SIGPIPE. A line
 /// cut by a disconnect is not resent (the receiver saw its head); it counts as dropped.
-/// All calls come from the sink's thread.
+/// A record counts as written once its line has been sent in full. All calls come from the
+/// sink's thread.
 class UnixSocketSink final : public Sink {
 public:
     static constexpr std::chrono::milliseconds kWriteWait{100};
@@ -32,6 +33,7 @@ public:
     Status write(std::span<const Record> batch) override;
     void idle() override;
     Status close() override;
+    bool counts_records() const override { return true; }
 
     /// Bytes held for sending.
     size_t buffered() const { return buf_.size() - off_; }

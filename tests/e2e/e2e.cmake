@@ -18,3 +18,7 @@ set_tests_properties(e2e_socket_stop PROPERTIES LABELS e2e TIMEOUT 300)
 add_test(NAME e2e_strict_input
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/strict_input.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_strict_input PROPERTIES LABELS e2e TIMEOUT 120)
+# Outputs are never clobbered: failed starts, a second instance, two outputs on one file, full disks.
+add_test(NAME e2e_outputs_safe
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/outputs_safe.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_outputs_safe PROPERTIES LABELS e2e TIMEOUT 120)

@@ -152,8 +152,9 @@ TEST(JsonlRotation, AppendContinuesTheBinOfAnEarlierRun) {
         ASSERT_TRUE(fx.sink->close().ok());
     }
     EXPECT_EQ(read_file(dir / "agg-20240501-1000.jsonl"), "{\"run\":1}\n{\"run\":2}\n");
-    Fixture fx(dir, "rotate: 1h");  // append: false replaces it
+    Fixture fx(dir, "rotate: 1h, append: false");  // replaces it, once everything opened
     fx.sink->open();
+    fx.sink->begin();
     ASSERT_TRUE(fx.write({"{\"run\":3}"}).ok());
     ASSERT_TRUE(fx.sink->close().ok());
     EXPECT_EQ(read_file(dir / "agg-20240501-1000.jsonl"), "{\"run\":3}\n");

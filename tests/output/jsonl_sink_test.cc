@@ -49,11 +49,13 @@ std::vector<Record> raws(std::initializer_list<const char*> lines) {
     return out;
 }
 
-TEST(JsonlSink, TruncatesByDefault) {
+TEST(JsonlSink, WithoutAppendTruncatesAtBeginNotAtOpen) {
     TempDir dir;
     write_file(dir / "out.jsonl", "old line\n");
-    Fixture fx("{type: jsonl, path: " + (dir / "out.jsonl") + "}");
+    Fixture fx("{type: jsonl, append: false, path: " + (dir / "out.jsonl") + "}");
     fx.sink->open();
+    EXPECT_EQ(read_file(dir / "out.jsonl"), "old line\n") << "a start may still fail";
+    fx.sink->begin();
     EXPECT_EQ(read_file(dir / "out.jsonl"), "");
     ASSERT_TRUE(fx.sink->write(raws({"{\"a\":1}"})).ok());
     ASSERT_TRUE(fx.sink->close().ok());
@@ -63,8 +65,9 @@ TEST(JsonlSink, TruncatesByDefault) {
 TEST(JsonlSink, AppendKeepsExistingContent) {
     TempDir dir;
     write_file(dir / "out.jsonl", "{\"old\":1}\n");
-    Fixture fx("{type: jsonl, append: true, path: " + (dir / "out.jsonl") + "}");
+    Fixture fx("{type: jsonl, path: " + (dir / "out.jsonl") + "}");  // append by default
     fx.sink->open();
+    fx.sink->begin();
     ASSERT_TRUE(fx.sink->write(raws({"{\"a\":1}", "{\"b\":2}"})).ok());
     ASSERT_TRUE(fx.sink->close().ok());
     EXPECT_EQ(read_file(dir / "out.jsonl"), "{\"old\":1}\n{\"a\":1}\n{\"b\":2}\n");
@@ -149,6 +152,40 @@ TEST(JsonlSink, WriteErrorIsCountedAndReturned) {
     EXPECT_FALSE(st.ok());
     EXPECT_THAT(st.message(), HasSubstr("No space left"));
     EXPECT_EQ(fx.stats.sum("eveflow_sink_errors_total", {{"sink", "full"}, {"kind", "write"}}), 2);
+}
+
+TEST(JsonlSink, CountsRecordsWhenTheyReachTheFileNotWhenBuffered) {
+    TempDir dir;
+    Fixture fx("{type: jsonl, path: " + (dir / "o") + "}");
+    Counter written, dropped;
+    fx.sink->set_tally(written, dropped);
+    fx.sink->open();
+    ASSERT_TRUE(fx.sink->write(raws({"{}", "{}", "{}"})).ok());
+    EXPECT_EQ(written.value(), 0u) << "still in the buffer";
+    ASSERT_TRUE(fx.sink->close().ok());
+    EXPECT_EQ(written.value(), 3u);
+    EXPECT_EQ(dropped.value(), 0u);
+}
+
+TEST(JsonlSink, RecordsOfAFailedFlushAreDropped) {
+    Fixture fx("{type: jsonl, path: /dev/full}");
+    Counter written, dropped;
+    fx.sink->set_tally(written, dropped);
+    fx.sink->open();
+    ASSERT_TRUE(fx.sink->write(raws({"{}", "{}", "{}"})).ok());  // buffered: no error yet
+    EXPECT_FALSE(fx.sink->close().ok());
+    EXPECT_EQ(written.value(), 0u);
+    EXPECT_EQ(dropped.value(), 3u);
+}
+
+TEST(JsonlSink, PathsAreRegularFilesOnly) {
+    TempDir dir;
+    Fixture file("{type: jsonl, path: " + (dir / "o") + "}");
+    ASSERT_EQ(file.sink->paths().size(), 1u);
+    EXPECT_EQ(file.sink->paths()[0].key, "outputs[0].path");
+    EXPECT_EQ(file.sink->paths()[0].path, dir / "o");
+    EXPECT_TRUE(Fixture("{type: jsonl, path: -}").sink->paths().empty());
+    EXPECT_TRUE(Fixture("{type: jsonl, path: /dev/null}").sink->paths().empty());
 }
 
 std::string iso(int64_t us) {
@@ -242,7 +279,7 @@ TEST(JsonlSinkConfig, DeploySnippetParses) {
     EXPECT_TRUE(diag->errors().empty());
     EXPECT_EQ(c.buffer, JsonlConfig{}.buffer);
     EXPECT_EQ(c.flush_interval, JsonlConfig{}.flush_interval);
-    EXPECT_FALSE(c.append);
+    EXPECT_TRUE(c.append);
 }
 
 }  // namespace

@@ -96,12 +96,14 @@ struct Fixture {
         static const bool logging = log::init("info");  // once per process
         (void)logging;
         sink = UnixSocketSink::create(section.node, ctx);
+        if (sink) sink->set_tally(written, given_up);
         errors = section.errors();
     }
     double dropped() { return stats.sum("eveflow_sink_dropped_total"); }
     Stats stats;
     Context ctx;
     OutputSection section;
+    Counter written, given_up;  // declared before the sink, which points at them
     std::unique_ptr<Sink> sink;
     std::vector<std::string> errors;
 };
@@ -190,6 +192,7 @@ TEST(UnixSocketSink, DropsAtBufferBoundEqualWhatIsMissing) {
     auto received = static_cast<size_t>(std::count(got.begin(), got.end(), '\n'));
     EXPECT_LE(received * 45, 4096u);
     EXPECT_EQ(received + static_cast<size_t>(fx.dropped()), all.size());
+    EXPECT_EQ(fx.written.value(), received) << "written counts the lines that were sent";
     // What arrived is the head of the stream, byte-identical.
     EXPECT_EQ(got, joined(lines(0, static_cast<int>(received), 20)));
 }
@@ -205,6 +208,7 @@ TEST(UnixSocketSink, CloseGivesUpWithinShutdownTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
     EXPECT_FALSE(st.ok());
     EXPECT_EQ(fx.dropped(), 7);
+    EXPECT_EQ(fx.written.value(), 0u);
     EXPECT_GT(fx.stats.sum("eveflow_sink_errors_total", {{"kind", "connect"}}), 0);
 }
 
