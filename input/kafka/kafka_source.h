@@ -26,7 +26,7 @@ struct KafkaSourceConfig {
     std::string group = "eveflow";
     std::chrono::milliseconds commit_interval{1000};
     /// How often a checkpoint is published when an output stores the offsets (PostgreSQL).
-    std::chrono::milliseconds checkpoint_interval{5000};
+    std::chrono::milliseconds checkpoint_interval = kDefaultCheckpointInterval;
     size_t max_line = kDefaultMaxLine;
 };
 

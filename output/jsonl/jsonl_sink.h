@@ -35,6 +35,8 @@ public:
     void idle() override;
     void reopen() override;
     Status close() override;
+    /// Writes the buffered lines out (a kWritten checkpoint follows them).
+    Status sync() override { return flush(); }
 
 private:
     bool is_stdout() const { return config_.path == "-"; }
