@@ -1,6 +1,7 @@
 // Source: an input stage. It reads bytes or packets and publishes EventBatches.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <stop_token>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "types/event.h"
 #include "util/channel.h"
+#include "util/config_node.h"
 #include "util/context.h"
 #include "util/on_full.h"
 #include "util/path_lock.h"
@@ -50,6 +52,20 @@ private:
     SourceId id_;
     Counter& dropped_;
 };
+
+inline constexpr std::chrono::milliseconds kDefaultCheckpointInterval{5000};
+
+/// An input's `checkpoint_interval` (how often it publishes a checkpoint of its position):
+/// 100ms to 1h; problems go to the node's diagnostics.
+inline std::chrono::milliseconds parse_checkpoint_interval(const ConfigNode& node) {
+    auto d = node.duration("checkpoint_interval", kDefaultCheckpointInterval,
+                           std::chrono::milliseconds(100), false);
+    if (d > std::chrono::hours(1)) {
+        node.error("checkpoint_interval",
+                   "must be at most 1h (got \"" + format_duration(d) + "\")");
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+}
 
 /// Progress of a finite source, for the terminal progress line.
 struct Progress {

@@ -52,6 +52,9 @@ public:
     /// SIGHUP: reopen files (logrotate). Called from the sink's thread.
     virtual void reopen() {}
     virtual Status close() { return {}; }
+    /// Called from the sink's thread after a write() whose batch was followed by a kWritten
+    /// checkpoint: pushes out what the sink buffers, so the checkpoint's events are written.
+    virtual Status sync() { return {}; }
     /// Raw event types this sink wants besides aggregates (a PostgreSQL sink's
     /// `raw_events.types`); "all" for every type. The pipeline routes them to it as forwarded
     /// RawEvent records. Empty: aggregates only.

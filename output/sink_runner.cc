@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "output/sink_metrics.h"
@@ -14,6 +15,24 @@ namespace {
 constexpr auto kIdleInterval = std::chrono::milliseconds(200);
 
 Labels sink_label(const Sink& s) { return {{"sink", std::string(s.name())}}; }
+
+bool is_marker(const Record& r) { return std::holds_alternative<CheckpointMark>(r); }
+
+// Takes the kWritten marks out of `batch` (no sink sees them), and the kStored ones too unless
+// the sink stores offsets.
+std::vector<std::shared_ptr<const Checkpoint>> take_marks(RecordBatch& batch, bool keep_stored) {
+    std::vector<std::shared_ptr<const Checkpoint>> written;
+    std::erase_if(batch, [&](const Record& r) {
+        const auto* mark = std::get_if<CheckpointMark>(&r);
+        if (!mark) return false;
+        if (mark->checkpoint->until == Checkpoint::Until::kWritten) {
+            written.push_back(mark->checkpoint);
+            return true;
+        }
+        return !keep_stored;
+    });
+    return written;
+}
 
 }  // namespace
 
@@ -46,30 +65,35 @@ void SinkRunner::join() {
 }
 
 void SinkRunner::write(RecordBatch& batch) {
-    auto is_marker = [](const Record& r) { return std::holds_alternative<CheckpointMark>(r); };
+    auto written = take_marks(batch, sink_->takes_checkpoints());
     size_t markers = static_cast<size_t>(std::count_if(batch.begin(), batch.end(), is_marker));
-    if (markers && !sink_->takes_checkpoints()) {
-        std::erase_if(batch, is_marker);
-        markers = 0;
-        if (batch.empty()) return;
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    Status st = sink_->write(batch);
-    batch_seconds_.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    size_t records = batch.size() - markers;
-    if (sink_->counts_records()) {
+    Status st;
+    if (!batch.empty()) {
+        auto t0 = std::chrono::steady_clock::now();
+        st = sink_->write(batch);
+        batch_seconds_.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        const size_t records = batch.size() - markers;
         if (!st.ok()) {
             failed_.store(true);
-            log::error("{}: write failed: {}", sink_->name(), st.message());
+            gave_up_since_mark_ = true;
         }
-    } else if (st.ok()) {
-        records_.inc(records);
-    } else {
-        given_up_.inc(records);
-        failed_.store(true);
-        log::error("{}: gave up a batch records={}: {}", sink_->name(), records, st.message());
+        if (sink_->counts_records()) {
+            if (!st.ok()) log::error("{}: write failed: {}", sink_->name(), st.message());
+        } else if (st.ok()) {
+            records_.inc(records);
+        } else {
+            given_up_.inc(records);
+            log::error("{}: gave up a batch records={}: {}", sink_->name(), records, st.message());
+        }
     }
+    if (written.empty()) return;
+    // Everything before the marks is written once the sink has pushed out its buffers; a
+    // batch given up since the last mark refuses them.
+    Status synced = sink_->sync();
+    const bool ok = st.ok() && synced.ok() && !gave_up_since_mark_;
+    gave_up_since_mark_ = false;
+    for (const auto& cp : written) cp->on_done(ok);
 }
 
 void SinkRunner::run() {

@@ -39,6 +39,7 @@ private:
     std::thread thread_;
     std::atomic<bool> reopen_{false};
     std::atomic<bool> failed_{false};
+    bool gave_up_since_mark_ = false;  // a batch was given up since the last kWritten mark
     Counter& records_;
     Counter& given_up_;
     Histogram& batch_seconds_;

@@ -2,6 +2,7 @@
 #include "processing/dispatcher.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace eveflow::processing {
 namespace {
@@ -98,6 +99,9 @@ void Dispatcher::consume(const EventBatch& batch) {
     } else if (batch.checkpoint->until == Checkpoint::Until::kStored) {
         pass_checkpoint(batch.checkpoint);
         hand_over();
+    } else if (batch.checkpoint->until == Checkpoint::Until::kWritten) {
+        pass_checkpoint(all_sinks_acknowledge(batch.checkpoint));
+        hand_over();
     } else {
         hand_over();
         if (batch.checkpoint->on_done) batch.checkpoint->on_done(true);
@@ -112,6 +116,25 @@ void Dispatcher::pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp) {
         emit(i, Record(CheckpointMark{cp}));
     }
     ++markers_pending_;
+}
+
+// A kWritten checkpoint is done when the last sink acknowledges it: each sink's runner calls
+// the returned checkpoint's on_done once; the first refusal makes the result false.
+std::shared_ptr<const Checkpoint> Dispatcher::all_sinks_acknowledge(
+    const std::shared_ptr<const Checkpoint>& cp) {
+    struct Count {
+        std::atomic<size_t> left;
+        std::atomic<bool> ok{true};
+    };
+    auto count = std::make_shared<Count>();
+    count->left = pending_.size();
+    auto each = std::make_shared<Checkpoint>(*cp);
+    each->on_done = [count, cp](bool ok) {
+        if (!ok) count->ok = false;
+        if (count->left.fetch_sub(1) == 1 && cp->on_done) cp->on_done(count->ok.load());
+    };
+    if (pending_.empty() && cp->on_done) cp->on_done(true);
+    return each;
 }
 
 void Dispatcher::tick() {

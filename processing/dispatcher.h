@@ -31,7 +31,8 @@ public:
     /// Handles one batch (tests drive the dispatcher with this and finish()). A kConsumed
     /// checkpoint is done once the records so far are in the sink queues. A kStored one makes
     /// every handler emit its open state (Handler::checkpoint) and then puts a checkpoint
-    /// record into every sink queue, behind those records.
+    /// record into every sink queue, behind those records. A kWritten one goes the same way;
+    /// it is done once every sink's runner has acknowledged its mark.
     void consume(const EventBatch& batch);
     void tick();
     void finish();
@@ -48,6 +49,8 @@ private:
     void run_handlers(const std::vector<Handler*>& hs, F&& f);
     void hand_over();
     void pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp);
+    std::shared_ptr<const Checkpoint> all_sinks_acknowledge(
+        const std::shared_ptr<const Checkpoint>& cp);
     Counter& events_counter(SourceId source, EventType type);
     Counter& other_counter(SourceId source, std::string_view type_name);
 

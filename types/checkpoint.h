@@ -34,6 +34,13 @@ struct Checkpoint {
         /// called when that output gave the batch up at the shutdown bound; the source then
         /// stops waiting at its own bound.
         kStored,
+        /// Written by every output: every handler first emits its open state (partial
+        /// records), every sink queue gets the mark behind those records, and each sink's
+        /// runner acknowledges it once the batch that held it is written and pushed out of the
+        /// sink's buffers (Sink::sync). on_done(true) once every sink acknowledged; false if
+        /// one of them gave a batch up. A source without an offset store keeps its position
+        /// only then (the file input's state directory).
+        kWritten,
     };
     Until until = Until::kConsumed;
     std::string group;

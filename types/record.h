@@ -71,9 +71,10 @@ inline std::string_view sensor_of(const std::string& own, std::string_view confi
     return own.empty() ? configured : std::string_view(own);
 }
 
-/// A kStored checkpoint in a sink's queue: it follows every record built from the events it
-/// covers. Only the sink that stores offsets sees it (the sink runner takes it out for the
-/// others), and it is not a record that counts as written.
+/// A kStored or kWritten checkpoint in a sink's queue: it follows every record built from the
+/// events it covers. A kStored one reaches only the sink that stores offsets (the sink runner
+/// takes it out for the others); a kWritten one no sink sees (its runner acknowledges it after
+/// writing). It is not a record that counts as written.
 struct CheckpointMark {
     std::shared_ptr<const Checkpoint> checkpoint;
 };

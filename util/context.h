@@ -27,6 +27,9 @@ struct Context {
     /// The output that stores consumer offsets with its results (set by its open(), before
     /// the inputs open); null when there is none, and consumers are at-least-once.
     OffsetStore* offset_store = nullptr;
+    /// Top-level `state_dir`: where inputs keep their position across restarts (a followed
+    /// file's); empty: no state is kept.
+    std::string state_dir{};
 };
 
 }  // namespace eveflow

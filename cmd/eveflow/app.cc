@@ -19,6 +19,9 @@ void read_process_keys(const ConfigNode& root, Context& ctx, std::string& log_le
     ctx.sensor_id = root.str("sensor_id", host);
     if (ctx.sensor_id.empty()) root.error("sensor_id", "must not be empty");
     ctx.sensor_id_from_host = root.boolean("sensor_id_from_host", true);
+    ctx.state_dir = root.str("state_dir", "");
+    if (root.has("state_dir") && ctx.state_dir.empty())
+        root.error("state_dir", "must not be empty");
     ConfigNode log = root.child("log");
     log_level = log.choice("level", "info", {"trace", "debug", "info", "warn", "error", "off"});
     ctx.shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(root.duration(

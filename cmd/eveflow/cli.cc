@@ -21,7 +21,7 @@ namespace {
 
 struct Shorthand {
     std::vector<std::string> eve_files, eve_sockets, pcaps, interfaces, jsonl, postgres, kafka;
-    std::string period, flows_jsonl, metrics, bpf, ndpi_config_dir, sensor_id, log_level;
+    std::string period, flows_jsonl, metrics, bpf, ndpi_config_dir, sensor_id, log_level, state_dir;
     std::string kafka_input, kafka_input_topic, kafka_group;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
 };
@@ -133,6 +133,7 @@ YAML::Node shorthand_tree(const Shorthand& s) {
     if (!s.period.empty()) flags["period"] = s.period;
     if (!s.metrics.empty()) flags["metrics"]["listen"] = s.metrics;
     if (!s.sensor_id.empty()) flags["sensor_id"] = s.sensor_id;
+    if (!s.state_dir.empty()) flags["state_dir"] = s.state_dir;
     if (!s.log_level.empty()) flags["log"]["level"] = s.log_level;
     return flags;
 }
@@ -162,6 +163,7 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
     if (flags["period"]) root["handlers"][0]["period"] = flags["period"];
     if (flags["metrics"]) root["metrics"]["listen"] = flags["metrics"]["listen"];
     if (flags["sensor_id"]) root["sensor_id"] = flags["sensor_id"];
+    if (flags["state_dir"]) root["state_dir"] = flags["state_dir"];
     if (flags["log"]) root["log"]["level"] = flags["log"]["level"];
     // No output anywhere: aggregates go to stdout.
     if (!has_output_flag && (!root["outputs"] || root["outputs"].IsNull())) {
@@ -224,6 +226,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--kafka", s.kafka, "Write aggregates to Kafka (broker list)");
     app.add_option("--metrics", s.metrics, "Serve Prometheus /metrics on ADDR:PORT");
     app.add_option("--sensor-id", s.sensor_id, "Sensor id in records (default: host name)");
+    app.add_option("--state-dir", s.state_dir,
+                   "Keep followed files' positions in DIR across restarts (state_dir)");
     app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off");
     try {
         app.parse(argc, argv);

@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 
+#include "types/checkpoint.h"
 #include "util/log.h"
 #include "util/status.h"
 
@@ -32,6 +34,7 @@ EveFileConfig EveFileConfig::parse(const ConfigNode& node) {
     c.poll_interval =
         node.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(1), false);
     c.max_line = node.size("max_line", kDefaultMaxLine, kMinMaxLine, kMaxMaxLine);
+    c.checkpoint_interval = parse_checkpoint_interval(node);
     if (c.path == "-") c.follow = false;  // a pipe cannot be rotated: read it to its end
     return c;
 }
@@ -48,21 +51,52 @@ int EveFile::open_path() const { return ::open(config_.path.c_str(), O_RDONLY | 
 
 void EveFile::open() {
     counters_ = std::make_unique<EveCounters>(ctx_.stats, config_.name);
+    rotations_lost_ = &ctx_.stats.counter(
+        "eveflow_input_rotations_lost_total",
+        "Rotated files not found at start: the rest of them after the saved position is not read",
+        {{"input", config_.name}});
     if (config_.path == "-") {
         is_stdin_ = true;
         must_poll_ = true;
         fd_ = STDIN_FILENO;
         return;
     }
+    if (config_.follow) keep_state();
     fd_ = open_path();
+    if (fd_ < 0 && config_.follow && errno == ENOENT) return;  // run() waits for it
     if (fd_ < 0) throw StartupError("eve_file: cannot open " + config_.path + ": " + errno_text());
     struct stat st {};
     if (fstat(fd_, &st) != 0 || S_ISDIR(st.st_mode)) {
         close_fd();
         throw StartupError("eve_file: cannot read " + config_.path + ": Is a directory");
     }
+    adopt(fd_);
+}
+
+// With a state_dir the position is kept; without, that is said once per process.
+void EveFile::keep_state() {
+    if (ctx_.state_dir.empty()) {
+        static std::once_flag said;
+        std::call_once(said, [] {
+            log::info(
+                "eve_file: no state_dir: followed files are read from their start after a "
+                "restart (set state_dir or --state-dir to resume where reading stopped)");
+        });
+        return;
+    }
+    positions_ = std::make_shared<PositionFile>(ctx_.state_dir, config_.name, config_.path);
+    if (ctx_.check_only) return;
+    if (auto err = positions_->prepare()) throw StartupError("state_dir: " + *err);
+}
+
+// Takes `fd` as the file being read, at its start.
+void EveFile::adopt(int fd) {
+    struct stat st {};
+    fd_ = fd;
+    if (fstat(fd_, &st) != 0) return;
     dev_ = st.st_dev;
     ino_ = st.st_ino;
+    offset_ = 0;
     if (S_ISREG(st.st_mode)) total_bytes_ = static_cast<uint64_t>(st.st_size);
     must_poll_ = !S_ISREG(st.st_mode);  // a named pipe can stay silent
 }
@@ -98,8 +132,13 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     opt.max_line = config_.max_line;
     EveBatcher batcher(*counters_, opt);
     Status status;
-    log::info("{}: reading path={} follow={}", config_.name, config_.path, config_.follow);
+    log::info("{}: reading path={} follow={} state={}", config_.name, config_.path, config_.follow,
+              positions_ ? positions_->file() : "none");
+    if (positions_) resume();
+    if (fd_ < 0 && !wait_for_path(stop)) return status;
+    last_checkpoint_ = std::chrono::steady_clock::now();
     while (!stop.stop_requested() && wait_for_data(stop)) {
+        if (checkpoint_due() && !publish_checkpoint(batcher, out)) break;
         std::span<char> area = batcher.write_area();
         ssize_t n = ::read(fd_, area.data(), area.size());
         if (n > 0) {
@@ -118,11 +157,101 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
         batcher.flush();
         if (!publish(batcher, out) || !check_rotation(stop, batcher, out)) break;
     }
-    batcher.finish();
-    publish(batcher, out);
+    if (positions_) {
+        // A line being written stays for the next start, which reads it whole.
+        publish_checkpoint(batcher, out);
+    } else {
+        batcher.finish();
+        publish(batcher, out);
+    }
     close_fd();
     log::info("{}: done path={} bytes={}", config_.name, config_.path, done_bytes_.load());
     return status;
+}
+
+bool EveFile::sleep(std::stop_token& stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, stop, config_.poll_interval, [] { return false; });
+    return !stop.stop_requested();
+}
+
+// `follow` on a path that does not exist yet: wait for it as `tail -F` does.
+bool EveFile::wait_for_path(std::stop_token& stop) {
+    log::info("{}: waiting for {} to appear", config_.name, config_.path);
+    while (sleep(stop)) {
+        int fd = open_path();
+        if (fd < 0) continue;
+        adopt(fd);
+        log::info("{}: {} appeared, reading it", config_.name, config_.path);
+        return true;
+    }
+    return false;
+}
+
+// Starts at the saved position: in the file at the path if it is still the same file, else
+// in the file it was rotated to (its new inode-matched name, or a copy); then check_rotation
+// goes on with the file at the path. A rotated file not found is logged and counted.
+void EveFile::resume() {
+    auto saved = positions_->load();
+    if (!saved) return;
+    const bool same =
+        fd_ >= 0 && dev_ == saved->dev && ino_ == saved->ino && same_content(fd_, *saved);
+    if (!same) {
+        int rotated = open_rotated(config_.path, *saved);
+        if (rotated < 0) {
+            rotations_lost_->inc();
+            log::warn(
+                "{}: the file read before the restart (inode {}) is no longer at {} nor found "
+                "rotated beside it (compressed or deleted?); its lines after offset {} are not "
+                "read",
+                config_.name, saved->ino, config_.path, saved->offset);
+            return;
+        }
+        close_fd();
+        adopt(rotated);
+        log::info("{}: {} was rotated while stopped; reading the rotated file from offset {}",
+                  config_.name, config_.path, saved->offset);
+    }
+    ::lseek(fd_, static_cast<off_t>(saved->offset), SEEK_SET);
+    offset_ = saved->offset;
+    published_ = saved;
+    log::info("{}: resuming at offset={}", config_.name, offset_);
+}
+
+bool EveFile::checkpoint_due() const {
+    return positions_ &&
+           std::chrono::steady_clock::now() - last_checkpoint_ >= config_.checkpoint_interval;
+}
+
+// Publishes the events read so far and a checkpoint behind them with the offset after the last
+// complete line; the position is saved once every output has written their records.
+bool EveFile::publish_checkpoint(EveBatcher& batcher, Publisher& out) {
+    last_checkpoint_ = std::chrono::steady_clock::now();
+    batcher.flush();
+    if (!publish(batcher, out)) return false;
+    if (fd_ < 0) return true;
+    FilePosition pos{dev_, ino_, offset_ - batcher.partial_bytes(), 0, 0};
+    pos.fp_len = std::min(kFingerprintBytes, pos.offset);
+    auto hash = fingerprint(fd_, pos.fp_len);
+    if (!hash) return true;  // truncated under us: the next checkpoint takes the new state
+    pos.fp_hash = *hash;
+    if (published_ && published_->dev == pos.dev && published_->ino == pos.ino &&
+        published_->offset == pos.offset && published_->fp_hash == pos.fp_hash) {
+        return true;
+    }
+    published_ = pos;
+    auto cp = std::make_shared<Checkpoint>();
+    cp->until = Checkpoint::Until::kWritten;
+    cp->group = "file:" + ctx_.sensor_id + ":" + config_.name;
+    cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
+    cp->on_done = [positions = positions_, seq = ++checkpoints_, pos](bool ok) {
+        if (ok) positions->save(seq, pos);
+    };
+    EventBatch batch;
+    batch.checkpoint = std::move(cp);
+    return out.publish(std::move(batch));
 }
 
 void EveFile::drain_to_end(EveBatcher& batcher) {
@@ -150,27 +279,17 @@ bool EveFile::check_rotation(std::stop_token& stop, EveBatcher& batcher, Publish
     struct stat ps {};
     if (::stat(config_.path.c_str(), &ps) == 0 && (ps.st_ino != ino_ || ps.st_dev != dev_)) {
         int next = open_path();
-        if (next >= 0 && fstat(next, &ps) != 0) {
-            ::close(next);
-            next = -1;
-        }
         if (next >= 0) {
             drain_to_end(batcher);  // lines written to the old file after our last read
             batcher.finish();
             close_fd();
-            fd_ = next;
-            dev_ = ps.st_dev;
-            ino_ = ps.st_ino;
-            offset_ = 0;
+            adopt(next);
+            last_checkpoint_ = {};  // the old file is done: say so at once
             log::info("{}: {} was rotated, reading the new file", config_.name, config_.path);
             return publish(batcher, out);
         }
     }
-    std::mutex mu;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mu);
-    cv.wait_for(lock, stop, config_.poll_interval, [] { return false; });
-    return !stop.stop_requested();
+    return sleep(stop);
 }
 
 }  // namespace eveflow::input

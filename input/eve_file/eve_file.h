@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve_file/position_file.h"
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"
@@ -22,6 +24,8 @@ struct EveFileConfig {
     bool follow = false;
     std::chrono::microseconds poll_interval{250000};
     size_t max_line = kDefaultMaxLine;
+    /// With `follow` and a top-level state_dir: how often the position is checkpointed.
+    std::chrono::milliseconds checkpoint_interval = kDefaultCheckpointInterval;
 
     /// Reads and checks the section; problems go to the node's diagnostics.
     static EveFileConfig parse(const ConfigNode& node);
@@ -29,7 +33,11 @@ struct EveFileConfig {
 
 /// Input type `eve_file`. Without `follow` it reads to end of file and returns (finite);
 /// with `follow` it keeps reading as the file grows and survives rotation by rename (drains
-/// the old file, then opens the new one) and truncation (starts over at offset 0).
+/// the old file, then opens the new one) and truncation (starts over at offset 0); a path that
+/// does not exist yet is waited for. With `follow` and a state_dir it publishes a kWritten
+/// checkpoint every checkpoint_interval and at the end, and saves the position (PositionFile)
+/// once every output has written the records before it; a start resumes there, first in the
+/// rotated file if the path was rotated meanwhile.
 /// open() on the main thread, run() once on its own thread; progress() from any thread.
 class EveFile final : public Source {
 public:
@@ -40,7 +48,8 @@ public:
 
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return !config_.follow; }
-    /// Opens the file; StartupError `eve_file: cannot open /x: No such file or directory`.
+    /// Opens the file; StartupError `eve_file: cannot open /x: No such file or directory`
+    /// (with `follow`, a missing path is waited for in run() instead).
     void open() override;
     Status run(std::stop_token stop, Publisher& out) override;
     /// Bytes read / file size at open (0 total for stdin).
@@ -52,8 +61,15 @@ private:
     bool wait_for_data(std::stop_token& stop);
     void drain_to_end(EveBatcher& batcher);
     bool check_rotation(std::stop_token& stop, EveBatcher& batcher, Publisher& out);
+    bool sleep(std::stop_token& stop);
     int open_path() const;
+    void adopt(int fd);
+    void keep_state();
     void close_fd();
+    bool wait_for_path(std::stop_token& stop);
+    void resume();
+    bool checkpoint_due() const;
+    bool publish_checkpoint(EveBatcher& batcher, Publisher& out);
 
     EveFileConfig config_;
     Context& ctx_;
@@ -63,7 +79,12 @@ private:
     bool must_poll_ = false;  // not a regular file: poll before reading
     dev_t dev_ = 0;
     ino_t ino_ = 0;
-    uint64_t offset_ = 0;  // bytes read from the file now open
+    uint64_t offset_ = 0;                      // bytes read from the file now open
+    std::shared_ptr<PositionFile> positions_;  // null: no state kept
+    Counter* rotations_lost_ = nullptr;
+    uint64_t checkpoints_ = 0;
+    std::optional<FilePosition> published_;  // position of the last checkpoint published
+    std::chrono::steady_clock::time_point last_checkpoint_{};
     std::atomic<uint64_t> done_bytes_{0};
     std::atomic<uint64_t> total_bytes_{0};
 };

@@ -18,13 +18,7 @@ KafkaSourceConfig parse_kafka_source_config(const ConfigNode& node) {
     auto interval =
         node.duration("commit_interval", c.commit_interval, std::chrono::milliseconds(10), false);
     c.commit_interval = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
-    auto checkpoint = node.duration("checkpoint_interval", c.checkpoint_interval,
-                                    std::chrono::milliseconds(100), false);
-    if (checkpoint > std::chrono::hours(1)) {
-        node.error("checkpoint_interval",
-                   "must be at most 1h (got \"" + format_duration(checkpoint) + "\")");
-    }
-    c.checkpoint_interval = std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint);
+    c.checkpoint_interval = parse_checkpoint_interval(node);
     c.max_line = node.size("max_line", c.max_line, 1024, size_t{1} << 30);
     // Ask librdkafka whether each property exists and takes its value (no client is made).
     rd_kafka_conf_t* conf = rd_kafka_conf_new();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
+#include "input/source.h"
 #include "util/config_node.h"
 #include "util/kafka_conf.h"
 
@@ -18,7 +19,7 @@ struct KafkaSourceConfig {
     std::string group = "eveflow";
     std::chrono::milliseconds commit_interval{1000};
     /// How often a checkpoint is published when an output stores the offsets (PostgreSQL).
-    std::chrono::milliseconds checkpoint_interval{5000};
+    std::chrono::milliseconds checkpoint_interval = kDefaultCheckpointInterval;
     size_t max_line = kDefaultMaxLine;
 };
 

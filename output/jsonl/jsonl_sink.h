@@ -46,6 +46,8 @@ public:
     void reopen() override;
     Status close() override;
     bool counts_records() const override { return true; }
+    /// Writes the buffered lines out (a kWritten checkpoint follows them).
+    Status sync() override { return flush(); }
 
 private:
     bool is_stdout() const { return config_.path == "-"; }

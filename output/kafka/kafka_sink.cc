@@ -198,6 +198,14 @@ void KafkaSink::idle() {
     queued_.set(rd_kafka_outq_len(rk_));
 }
 
+Status KafkaSink::sync() {
+    if (!rk_) return Status::error(config_.name + ": not open");
+    rd_kafka_flush(rk_, static_cast<int>(config_.flush_timeout.count()));
+    queued_.set(rd_kafka_outq_len(rk_));
+    if (rd_kafka_outq_len(rk_) > 0) return Status::error(config_.name + ": not yet delivered");
+    return {};
+}
+
 Status KafkaSink::close() {
     if (!rk_) return {};
     auto timeout = ctx_.aborting.load() ? std::chrono::milliseconds(0) : config_.flush_timeout;

@@ -35,6 +35,8 @@ public:
     Status write(std::span<const Record> batch) override;
     void idle() override;
     Status close() override;
+    /// Waits up to flush_timeout until the brokers acknowledged every queued message.
+    Status sync() override;
 
 private:
     struct Topic {

@@ -22,3 +22,8 @@ set_tests_properties(e2e_strict_input PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e_outputs_safe
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/outputs_safe.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_outputs_safe PROPERTIES LABELS e2e TIMEOUT 120)
+# --follow with --state-dir: restarts (SIGTERM), rotations and a truncation neither re-read nor
+# skip events; the first run waits for a path that does not exist yet.
+add_test(NAME e2e_follow_restart
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/follow_restart.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_follow_restart PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
