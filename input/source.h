@@ -36,7 +36,7 @@ public:
         batch.source = id_;
         size_t n = batch.events.size();
         if (batch.checkpoint) return channel_.push(std::move(batch));
-        if (n == 0) return !channel_.closed();
+        if (n == 0 && !batch.progress) return !channel_.closed();
         if (on_full_ == OnFull::kBlock) return channel_.push(std::move(batch));
         if (!channel_.try_push(std::move(batch))) {
             if (channel_.closed()) return false;
@@ -99,6 +99,9 @@ public:
     /// Runs until end of input or until `stop` is requested; then drains what it accepted
     /// (reads accepted connections to EOF) unless ctx.aborting is set.
     virtual Status run(std::stop_token stop, Publisher& out) = 0;
+    /// True for a source whose batches carry SourceProgress (EventBatch::progress): windows
+    /// then wait for its bounds instead of its largest event time minus allowed_lateness.
+    virtual bool publishes_progress() const { return false; }
     virtual Progress progress() const { return {}; }
 };
 

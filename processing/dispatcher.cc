@@ -12,7 +12,8 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 
 Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handlers,
                        std::vector<Channel<RecordBatch>*> sinks,
-                       std::vector<std::string> source_names)
+                       std::vector<std::string> source_names,
+                       const std::vector<bool>& progress_sources)
     : ctx_(ctx),
       handlers_(std::move(handlers)),
       sinks_(std::move(sinks)),
@@ -33,6 +34,33 @@ Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handl
         }
     }
     for (auto& row : events_) row.fill(nullptr);
+    progress_.resize(progress_sources.size());
+    bool any = false;
+    for (size_t i = 0; i < progress_sources.size(); ++i) {
+        if (progress_sources[i]) progress_[i] = SourceProgress{};  // holds every window
+        any = any || progress_sources[i];
+    }
+    if (any) run_handlers(all_, [&](Handler* h) { h->progress(SourceProgress{}, *this); });
+}
+
+void Dispatcher::note_source(const EventBatch& batch) {
+    if (batch.progress && batch.source >= progress_.size()) progress_.resize(batch.source + 1);
+    bool from = batch.source < progress_.size() &&
+                (progress_[batch.source].has_value() || batch.progress.has_value());
+    if (from == from_progress_source_) return;
+    from_progress_source_ = from;
+    run_handlers(all_, [&](Handler* h) { h->events_from_progress_source(from); });
+}
+
+void Dispatcher::apply_progress(SourceId source, const SourceProgress& p) {
+    progress_[source] = p;
+    SourceProgress low = SourceProgress::ended();
+    for (const auto& s : progress_) {
+        if (!s) continue;
+        low.first = std::min(low.first, s->first);
+        low.last = std::min(low.last, s->last);
+    }
+    run_handlers(all_, [&](Handler* h) { h->progress(low, *this); });
 }
 
 template <typename F>
@@ -77,6 +105,7 @@ Counter& Dispatcher::other_counter(SourceId source, std::string_view type_name) 
 void Dispatcher::consume(const EventBatch& batch) {
     std::array<uint64_t, kEventTypeCount> counts{};
     int64_t max_us = max_event_us_;
+    note_source(batch);
     for (const Event& e : batch.events) {
         if (e.type == EventType::kOther) {
             other_counter(batch.source, e.type_name).inc();
@@ -90,6 +119,7 @@ void Dispatcher::consume(const EventBatch& batch) {
     for (size_t t = 0; t < kEventTypeCount; ++t) {
         if (counts[t]) events_counter(batch.source, static_cast<EventType>(t)).inc(counts[t]);
     }
+    if (batch.progress) apply_progress(batch.source, *batch.progress);
     if (max_us != Timestamp::kNone && max_us != max_event_us_) {
         max_event_us_ = max_us;
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_us) / 1e6);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,11 @@ using RecordBatch = std::vector<Record>;
 /// Runs on one thread. Owns the handlers; never owns the channels.
 class Dispatcher final : public Emitter {
 public:
+    /// `progress_sources[i]`: source i publishes SourceProgress, so windows wait for it from
+    /// the start (a source not listed counts from its first batch with progress).
     Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handlers,
-               std::vector<Channel<RecordBatch>*> sinks, std::vector<std::string> source_names);
+               std::vector<Channel<RecordBatch>*> sinks, std::vector<std::string> source_names,
+               const std::vector<bool>& progress_sources = {});
 
     /// Consumes `in` until it is closed and drained, then flushes every handler with
     /// Timestamp::max(), hands everything over and closes every sink queue.
@@ -48,6 +52,10 @@ private:
     template <typename F>
     void run_handlers(const std::vector<Handler*>& hs, F&& f);
     void hand_over();
+    /// Tells the handlers whether `batch` comes from a progress source (when that changes).
+    void note_source(const EventBatch& batch);
+    /// Records the batch's progress and hands the handlers the new minimum over the sources.
+    void apply_progress(SourceId source, const SourceProgress& p);
     void pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp);
     std::shared_ptr<const Checkpoint> all_sinks_acknowledge(
         const std::shared_ptr<const Checkpoint>& cp);
@@ -69,7 +77,10 @@ private:
     Gauge& lag_;
     Counter& records_emitted_;
     int64_t max_event_us_ = Timestamp::kNone;
-    size_t markers_pending_ = 0;  // checkpoint records in each pending_ batch (not counted)
+    // Latest progress of each source that publishes it (indexed by SourceId).
+    std::vector<std::optional<SourceProgress>> progress_;
+    bool from_progress_source_ = false;  // the handlers were last told this
+    size_t markers_pending_ = 0;         // checkpoint records in each pending_ batch (not counted)
     std::chrono::steady_clock::time_point last_tick_{};
 };
 

@@ -50,6 +50,14 @@ public:
     virtual void consume(const Event& e, Emitter& out) = 0;
     /// Emits every window ending at or before `watermark`; Timestamp::max() emits all.
     virtual void flush(Timestamp watermark, Emitter& out) = 0;
+    /// Event-time progress of the inputs that publish it (the pcap meter): the smallest, over
+    /// those inputs, of the latest SourceProgress each published. Called after each of their
+    /// batches (and once at start, with none, when such an input exists); their events then
+    /// move windows only through these bounds, not through their own times.
+    virtual void progress(const SourceProgress& /*bound*/, Emitter& /*out*/) {}
+    /// Whether the events that follow come from an input that publishes progress (told before
+    /// a batch when it differs from the previous batch's input; false until told).
+    virtual void events_from_progress_source(bool /*yes*/) {}
     /// Wall-clock timer, called a few times a second (idle flush of a quiet sensor).
     virtual void tick(std::chrono::steady_clock::time_point /*now*/, Emitter& /*out*/) {}
     /// A consumer checkpoint follows: emit every piece of open state now, so the records of

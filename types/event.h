@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -142,6 +143,18 @@ private:
     std::vector<std::unique_ptr<char[]>> pieces_;
 };
 
+/// Event-time progress of a source that knows which flows it still holds (the pcap meter):
+/// every event it publishes after the batch carrying this has a flow start at or after
+/// `first` and a timestamp (its flow end) at or after `last`. Timestamp::max() once the
+/// source has ended.
+struct SourceProgress {
+    Timestamp first = Timestamp::none();
+    Timestamp last = Timestamp::none();
+    /// The bounds of a source that publishes nothing more.
+    static constexpr SourceProgress ended() { return {Timestamp::max(), Timestamp::max()}; }
+    bool operator==(const SourceProgress&) const = default;
+};
+
 /// A batch of events from one source, moved whole through the channels. Its buffer is a
 /// vector so moving the batch never moves the bytes the views point into.
 struct EventBatch {
@@ -156,6 +169,9 @@ struct EventBatch {
     /// Set on a batch (usually without events) that acknowledges, once done, everything the
     /// same source published before it (see Checkpoint).
     std::shared_ptr<const Checkpoint> checkpoint;
+    /// Set by sources that publish event-time progress, valid once this batch's events are
+    /// consumed (the batch may have no events).
+    std::optional<SourceProgress> progress;
 };
 
 }  // namespace eveflow

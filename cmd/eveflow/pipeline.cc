@@ -142,8 +142,12 @@ int Pipeline::run() {
     std::vector<Channel<processing::RecordBatch>*> queues;
     for (auto& s : sinks_) queues.push_back(&s->queue());
     std::vector<std::string> names;
-    for (auto& s : sources_) names.push_back(s.name);
-    processing::Dispatcher dispatcher(ctx_, std::move(handlers_), queues, names);
+    std::vector<bool> progress;
+    for (auto& s : sources_) {
+        names.push_back(s.name);
+        progress.push_back(s.source->publishes_progress());
+    }
+    processing::Dispatcher dispatcher(ctx_, std::move(handlers_), queues, names, progress);
 
     for (auto& s : sinks_) s->start();
     std::thread processing([&] { dispatcher.run(*events_); });

@@ -32,6 +32,13 @@ struct ExportedFlow {
     DpiInfo dpi_view() const;
 };
 
+/// What the capture thread hands to the render thread: the flows exported since the last
+/// chunk and the meter's progress once they are published.
+struct ExportedChunk {
+    std::vector<ExportedFlow> flows;
+    SourceProgress progress;
+};
+
 /// Builds one EventBatch at a time. Single-threaded.
 class FlowBatcher {
 public:

@@ -158,6 +158,7 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& 
     buckets_[h & mask_] = idx;
     f.lru_prev = f.lru_next = kNil;
     lru_push_front(idx);
+    age_push_back(idx);
     ++size_;
     return idx;
 }
@@ -212,6 +213,7 @@ void FlowTable::release(uint32_t idx, ExpiryReason reason) {
     while (*link != idx) link = &slots_[*link].hash_next;
     *link = f.hash_next;
     lru_unlink(idx);
+    age_unlink(idx);
     f.used = false;
     f.dpi = nullptr;
     free_.push_back(idx);
@@ -225,6 +227,22 @@ void FlowTable::lru_unlink(uint32_t idx) {
     if (lru_head_ == idx) lru_head_ = f.lru_next;
     if (lru_tail_ == idx) lru_tail_ = f.lru_prev;
     f.lru_prev = f.lru_next = kNil;
+}
+
+void FlowTable::age_push_back(uint32_t idx) {
+    if (age_.size() < slots_.size()) age_.resize(slots_.size());
+    age_[idx] = {age_tail_, kNil};
+    if (age_tail_ != kNil) age_[age_tail_].next = idx;
+    age_tail_ = idx;
+    if (age_head_ == kNil) age_head_ = idx;
+}
+
+void FlowTable::age_unlink(uint32_t idx) {
+    AgeLink a = age_[idx];
+    if (a.prev != kNil) age_[a.prev].next = a.next;
+    if (a.next != kNil) age_[a.next].prev = a.prev;
+    if (age_head_ == idx) age_head_ = a.next;
+    if (age_tail_ == idx) age_tail_ = a.prev;
 }
 
 void FlowTable::lru_push_front(uint32_t idx) {

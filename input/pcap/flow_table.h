@@ -104,6 +104,17 @@ public:
     void flush(ExpiryReason reason = ExpiryReason::kEnd);
 
     size_t size() const { return size_; }
+    /// First-packet time of the oldest open flow, INT64_MAX when none. While packet times do
+    /// not go back this is the smallest first-packet time in the table (creation order).
+    int64_t oldest_first_us() const {
+        return age_head_ == kNil ? kNoFlow : slots_[age_head_].bidir.first_us;
+    }
+    /// Last-packet time of the least recently seen open flow, INT64_MAX when none: the
+    /// smallest last-packet time in the table while packet times do not go back (LRU order).
+    int64_t oldest_last_us() const {
+        return lru_tail_ == kNil ? kNoFlow : slots_[lru_tail_].bidir.last_us;
+    }
+    static constexpr int64_t kNoFlow = std::numeric_limits<int64_t>::max();
     uint64_t evicted() const { return evicted_; }
 
 private:
@@ -113,6 +124,8 @@ private:
     void release(uint32_t idx, ExpiryReason reason);
     void lru_unlink(uint32_t idx);
     void lru_push_front(uint32_t idx);
+    void age_push_back(uint32_t idx);
+    void age_unlink(uint32_t idx);
     uint32_t create(const FlowKey& key, uint64_t h, const DecodedPacket& p, bool client_is_a);
 
     FlowTableConfig config_;
@@ -123,6 +136,13 @@ private:
     uint64_t mask_ = 0;
     uint64_t seed_ = 0;
     uint32_t lru_head_ = kNil, lru_tail_ = kNil;
+    // Creation order, oldest first: links per slot, kept apart from the slots so the flows
+    // the packet path touches stay as small as they were.
+    struct AgeLink {
+        uint32_t prev, next;
+    };
+    std::vector<AgeLink> age_;
+    uint32_t age_head_ = kNil, age_tail_ = kNil;
     size_t size_ = 0;
     uint64_t evicted_ = 0;
     struct Closed {

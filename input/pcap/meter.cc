@@ -33,6 +33,7 @@ uint32_t Meter::size_of(const DecodedPacket& p, uint32_t caplen) const {
 void Meter::packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += caplen;
+    last_us_ = ts_us;
     SkipReason r = decoder_.decode(frame, caplen, pkt_);
     if (r != SkipReason::kNone) {
         ++counters_.skipped[static_cast<size_t>(r)];

@@ -1,6 +1,7 @@
 // Meter: decoded packets into flows, flows classified by nDPI and rendered as flow events.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -63,6 +64,14 @@ public:
     /// Counters since the last call (then reset).
     MeterCounters take_counters();
     size_t active_flows() const { return table_.size(); }
+    /// Bounds on the flows still to come, once the exported ones are published: the oldest
+    /// open flow's first and last packet times, or the time of the last packet read when that
+    /// is older (new flows start with a later packet). None before the first packet.
+    SourceProgress progress() const {
+        if (last_us_ == Timestamp::kNone) return {};
+        return {Timestamp::from_us(std::min(table_.oldest_first_us(), last_us_)),
+                Timestamp::from_us(std::min(table_.oldest_last_us(), last_us_))};
+    }
 
 private:
     void on_export(Flow& f, ExpiryReason reason);
@@ -77,6 +86,7 @@ private:
     std::vector<ExportedFlow> exported_;
     FlowBatcher batcher_;
     uint64_t next_flow_id_ = 1;
+    int64_t last_us_ = Timestamp::kNone;  // time of the last packet read
 };
 
 }  // namespace eveflow::input::pcap

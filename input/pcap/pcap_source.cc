@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "util/log.h"
 
@@ -146,12 +148,16 @@ void PcapSource::open_live() {
 
 Status PcapSource::run(std::stop_token stop, Publisher& out) {
     if (!pc_ || !open_error_.empty()) {
+        // Nothing will come from here: windows need not wait for this input.
+        EventBatch none;
+        none.progress = SourceProgress::ended();
+        out.publish(std::move(none));
         // The pipeline logs the returned error (one line, with this input's name).
         return Status::error(config_.file + ": " +
                              (open_error_.empty() ? "not opened" : open_error_));
     }
     // Capture, flows and DPI on this thread; rendering and publishing on a second one.
-    Channel<std::vector<ExportedFlow>> handoff(8);
+    Channel<ExportedChunk> handoff(8);
     handoff_ = &handoff;
     closed_.store(false);
     std::thread renderer([&] { render_loop(handoff, out); });
@@ -162,23 +168,29 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
     return st;
 }
 
-void PcapSource::render_loop(Channel<std::vector<ExportedFlow>>& in, Publisher& out) {
+void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
     FlowBatcher batcher(config_.interface);
-    std::vector<std::vector<ExportedFlow>> got;
+    std::vector<ExportedChunk> got;
+    // The progress of a chunk holds once all its flows are published: a batch that ends
+    // within the next chunk carries it too (that chunk's flows were open then, so they are
+    // within its bounds).
+    std::optional<SourceProgress> progress;
     auto send = [&] {  // once the channel is closed, flows are dropped here
         EventBatch batch = batcher.take();
+        batch.progress = std::exchange(progress, std::nullopt);
         if (!closed_.load() && !out.publish(std::move(batch))) closed_.store(true);
     };
     while (!in.drained()) {
         got.clear();
         in.pop_batch(got, 4, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
-        for (const auto& flows : got) {
-            for (const auto& f : flows) {
+        for (const auto& chunk : got) {
+            for (const auto& f : chunk.flows) {
                 batcher.add(f);
                 if (batcher.size() >= config_.batch_size) send();
             }
+            progress = chunk.progress;
         }
-        if (batcher.size()) send();
+        if (batcher.size() || progress) send();
     }
 }
 
@@ -211,12 +223,12 @@ Status PcapSource::run_file(std::stop_token& stop) {
         if (++since_publish >= kPublishPackets || meter_->pending() >= config_.batch_size) {
             if (f) done_bytes_.store(static_cast<uint64_t>(std::max<long>(ftell(f), 0)));
             since_publish = 0;
-            if (!publish(false)) return {};
+            if (!publish()) return {};
         }
     }
     meter_->flush();
     done_bytes_.store(error.empty() ? total_bytes_ : done_bytes_.load());
-    publish(true);
+    publish(/*ended=*/true);
     log::info("pcap: {}: read packets={} flows={}", config_.file, total_packets_, total_flows_);
     if (!error.empty()) return Status::error(config_.file + ": " + error);
     return {};
@@ -245,11 +257,11 @@ Status PcapSource::run_live(std::stop_token& stop) {
             read_kernel_stats();
             last_tick = now;
         }
-        if ((tick || meter_->pending() >= config_.batch_size) && !publish(true)) return {};
+        if ((tick || meter_->pending() >= config_.batch_size) && !publish()) return {};
     }
     read_kernel_stats();
     meter_->flush();
-    publish(true);
+    publish(/*ended=*/true);
     if (!error.empty()) {
         log::error("pcap: {}: {}", config_.interface, error);
         return Status::error(config_.interface + ": " + error);
@@ -279,7 +291,7 @@ void PcapSource::read_kernel_stats() {
     }
 }
 
-bool PcapSource::publish(bool force) {
+bool PcapSource::publish(bool ended) {
     MeterCounters c = meter_->take_counters();
     total_packets_ += c.packets;
     for (uint64_t n : c.expired) total_flows_ += n;
@@ -296,10 +308,10 @@ bool PcapSource::publish(bool force) {
     auto active = static_cast<double>(meter_->active_flows());
     active_.add(active - active_reported_);
     active_reported_ = active;
-    if (meter_->pending() == 0 || (!force && meter_->pending() < config_.batch_size)) {
-        return !closed_.load();
-    }
-    handoff_->push(meter_->take_exported());
+    SourceProgress now = ended ? SourceProgress::ended() : meter_->progress();
+    if (meter_->pending() == 0 && now == handed_) return !closed_.load();
+    handed_ = now;
+    handoff_->push(ExportedChunk{meter_->take_exported(), now});
     return !closed_.load();
 }
 

@@ -37,6 +37,7 @@ public:
     /// so the other inputs still run.
     void open() override;
     Status run(std::stop_token stop, Publisher& out) override;
+    bool publishes_progress() const override { return true; }
     Progress progress() const override { return {done_bytes_.load(), total_bytes_}; }
 
 private:
@@ -45,11 +46,14 @@ private:
     Status run_file(std::stop_token& stop);
     Status run_live(std::stop_token& stop);
     /// The render thread: exported flows into batches, published downstream.
-    void render_loop(Channel<std::vector<ExportedFlow>>& in, Publisher& out);
+    /// Each batch carries the progress of the last chunk whose flows it completes.
+    void render_loop(Channel<ExportedChunk>& in, Publisher& out);
     static void on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* d);
-    /// Adds the meter's local counters to Stats and hands pending flows to the render thread
-    /// (if `force` or a batch is full). False once the event channel is closed.
-    bool publish(bool force);
+    /// Adds the meter's local counters to Stats and hands pending flows and the meter's
+    /// progress to the render thread (progress alone when it moved); `ended`: the source
+    /// publishes nothing more, its progress is Timestamp::max(). False once the event channel
+    /// is closed.
+    bool publish(bool ended = false);
     void read_kernel_stats();
 
     PcapConfig config_;
@@ -57,8 +61,9 @@ private:
     ::pcap* pc_ = nullptr;
     std::string open_error_;
     std::unique_ptr<Meter> meter_;
-    Channel<std::vector<ExportedFlow>>* handoff_ = nullptr;  // set while run() runs
-    std::atomic<bool> closed_{false};                        // the event channel closed
+    Channel<ExportedChunk>* handoff_ = nullptr;  // set while run() runs
+    SourceProgress handed_;                      // the progress last handed over
+    std::atomic<bool> closed_{false};            // the event channel closed
     std::atomic<uint64_t> done_bytes_{0};
     uint64_t total_bytes_ = 0;
     uint64_t last_kernel_drop_ = 0, last_if_drop_ = 0;

@@ -51,6 +51,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       closed_until_(kMinTime),
       checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
+      progress_bound_(kMaxTime),
       open_keys_gauge_(hctx.ctx.stats.gauge("eveflow_aggregate_open_keys",
                                             "Open (window, key) entries of the aggregator",
                                             {{"handler", config_.name}})),
@@ -86,10 +87,9 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
     const FlowEntry& f = e.fields;
     seen_since_tick_ = true;
     const int64_t t = event_time(f, config_.time_field);
-    if (t > max_event_time_) {
+    if (t > max_event_time_ && !from_progress_source_) {
         max_event_time_ = t;
-        int64_t until = floor_to(sat_sub(t, lateness_), period_);
-        if (until > closed_until_) close_until(until, out);
+        advance(std::min(sat_sub(t, lateness_), progress_bound_), out);
     }
     const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_);
     bool late = false;
@@ -251,6 +251,21 @@ void FlowAggregate::flush(Timestamp watermark, Emitter& out) {
     // Events since the last emission (late entries that make_room already emitted, say)
     // are counted even when nothing is left to emit.
     publish_counts();
+}
+
+void FlowAggregate::progress(const SourceProgress& bound, Emitter& out) {
+    // A meter flow's timestamp is its end (its last packet).
+    const Timestamp b = config_.time_field == TimeField::kFlowStart ? bound.first : bound.last;
+    progress_bound_ = b.us;  // Timestamp::none() is INT64_MIN: holds every window
+    const int64_t others =
+        max_event_time_ == kMinTime ? kMaxTime : sat_sub(max_event_time_, lateness_);
+    advance(std::min(others, progress_bound_), out);
+}
+
+void FlowAggregate::advance(int64_t watermark, Emitter& out) {
+    if (watermark == kMinTime) return;  // nothing known yet (and floor_to would overflow)
+    const int64_t until = floor_to(watermark, period_);
+    if (until > closed_until_) close_until(until, out);
 }
 
 uint64_t FlowAggregate::emit_before(int64_t until, Emitter& out) {

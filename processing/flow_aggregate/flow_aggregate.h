@@ -16,12 +16,14 @@
 
 namespace eveflow::processing {
 
-/// Windows follow event time. A window closes when the watermark (largest event time seen
-/// minus allowed_lateness) passes its end, when no event came for idle_flush (tick()), when
-/// max_keys would be exceeded (the oldest window goes early), and at flush(). Windows close
-/// oldest first, so every window starting before `closed_until_` is closed; an event for one
-/// of them goes into a separate late entry, emitted with late=true at the next emission.
-/// Runs on the processing thread only; metrics are read by exporters from other threads.
+/// Windows follow event time. A window closes when the watermark passes its end (the largest
+/// event time seen minus allowed_lateness; with inputs that publish progress, such as the pcap
+/// meter, the smaller of their bound for time_field and that of the other inputs), when no
+/// event came for idle_flush (tick()), when max_keys would be exceeded (the oldest window goes
+/// early), and at flush(). Windows close oldest first, so every window starting before
+/// `closed_until_` is closed; an event for one of them goes into a separate late entry,
+/// emitted with late=true at the next emission. Runs on the processing thread only; metrics
+/// are read by exporters from other threads.
 class FlowAggregate final : public Handler {
 public:
     FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx);
@@ -33,6 +35,8 @@ public:
     void consume(const Event& e, Emitter& out) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
+    void progress(const SourceProgress& bound, Emitter& out) override;
+    void events_from_progress_source(bool yes) override { from_progress_source_ = yes; }
     /// Emits every open and late entry as it stands, without closing its window: the window's
     /// later events start a new entry, emitted as a further partial record.
     void checkpoint(Emitter& out) override;
@@ -46,6 +50,8 @@ private:
     WindowTable& table_for(int64_t window_start, bool& late);
     WindowTable& open_table(Windows& windows, int64_t window_start);
     void make_room(Emitter& out);
+    /// Closes the windows that end at or before `watermark`.
+    void advance(int64_t watermark, Emitter& out);
     /// Emits open windows starting before `until` (and every late entry). These emitters
     /// return the number of records emitted.
     uint64_t close_until(int64_t until, Emitter& out);
@@ -71,7 +77,9 @@ private:
     WindowTable* cached_ = nullptr;
     int64_t closed_until_;        // windows starting before this are closed
     int64_t checkpointed_until_;  // windows starting at or before this were open at a checkpoint
-    int64_t max_event_time_;
+    int64_t max_event_time_;      // of the events from inputs without progress
+    int64_t progress_bound_;      // the progress inputs' bound for time_field; INT64_MAX: none
+    bool from_progress_source_ = false;
     size_t open_keys_ = 0;
     size_t published_keys_ = 0;  // open_keys_ as last added to the gauge
 

@@ -27,3 +27,7 @@ set_tests_properties(e2e_outputs_safe PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e_follow_restart
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/follow_restart.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_follow_restart PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
+# A capture file aggregated with default settings gives no late records (the meter's progress).
+add_test(NAME e2e_pcap_no_late
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pcap_no_late.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)

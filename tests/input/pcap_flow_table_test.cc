@@ -5,9 +5,11 @@
 #include <cmath>
 #include <list>
 #include <map>
+#include <random>
 #include <string>
 #include <tuple>
 
+#include "input/pcap/flow_table.h"
 #include "tests/input/pcap_fixture_util.h"
 
 namespace eveflow::input::pcap {
@@ -161,6 +163,58 @@ TEST_F(PcapFlowTable, OnlineStatisticsMatchTwoPass) {
         EXPECT_NEAR(get("max_piat_us"), t.max, 1e-3);
         EXPECT_EQ(stats[p + "_psh_packets"].get_uint64().value(), ps.size());
     }
+}
+
+}  // namespace
+}  // namespace eveflow::input::pcap
+
+namespace eveflow::input::pcap {
+namespace {
+
+// The table's bounds (oldest first packet, least recent last packet) against the minimum over
+// a plain map of the flows it holds, fed the same packets in time order: UDP flows of 40 keys
+// with idle, active and eviction expiry and TCP closes.
+TEST(PcapFlowTableBounds, MatchTheOpenFlowsAfterEveryPacket) {
+    // (proto, client port): first and last packet time
+    std::map<std::pair<uint8_t, uint16_t>, std::pair<int64_t, int64_t>> open;
+    FlowTableConfig cfg;
+    cfg.idle_us = 5'000'000;
+    cfg.active_us = 20'000'000;
+    cfg.max_flows = 25;
+    FlowTable table(cfg, [&](Flow& f, ExpiryReason) { open.erase({f.proto, f.client_port}); });
+    std::mt19937 rng(7);
+    int64_t t = 1'000'000'000;
+    for (int i = 0; i < 20000; ++i) {
+        t += static_cast<int64_t>(rng() % 400'000);
+        if (i % 50 == 0) table.expire(t);
+        DecodedPacket p;
+        p.ip_version = 4;
+        p.proto = (rng() % 4 == 0) ? 6 : 17;
+        p.src[15] = 1;
+        p.dst[15] = 2;
+        p.sport = static_cast<uint16_t>(1000 + rng() % 40);
+        p.dport = 53;
+        p.tcp_flags = p.proto == 6 && rng() % 10 == 0 ? 0x04 : 0;  // RST closes
+        p.has_tcp_header = p.proto == 6;
+        int dir = 0;
+        bool created = false;
+        Flow& f = table.lookup(p, t, dir, created);
+        table.account(f, dir, 100, t, p.tcp_flags);
+        auto [it, fresh] = open.try_emplace({f.proto, f.client_port}, t, t);
+        if (!fresh) it->second.second = t;
+        int64_t first = FlowTable::kNoFlow, last = FlowTable::kNoFlow;
+        for (const auto& [key, fl] : open) {
+            first = std::min(first, fl.first);
+            last = std::min(last, fl.second);
+        }
+        ASSERT_EQ(table.size(), open.size()) << "packet " << i;
+        ASSERT_EQ(table.oldest_first_us(), first) << "packet " << i;
+        ASSERT_EQ(table.oldest_last_us(), last) << "packet " << i;
+    }
+    table.flush();
+    EXPECT_TRUE(open.empty());
+    EXPECT_EQ(table.oldest_first_us(), FlowTable::kNoFlow);
+    EXPECT_EQ(table.oldest_last_us(), FlowTable::kNoFlow);
 }
 
 }  // namespace
