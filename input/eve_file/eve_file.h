@@ -11,25 +11,13 @@
 #include <string>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve_file/config.h"
 #include "input/eve_file/position_file.h"
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"
 
 namespace eveflow::input {
-
-struct EveFileConfig {
-    std::string name = "eve_file";
-    std::string path;  // "-" = stdin
-    bool follow = false;
-    std::chrono::microseconds poll_interval{250000};
-    size_t max_line = kDefaultMaxLine;
-    /// With `follow` and a top-level state_dir: how often the position is checkpointed.
-    std::chrono::milliseconds checkpoint_interval = kDefaultCheckpointInterval;
-
-    /// Reads and checks the section; problems go to the node's diagnostics.
-    static EveFileConfig parse(const ConfigNode& node);
-};
 
 /// Input type `eve_file`. Without `follow` it reads to end of file and returns (finite);
 /// with `follow` it keeps reading as the file grows and survives rotation by rename (drains

@@ -10,26 +10,13 @@
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve_socket/config.h"
 #include "input/eve_socket/parse_pool.h"
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"
 
 namespace eveflow::input {
-
-struct EveSocketConfig {
-    std::string name = "eve_socket";
-    std::string path;
-    std::string path_key = "path";  // its config key path, for messages
-    mode_t mode = 0660;
-    size_t max_line = kDefaultMaxLine;
-    /// Threads that parse; 1 parses on the reading thread. With more, the reading thread only
-    /// cuts the streams into batches of whole lines and the batches keep their order.
-    size_t parse_threads = 2;
-
-    /// Reads and checks the section; problems go to the node's diagnostics.
-    static EveSocketConfig parse(const ConfigNode& node);
-};
 
 /// Input type `eve_socket`: many concurrent writers, each connection split into lines on its
 /// own (a writer that disconnects mid-line loses only that line, counted `partial`).

@@ -7,21 +7,10 @@
 #include <string>
 
 #include "output/jsonl/binned_file.h"
+#include "output/jsonl/config.h"
 #include "output/sink.h"
 
 namespace eveflow::output {
-
-struct JsonlConfig {
-    std::string name = "jsonl";
-    std::string path;               // "-" is stdout
-    std::string path_key = "path";  // its config key path, for messages
-    bool append = true;             // false: truncated at start, once every component has opened
-    uint64_t buffer = 1 << 20;
-    std::chrono::microseconds flush_interval{1'000'000};
-    BinnedConfig binned;  // rotate, compress, retention
-};
-
-JsonlConfig parse_jsonl_config(const ConfigNode& node);
 
 /// Aggregates are written with append_aggregate_json, raw events as their line. Bytes are
 /// buffered and written when the buffer fills, when flush_interval has passed (checked in

@@ -1,0 +1,27 @@
+// EveFileConfig: the keys of an eve_file input (`inputs[]` items of type eve_file).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "input/eve/eve_batcher.h"
+#include "input/source.h"
+#include "util/config_node.h"
+
+namespace eveflow::input {
+
+struct EveFileConfig {
+    std::string name = "eve_file";
+    std::string path;  // "-" = stdin
+    bool follow = false;
+    std::chrono::microseconds poll_interval{250000};
+    size_t max_line = kDefaultMaxLine;
+    /// With `follow` and a top-level state_dir: how often the position is checkpointed.
+    std::chrono::milliseconds checkpoint_interval = kDefaultCheckpointInterval;
+
+    /// Reads and checks the section; problems go to the node's diagnostics.
+    static EveFileConfig parse(const ConfigNode& node);
+};
+
+}  // namespace eveflow::input
