@@ -5,6 +5,8 @@
 #include <cstring>
 #include <random>
 
+#include "util/hash.h"
+
 namespace eveflow::input::pcap {
 namespace {
 
@@ -14,14 +16,7 @@ uint64_t load64(const uint8_t* p) {
     return v;
 }
 
-uint64_t mix(uint64_t h) {  // murmur3 finaliser
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
+uint64_t mix(uint64_t h) { return mix64(h); }
 
 bool endpoint_less(const std::array<uint8_t, 16>& ia, uint16_t pa,
                    const std::array<uint8_t, 16>& ib, uint16_t pb) {

@@ -105,16 +105,20 @@ void PcapSource::open_file() {
         open_error_ = err;
         return;
     }
-    if (!config_.bpf.empty()) {
-        bpf_program prog{};
-        if (pcap_compile(pc_, &prog, config_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-            pcap_setfilter(pc_, &prog) != 0) {
-            std::string e = pcap_geterr(pc_);
-            pcap_freecode(&prog);
-            throw StartupError(config_.name + ": bpf '" + config_.bpf + "': " + e);
-        }
+    apply_bpf();
+}
+
+// The configured filter on the open handle; StartupError when libpcap refuses it.
+void PcapSource::apply_bpf() {
+    if (config_.bpf.empty()) return;
+    bpf_program prog{};
+    if (pcap_compile(pc_, &prog, config_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+        pcap_setfilter(pc_, &prog) != 0) {
+        std::string e = pcap_geterr(pc_);
         pcap_freecode(&prog);
+        throw StartupError(config_.name + ": bpf '" + config_.bpf + "': " + e);
     }
+    pcap_freecode(&prog);
 }
 
 void PcapSource::open_live() {
@@ -134,16 +138,7 @@ void PcapSource::open_live() {
     }
     if (rc > 0) log::warn("pcap: {}: {}", dev, pcap_geterr(pc_));
     if (pcap_setnonblock(pc_, 1, err) != 0) throw StartupError(dev + ": " + err);
-    if (!config_.bpf.empty()) {
-        bpf_program prog{};
-        if (pcap_compile(pc_, &prog, config_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-            pcap_setfilter(pc_, &prog) != 0) {
-            std::string e = pcap_geterr(pc_);
-            pcap_freecode(&prog);
-            throw StartupError(config_.name + ": bpf '" + config_.bpf + "': " + e);
-        }
-        pcap_freecode(&prog);
-    }
+    apply_bpf();
 }
 
 Status PcapSource::run(std::stop_token stop, Publisher& out) {

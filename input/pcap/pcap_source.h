@@ -43,6 +43,7 @@ public:
 private:
     void open_file();
     void open_live();
+    void apply_bpf();
     Status run_file(std::stop_token& stop);
     Status run_live(std::stop_token& stop);
     /// The render thread: exported flows into batches, published downstream.

@@ -11,6 +11,7 @@
 
 #include "types/flow_entry.h"
 #include "types/record.h"
+#include "util/hash.h"
 
 namespace eveflow::processing {
 
@@ -41,12 +42,7 @@ inline uint64_t hash_key(const FlowKey& k) {
         h *= 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 31;
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+    return mix64(h);
 }
 
 /// Maps the few distinct app_proto / in_iface strings to small ids, without allocating on a

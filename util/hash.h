@@ -1,0 +1,18 @@
+// Hash helpers shared by the hash tables of the flow meter and the aggregation.
+#pragma once
+
+#include <cstdint>
+
+namespace eveflow {
+
+/// MurmurHash3's 64-bit finaliser: every input bit affects every output bit.
+inline uint64_t mix64(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+}  // namespace eveflow
