@@ -120,7 +120,7 @@ void BM_EveSocket(benchmark::State& state) {
         Publisher pub(channel, OnFull::kBlock, 0, dropped);
         auto node = eveflow::ConfigNode(YAML::Load("path: " + path), "inputs[0]",
                                         std::make_shared<eveflow::ConfigDiagnostics>("bench"));
-        auto src = EveSocket::create(node, ctx);
+        auto src = std::make_unique<EveSocket>(EveSocketConfig::parse(node), ctx);
         src->open();
         std::stop_source stop;
         auto run = std::async(std::launch::async, [&] { return src->run(stop.get_token(), pub); });

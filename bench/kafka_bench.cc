@@ -86,7 +86,8 @@ void produce(benchmark::State& state, const std::vector<Record>& records, bool z
         std::string yaml = "{brokers: '" + cluster().bootstrap() + "', topic: 'bench" +
                            std::to_string(run++) + ".{event_type}', flush_timeout: 60s" +
                            (zstd ? ", properties: {compression.type: zstd}}" : "}");
-        auto sink = output::KafkaSink::create(ConfigNode(YAML::Load(yaml), "o", diag), ctx);
+        auto sink = std::make_unique<output::KafkaSink>(
+            output::parse_kafka_sink_config(ConfigNode(YAML::Load(yaml), "o", diag)), ctx);
         sink->open();
         for (size_t i = 0; i < records.size(); i += kWriteBatch) {
             size_t n = std::min(kWriteBatch, records.size() - i);
@@ -130,10 +131,11 @@ bool fill_topic(const std::string& topic) {
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s1"};
     auto diag = std::make_shared<ConfigDiagnostics>("bench.yaml");
-    auto sink = output::KafkaSink::create(
-        ConfigNode(YAML::Load("{brokers: '" + cluster().bootstrap() + "', topic: " + topic +
-                              ", key: none, properties: {sticky.partitioning.linger.ms: 0}}"),
-                   "o", diag),
+    auto sink = std::make_unique<output::KafkaSink>(
+        output::parse_kafka_sink_config(
+            ConfigNode(YAML::Load("{brokers: '" + cluster().bootstrap() + "', topic: " + topic +
+                                  ", key: none, properties: {sticky.partitioning.linger.ms: 0}}"),
+                       "o", diag)),
         ctx);
     sink->open();
     for (size_t i = 0; i < records.size(); i += kWriteBatch) {
@@ -166,8 +168,8 @@ void BM_Consume(benchmark::State& state) {
             std::string yaml = "{name: c" + std::to_string(m) + ", brokers: '" +
                                cluster().bootstrap() + "', topics: [" + topic +
                                "], group: " + topic + "}";
-            sources.push_back(
-                input::KafkaSource::create(ConfigNode(YAML::Load(yaml), "i", diag), ctx));
+            sources.push_back(std::make_unique<input::KafkaSource>(
+                input::parse_kafka_source_config(ConfigNode(YAML::Load(yaml), "i", diag)), ctx));
             sources.back()->open();
             threads.emplace_back(
                 [&pub, s = sources.back().get()](std::stop_token st) { (void)s->run(st, pub); });

@@ -87,7 +87,8 @@ struct Bench {
                                  ", flush_interval: 200ms, max_buffer: 1GiB" + extra + "}";
         auto diag = std::make_shared<ConfigDiagnostics>("bench.yaml");
         ConfigNode node(YAML::Load(yaml), "outputs[0]", diag);
-        sink = output::postgres::PostgresSink::create(node, ctx);
+        sink = std::make_unique<output::postgres::PostgresSink>(
+            output::postgres::parse_config(node), ctx);
         sink->open();
     }
     ~Bench() {

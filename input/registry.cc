@@ -10,10 +10,10 @@ namespace eveflow::input {
 namespace {
 
 constexpr SourceType kSources[] = {
-    {"eve_file", &EveFile::create},
-    {"eve_socket", &EveSocket::create},
-    {"kafka", &KafkaSource::create},
-    {"pcap", &pcap::PcapSource::create},
+    {"eve_file", &construct<Source, EveFile, &EveFileConfig::parse>},
+    {"eve_socket", &construct<Source, EveSocket, &EveSocketConfig::parse>},
+    {"kafka", &construct<Source, KafkaSource, &parse_kafka_source_config>},
+    {"pcap", &construct<Source, pcap::PcapSource, &pcap::parse_pcap_config>},
 };
 
 }  // namespace

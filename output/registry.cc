@@ -10,14 +10,14 @@ namespace eveflow::output {
 namespace {
 
 constexpr SinkType kSinks[] = {
-    {"jsonl", &JsonlSink::create},
-    {"unix_socket", &UnixSocketSink::create},
-    {"kafka", &KafkaSink::create},
-    {"postgres", &postgres::PostgresSink::create},
+    {"jsonl", &construct<Sink, JsonlSink, &parse_jsonl_config>},
+    {"unix_socket", &construct<Sink, UnixSocketSink, &parse_unix_socket_config>},
+    {"kafka", &construct<Sink, KafkaSink, &parse_kafka_sink_config>},
+    {"postgres", &construct<Sink, postgres::PostgresSink, &postgres::parse_config>},
 };
 
 constexpr ServiceType kServices[] = {
-    {"metrics", &MetricsExporter::create},
+    {"metrics", &construct<Service, MetricsExporter, &parse_metrics_config>},
 };
 
 }  // namespace

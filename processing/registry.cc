@@ -8,7 +8,8 @@ namespace eveflow::processing {
 namespace {
 
 constexpr HandlerType kHandlers[] = {
-    {"flow_aggregate", &FlowAggregate::create},
+    {"flow_aggregate",
+     &construct<Handler, FlowAggregate, &parse_flow_aggregate_config, HandlerContext>},
     {"forward", &Forward::create},
     {"traffic_metrics", &TrafficMetrics::create},
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "util/config_node.h"
+#include "util/context.h"
 
 namespace eveflow {
 
@@ -20,6 +21,14 @@ struct ComponentType {
     std::string_view name;
     Factory create;
 };
+
+/// The factory of a component whose constructor takes its parsed config and `Env`:
+/// `T(Parse(node), env)`; Parse records the section's problems in the node's diagnostics.
+/// A table line reads `{"jsonl", &construct<Sink, JsonlSink, parse_jsonl_config>}`.
+template <typename Product, typename T, auto Parse, typename Env = Context>
+std::unique_ptr<Product> construct(const ConfigNode& node, Env& env) {
+    return std::make_unique<T>(Parse(node), env);
+}
 
 /// Finds the entry named by `node.type` (or `def` if absent). Records
 /// `outputs[1].type: unknown output 'jsnl' (known: jsonl, unix_socket)` when there is none.

@@ -27,10 +27,6 @@ EveFile::EveFile(EveFileConfig config, Context& ctx) : config_(std::move(config)
 
 EveFile::~EveFile() { close_fd(); }
 
-std::unique_ptr<Source> EveFile::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<EveFile>(EveFileConfig::parse(node), ctx);
-}
-
 int EveFile::open_path() const { return ::open(config_.path.c_str(), O_RDONLY | O_CLOEXEC); }
 
 void EveFile::open() {

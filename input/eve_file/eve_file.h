@@ -32,8 +32,6 @@ public:
     EveFile(EveFileConfig config, Context& ctx);
     ~EveFile() override;
 
-    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
-
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return !config_.follow; }
     /// Opens the file; StartupError `eve_file: cannot open /x: No such file or directory`

@@ -60,10 +60,6 @@ EveSocket::~EveSocket() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-std::unique_ptr<Source> EveSocket::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<EveSocket>(EveSocketConfig::parse(node), ctx);
-}
-
 void EveSocket::open() {
     counters_ = std::make_unique<EveCounters>(ctx_.stats, config_.name);
     connections_ =

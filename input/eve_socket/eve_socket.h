@@ -32,8 +32,6 @@ public:
     EveSocket(EveSocketConfig config, Context& ctx);
     ~EveSocket() override;
 
-    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
-
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return false; }
     std::vector<OwnedPath> paths() const override {

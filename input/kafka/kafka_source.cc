@@ -49,10 +49,6 @@ KafkaSource::~KafkaSource() {
     if (rk_) rd_kafka_destroy(rk_);
 }
 
-std::unique_ptr<Source> KafkaSource::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<KafkaSource>(parse_kafka_source_config(node), ctx);
-}
-
 struct KafkaSource::Callbacks {
     static void on_rebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t* parts, void* opaque) {

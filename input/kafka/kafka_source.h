@@ -38,7 +38,6 @@ class KafkaSource final : public Source {
 public:
     KafkaSource(KafkaSourceConfig config, Context& ctx);
     ~KafkaSource() override;
-    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return false; }

@@ -65,10 +65,6 @@ PcapSource::~PcapSource() {
     active_.add(-active_reported_);
 }
 
-std::unique_ptr<Source> PcapSource::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<PcapSource>(parse_pcap_config(node), ctx);
-}
-
 void PcapSource::open() {
     std::unique_ptr<NdpiModule> ndpi;
     if (config_.meter.dpi) {

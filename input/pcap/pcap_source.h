@@ -27,8 +27,6 @@ public:
     PcapSource(PcapConfig config, Context& ctx);
     ~PcapSource() override;
 
-    static std::unique_ptr<Source> create(const ConfigNode& node, Context& ctx);
-
     std::string_view name() const override { return config_.name; }
     bool finite() const override { return !config_.file.empty(); }
     OnFull default_on_full() const override { return finite() ? OnFull::kBlock : OnFull::kDrop; }

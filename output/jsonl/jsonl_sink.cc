@@ -27,10 +27,6 @@ JsonlSink::~JsonlSink() {
     if (fd_ >= 0 && !is_stdout()) ::close(fd_);
 }
 
-std::unique_ptr<Sink> JsonlSink::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<JsonlSink>(parse_jsonl_config(node), ctx);
-}
-
 std::vector<OwnedPath> JsonlSink::paths() const {
     if (!is_regular_output(config_.path)) return {};
     return {{config_.path_key, config_.path, false}};

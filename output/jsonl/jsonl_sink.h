@@ -24,7 +24,6 @@ class JsonlSink final : public Sink {
 public:
     JsonlSink(JsonlConfig config, Context& ctx);
     ~JsonlSink() override;
-    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
     std::vector<OwnedPath> paths() const override;

@@ -54,10 +54,6 @@ KafkaSink::KafkaSink(KafkaSinkConfig config, Context& ctx)
 
 KafkaSink::~KafkaSink() { destroy(); }
 
-std::unique_ptr<Sink> KafkaSink::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<KafkaSink>(parse_kafka_sink_config(node), ctx);
-}
-
 void KafkaSink::open() {
     if (ctx_.check_only) return;
     kafka::Properties defaults = {

@@ -28,7 +28,6 @@ class KafkaSink final : public Sink {
 public:
     KafkaSink(KafkaSinkConfig config, Context& ctx);
     ~KafkaSink() override;
-    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
     void open() override;

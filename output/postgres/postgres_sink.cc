@@ -60,10 +60,6 @@ PoolMetrics pool_metrics(Stats& s, const std::string& name) {
 
 }  // namespace
 
-std::unique_ptr<Sink> PostgresSink::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<PostgresSink>(parse_config(node), ctx);
-}
-
 PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
     : cfg_(std::move(cfg)),
       ctx_(ctx),

@@ -37,8 +37,6 @@ namespace eveflow::output::postgres {
 /// (their events are read again from the stored offsets). Raw events stay at-least-once.
 class PostgresSink final : public Sink {
 public:
-    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
-
     PostgresSink(PostgresConfig cfg, Context& ctx);
     ~PostgresSink() override;
 

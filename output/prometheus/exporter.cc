@@ -87,10 +87,6 @@ MetricsExporter::MetricsExporter(MetricsConfig cfg, Context& ctx)
 
 MetricsExporter::~MetricsExporter() { stop(); }
 
-std::unique_ptr<Service> MetricsExporter::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<MetricsExporter>(parse_metrics_config(node), ctx);
-}
-
 std::string MetricsExporter::address() const { return cfg_.host + ":" + std::to_string(cfg_.port); }
 
 void MetricsExporter::open() {

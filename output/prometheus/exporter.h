@@ -24,8 +24,6 @@ public:
     MetricsExporter(MetricsConfig cfg, Context& ctx);
     ~MetricsExporter() override;
 
-    static std::unique_ptr<Service> create(const ConfigNode& node, Context& ctx);
-
     void open() override;
     void stop() override;
     /// The bound port after open() (the real one when configured as 0), else 0.

@@ -33,10 +33,6 @@ UnixSocketSink::~UnixSocketSink() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::unique_ptr<Sink> UnixSocketSink::create(const ConfigNode& node, Context& ctx) {
-    return std::make_unique<UnixSocketSink>(parse_unix_socket_config(node), ctx);
-}
-
 void UnixSocketSink::open() {
     up_.set(0);
     connect_if_due(/*ignore_backoff=*/true);

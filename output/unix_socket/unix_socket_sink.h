@@ -26,7 +26,6 @@ public:
 
     UnixSocketSink(UnixSocketConfig config, Context& ctx);
     ~UnixSocketSink() override;
-    static std::unique_ptr<Sink> create(const ConfigNode& node, Context& ctx);
 
     std::string_view name() const override { return config_.name; }
     void open() override;

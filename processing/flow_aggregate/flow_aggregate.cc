@@ -76,10 +76,6 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
 
 FlowAggregate::~FlowAggregate() { open_keys_gauge_.add(-static_cast<double>(published_keys_)); }
 
-std::unique_ptr<Handler> FlowAggregate::create(const ConfigNode& node, HandlerContext& hctx) {
-    return std::make_unique<FlowAggregate>(parse_flow_aggregate_config(node), hctx);
-}
-
 std::span<const EventType> FlowAggregate::event_types() const { return kTypes; }
 
 void FlowAggregate::consume(const Event& e, Emitter& out) {

@@ -28,7 +28,6 @@ class FlowAggregate final : public Handler {
 public:
     FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx);
     ~FlowAggregate() override;
-    static std::unique_ptr<Handler> create(const ConfigNode& node, HandlerContext& hctx);
 
     std::string_view name() const override { return config_.name; }
     std::span<const EventType> event_types() const override;

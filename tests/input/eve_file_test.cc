@@ -36,7 +36,7 @@ protected:
     }
     std::unique_ptr<Source> make(SourceHarness& h, const std::string& yaml) {
         auto node = testing::config(yaml);
-        auto src = EveFile::create(node, h.ctx);
+        auto src = std::make_unique<EveFile>(EveFileConfig::parse(node), h.ctx);
         EXPECT_TRUE(node.diagnostics().ok());
         src->open();
         return src;
@@ -68,7 +68,7 @@ TEST_F(EveFileTest, ReadsToEndAndReturns) {
 TEST_F(EveFileTest, MissingFileIsAStartupError) {
     SourceHarness h;
     auto node = testing::config("path: /nonexistent/eve.json\nname: in1");
-    auto src = EveFile::create(node, h.ctx);
+    auto src = std::make_unique<EveFile>(EveFileConfig::parse(node), h.ctx);
     try {
         src->open();
         FAIL() << "no error";
@@ -81,7 +81,7 @@ TEST_F(EveFileTest, MissingFileIsAStartupError) {
 TEST_F(EveFileTest, ConfigErrors) {
     SourceHarness h;
     auto node = testing::config("name: x\npoll_interval: 0s\nmax_line: 10\nfollow: maybe");
-    EveFile::create(node, h.ctx);
+    std::make_unique<EveFile>(EveFileConfig::parse(node), h.ctx);
     const auto& errors = node.diagnostics().errors();
     ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
     EXPECT_NE(errors[0].find("inputs[0].path"), std::string::npos) << errors[0];

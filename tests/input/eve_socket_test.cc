@@ -79,7 +79,7 @@ protected:
     void TearDown() override { fs::remove_all(dir_); }
     std::unique_ptr<Source> make(SourceHarness& h, const std::string& extra = "") {
         auto node = testing::config("path: " + path_ + "\n" + extra);
-        auto src = EveSocket::create(node, h.ctx);
+        auto src = std::make_unique<EveSocket>(EveSocketConfig::parse(node), h.ctx);
         EXPECT_TRUE(node.diagnostics().ok())
             << ::testing::PrintToString(node.diagnostics().errors());
         return src;
@@ -325,7 +325,8 @@ TEST_F(EveSocketTest, ModeApplied) {
     struct stat st {};
     ASSERT_EQ(stat(path_.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
-    auto src2 = EveSocket::create(testing::config("path: " + path_ + "2"), h.ctx);
+    auto src2 = std::make_unique<EveSocket>(
+        EveSocketConfig::parse(testing::config("path: " + path_ + "2")), h.ctx);
     src2->open();
     ASSERT_EQ(stat((path_ + "2").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0660u);  // the default
@@ -334,7 +335,7 @@ TEST_F(EveSocketTest, ModeApplied) {
 TEST_F(EveSocketTest, ConfigErrors) {
     SourceHarness h;
     auto node = testing::config("mode: \"0968\"\nmax_line: 1KiB\nparse_threads: 0");
-    EveSocket::create(node, h.ctx);
+    std::make_unique<EveSocket>(EveSocketConfig::parse(node), h.ctx);
     const auto& errors = node.diagnostics().errors();
     ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
     EXPECT_NE(errors[2].find("inputs[0].parse_threads"), std::string::npos) << errors[2];

@@ -104,7 +104,7 @@ struct Running {
         ctx.shutdown_timeout = shutdown;
         ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
         node.touch("type");
-        source = KafkaSource::create(node, ctx);
+        source = std::make_unique<KafkaSource>(parse_kafka_source_config(node), ctx);
         diag->report_unknown();
     }
     void start() {

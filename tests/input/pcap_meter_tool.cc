@@ -37,7 +37,8 @@ int run(const char* out_path, const char* section) {
     Context ctx{stats, SystemClock::instance(), {}};
     auto diag = std::make_shared<ConfigDiagnostics>("argv");
     ConfigNode node(YAML::Load(section), "inputs[0]", diag);
-    auto source = input::pcap::PcapSource::create(node, ctx);
+    auto source =
+        std::make_unique<input::pcap::PcapSource>(input::pcap::parse_pcap_config(node), ctx);
     if (!diag->ok()) {
         for (const auto& e : diag->errors()) std::fprintf(stderr, "error: %s\n", e.c_str());
         return 2;

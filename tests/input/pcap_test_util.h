@@ -41,7 +41,7 @@ inline RunResult run_source(const std::string& yaml, Stats& stats,
     auto diag = std::make_shared<ConfigDiagnostics>("test.yaml");
     ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
     Context ctx{stats, SystemClock::instance(), {}};
-    auto source = PcapSource::create(node, ctx);
+    auto source = std::make_unique<PcapSource>(parse_pcap_config(node), ctx);
     r.diagnostics = diag->errors();
     r.config_ok = diag->ok();
     if (!r.config_ok) return r;

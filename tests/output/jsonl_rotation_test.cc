@@ -34,7 +34,7 @@ struct Fixture {
         : clock(start_us),
           ctx{stats, clock, "s"},
           section("{type: jsonl, path: " + (dir / "agg-%Y%m%d-%H%M.jsonl") + ", " + keys + "}") {
-        sink = JsonlSink::create(section.node, ctx);
+        sink = std::make_unique<JsonlSink>(parse_jsonl_config(section.node), ctx);
         EXPECT_THAT(section.errors(), ElementsAre());
     }
     Status write(std::vector<std::string> lines) {

@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 
 struct Fixture {
     explicit Fixture(const std::string& yaml) : ctx{stats, clock, "sensor-1"}, section(yaml) {
-        sink = JsonlSink::create(section.node, ctx);
+        sink = std::make_unique<JsonlSink>(parse_jsonl_config(section.node), ctx);
         errors = section.errors();
     }
     Stats stats;

@@ -95,7 +95,8 @@ std::vector<Record> records_of(const std::vector<std::string>& files, size_t sha
         "handlers[0]");
     std::vector<std::unique_ptr<processing::Handler>> handlers;
     for (size_t i = 0; i < shards; ++i) {
-        handlers.push_back(processing::FlowAggregate::create(section.node, hctx));
+        handlers.push_back(std::make_unique<processing::FlowAggregate>(
+            processing::parse_flow_aggregate_config(section.node), hctx));
     }
     size_t next = 0;
     input::EveCounters counters(stats, "eve_file");

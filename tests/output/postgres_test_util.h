@@ -141,7 +141,8 @@ struct PgSinkHarness {
         auto at = text.find("{dsn}");
         if (at != std::string::npos) text.replace(at, 5, "\"" + dsn + "\"");
         section = std::make_unique<OutputSection>(text);
-        sink = output::postgres::PostgresSink::create(section->node, ctx);
+        sink = std::make_unique<output::postgres::PostgresSink>(
+            output::postgres::parse_config(section->node), ctx);
         auto errors = section->errors();
         EXPECT_TRUE(errors.empty()) << errors[0];
     }

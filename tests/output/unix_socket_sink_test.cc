@@ -95,7 +95,7 @@ struct Fixture {
         : ctx{stats, SystemClock::instance(), "s1"}, section(yaml) {
         static const bool logging = log::init("info");  // once per process
         (void)logging;
-        sink = UnixSocketSink::create(section.node, ctx);
+        sink = std::make_unique<UnixSocketSink>(parse_unix_socket_config(section.node), ctx);
         if (sink) sink->set_tally(written, given_up);
         errors = section.errors();
     }

@@ -59,7 +59,7 @@ struct Fixture {
                      bool sensor_id_from_host = true)
         : ctx{stats, clock, "s1"}, hctx{ctx, std::move(sinks)}, section(yaml) {
         ctx.sensor_id_from_host = sensor_id_from_host;
-        handler = FlowAggregate::create(section.node, hctx);
+        handler = std::make_unique<FlowAggregate>(parse_flow_aggregate_config(section.node), hctx);
         EXPECT_TRUE(section.errors().empty());
     }
     FlowAggregate& agg() { return static_cast<FlowAggregate&>(*handler); }

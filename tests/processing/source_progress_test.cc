@@ -37,7 +37,8 @@ struct Harness {
     explicit Harness(const std::string& yaml, std::vector<bool> progress_sources)
         : ctx{stats, clock, "s1"}, hctx{ctx, {0}}, section(yaml) {
         std::vector<std::unique_ptr<Handler>> hs;
-        hs.push_back(FlowAggregate::create(section.node, hctx));
+        hs.push_back(
+            std::make_unique<FlowAggregate>(parse_flow_aggregate_config(section.node), hctx));
         EXPECT_TRUE(section.errors().empty());
         dispatcher = std::make_unique<Dispatcher>(
             ctx, std::move(hs), std::vector<Channel<RecordBatch>*>{&out},
