@@ -174,28 +174,33 @@ void KafkaSource::poll_cycle() {
 void KafkaSource::end_cycle() {
     if (cycle_.empty()) return;
     batcher_.flush();
-    Offsets consumed;
+    // Without an offset store a cycle may be committed once its events are consumed: a
+    // kConsumed checkpoint on the cycle's last batch says when.
+    std::shared_ptr<Checkpoint> cp;
     if (store_) {
         for (const auto& [tp, off] : cycle_) position_[tp] = off;
     } else {
-        consumed = std::move(cycle_);
+        cp = std::make_shared<Checkpoint>();
+        cp->until = Checkpoint::Until::kConsumed;
+        cp->group = config_.group;
+        const uint64_t seq = tracker_->open(std::move(cycle_));
+        cp->on_done = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
     }
     cycle_.clear();
-    EventBatch batch;
-    while (batcher_.pop(batch)) {
+    EventBatch batch, next;
+    bool have = batcher_.pop(batch);
+    while (have) {
+        have = batcher_.pop(next);
+        if (!have) batch.checkpoint = std::move(cp);
         publish(std::move(batch));
-        batch = EventBatch();
+        batch = std::move(next);
+        next = EventBatch();
     }
-    // Without an offset store a cycle may be committed once its events are consumed: a
-    // checkpoint behind them says when.
-    if (consumed.empty()) return;
-    auto cp = std::make_shared<Checkpoint>();
-    cp->until = Checkpoint::Until::kConsumed;
-    cp->group = config_.group;
-    const uint64_t seq = tracker_->open(std::move(consumed));
-    cp->on_done = [tracker = tracker_, seq](bool ok) { tracker->complete(seq, ok); };
-    batch.checkpoint = std::move(cp);
-    publish(std::move(batch));
+    if (cp) {  // no batch held an event: the checkpoint goes alone
+        batch = EventBatch();
+        batch.checkpoint = std::move(cp);
+        publish(std::move(batch));
+    }
 }
 
 void KafkaSource::publish(EventBatch&& batch) {

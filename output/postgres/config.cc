@@ -185,7 +185,7 @@ PostgresConfig parse_config(const ConfigNode& node) {
     c.spill_dir = node.str("spill_dir", "");
     c.spill_dir_key = node.path() + ".spill_dir";
     c.spill_max_bytes = node.size("spill_max", c.spill_max_bytes, 1u << 20, 1ull << 40);
-    c.drop_when_full = node.choice("on_full", "block", {"block", "drop"}) == "drop";
+    c.on_full = parse_on_full(node, OnFull::kBlock);
     c.reconnect_backoff_max =
         node.duration("reconnect_backoff_max", c.reconnect_backoff_max, milliseconds(100), false);
     return c;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/config_node.h"
+#include "util/on_full.h"
 
 namespace eveflow::output::postgres {
 
@@ -35,7 +36,7 @@ struct PostgresConfig {
     std::string spill_dir;                    // empty: no spill to disk
     std::string spill_dir_key = "spill_dir";  // its config key path, for messages
     uint64_t spill_max_bytes = 1ull << 30;
-    bool drop_when_full = false;  // on_full: drop (true) | block (false)
+    OnFull on_full = OnFull::kBlock;
     std::chrono::microseconds reconnect_backoff_max = std::chrono::seconds(30);
 };
 

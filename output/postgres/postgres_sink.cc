@@ -187,7 +187,7 @@ void PostgresSink::commit_piece(Chunk& piece) {
     }
     set_full(true, fill);
     const bool kept = (can_spill(piece) && pool_.spill(piece)) ||
-                      (!cfg_.drop_when_full && pool_.add_waiting(piece));
+                      (cfg_.on_full == OnFull::kBlock && pool_.add_waiting(piece));
     if (!kept) {
         dropped_->inc(piece.rows());
         dropped_in_state_ += piece.rows();
@@ -202,7 +202,7 @@ void PostgresSink::set_full(bool full, const Fill& fill) {
     full_ = full;
     if (full) {
         log::warn("postgres: {}: buffer full bytes={} rows={}: {}", cfg_.name, fill.bytes,
-                  fill.rows, cfg_.drop_when_full ? "dropping" : "blocking");
+                  fill.rows, cfg_.on_full == OnFull::kDrop ? "dropping" : "blocking");
     } else {
         log::info("postgres: {}: buffer below half again bytes={} rows={} dropped={}", cfg_.name,
                   fill.bytes, fill.rows, dropped_in_state_);

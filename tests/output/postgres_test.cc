@@ -35,7 +35,7 @@ TEST(PostgresConfig, DefaultsFromTheIssue) {
     EXPECT_EQ(c.raw.retention, std::chrono::hours(24 * 14));
     EXPECT_TRUE(c.raw.types.empty());
     EXPECT_EQ(c.raw.connections, 2);
-    EXPECT_FALSE(c.drop_when_full);
+    EXPECT_EQ(c.on_full, OnFull::kBlock);
 }
 
 TEST(PostgresConfig, ReadsEveryKey) {
@@ -51,7 +51,7 @@ TEST(PostgresConfig, ReadsEveryKey) {
     EXPECT_EQ(c.table, "agg_1");
     EXPECT_EQ(c.batch_size, 500u);
     EXPECT_EQ(c.max_buffer_records, 1000u);
-    EXPECT_TRUE(c.drop_when_full);
+    EXPECT_EQ(c.on_full, OnFull::kDrop);
     EXPECT_EQ(c.spill_dir, "/var/spool/eveflow");
     EXPECT_EQ(c.spill_max_bytes, 2ull << 30);
     EXPECT_EQ(c.raw.types, (std::vector<std::string>{"alert", "dns"}));
