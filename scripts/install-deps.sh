@@ -11,7 +11,7 @@ PACKAGES=(
   postgresql-15 prometheus kcat tcpreplay iproute2 curl procps time bzip2 jq
   python3 python3-scapy python3-dpkt libndpi-bin
   libzstd-dev zlib1g-dev zstd
-  dpkg-dev adduser man-db logrotate
+  dpkg-dev adduser man-db bsdextrautils logrotate
 )
 
 missing=()
