@@ -12,6 +12,10 @@ PACKAGES=(
   python3 python3-scapy python3-dpkt libndpi-bin
   libzstd-dev zlib1g-dev zstd
   dpkg-dev adduser man-db bsdextrautils logrotate
+  libhiredis-dev redis-server python3-redis
+  libc-ares-dev dnsmasq-base
+  libloc-dev libloc-database python3-location libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
+  libbpf-dev bpftool
 )
 
 missing=()

@@ -79,8 +79,25 @@ struct CheckpointMark {
     std::shared_ptr<const Checkpoint> checkpoint;
 };
 
-/// What handlers hand to sinks: one of an aggregate, a raw event, or a checkpoint mark.
-using Record = std::variant<AggregateRecord, RawEvent, CheckpointMark>;
+/// An operation on a live flow table (the database adaptor's shape): a store is told `insert`
+/// when a flow passes the meter's insert policy, `update` at each interim report and `remove`
+/// after its final record. Only lifecycle outputs (Redis flow hashes, PostgreSQL live tables)
+/// receive these; they are never aggregates.
+enum class FlowOp : uint8_t { kInsert, kUpdate, kRemove };
+struct FlowLifecycle {
+    FlowOp op = FlowOp::kInsert;
+    uint64_t flow_id = 0;
+    /// The flow as one JSON object (flow_id, community_id, 5-tuple, proto, app_proto, the
+    /// four cumulative counters, start, last packet time, update time); empty for kRemove.
+    std::string json;
+    FlowEntry fields;       // cumulative counters and times (views cleared: they would dangle)
+    Timestamp at;           // when the operation happened, in packet time
+    std::string sensor_id;  // empty: the configured sensor_id
+};
+
+/// What handlers hand to sinks: an aggregate, a raw event, a checkpoint mark or a flow
+/// lifecycle operation.
+using Record = std::variant<AggregateRecord, RawEvent, CheckpointMark, FlowLifecycle>;
 
 /// Proto as Suricata names it, else the number.
 std::string proto_text(uint8_t proto);

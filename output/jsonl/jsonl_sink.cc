@@ -152,8 +152,10 @@ Status JsonlSink::write(std::span<const Record> batch) {
     for (const Record& r : batch) {
         if (const auto* agg = std::get_if<AggregateRecord>(&r)) {
             append_aggregate_json(buf_, *agg, ctx_.sensor_id);  // straight into the buffer
+        } else if (const auto* raw = std::get_if<RawEvent>(&r)) {
+            buf_ += raw->line;
         } else {
-            buf_ += std::get<RawEvent>(r).line;
+            continue;  // lifecycle operations are for live flow tables only
         }
         buf_ += '\n';
         ++buffered_records_;

@@ -144,7 +144,9 @@ void UnixSocketSink::append_line(std::string_view line, std::string_view suffix)
 Status UnixSocketSink::write(std::span<const Record> batch) {
     auto deadline = std::chrono::steady_clock::now() + kWriteWait;
     for (const Record& r : batch) {
-        append_line(record_json(r, scratch_, ctx_.sensor_id));
+        std::string_view line = record_json(r, scratch_, ctx_.sensor_id);
+        if (line.empty()) continue;  // not a line record (a lifecycle operation)
+        append_line(line);
         if (buffered() >= config_.max_buffer / 2) pump(deadline);
     }
     pump(deadline);
