@@ -5,6 +5,7 @@
 #include "input/eve_socket/eve_socket.h"
 #include "input/kafka/kafka_source.h"
 #include "input/pcap/pcap_source.h"
+#include "input/redis/redis_source.h"
 
 namespace eveflow::input {
 namespace {
@@ -14,6 +15,7 @@ constexpr SourceType kSources[] = {
     {"eve_socket", &construct<Source, EveSocket, &EveSocketConfig::parse>},
     {"kafka", &construct<Source, KafkaSource, &parse_kafka_source_config>},
     {"pcap", &construct<Source, pcap::PcapSource, &pcap::parse_pcap_config>},
+    {"redis", &construct<Source, RedisSource, &parse_redis_source_config>},
 };
 
 }  // namespace

@@ -23,6 +23,7 @@ struct Shorthand {
     std::vector<std::string> eve_files, eve_sockets, pcaps, interfaces, jsonl, postgres, kafka;
     std::string period, flows_jsonl, metrics, bpf, ndpi_config_dir, sensor_id, log_level, state_dir;
     std::string kafka_input, kafka_input_topic, kafka_group;
+    std::string redis_input, redis_key, redis_flows;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
 };
 
@@ -57,6 +58,11 @@ void add_inputs(YAML::Node& flags, const Shorthand& s) {
         if (!s.kafka_group.empty()) n["group"] = s.kafka_group;
         inputs.push_back(n);
     }
+    if (!s.redis_input.empty()) {
+        YAML::Node n = map_of({{"type", "redis"}, {"address", s.redis_input}});
+        if (!s.redis_key.empty()) n["key"] = s.redis_key;
+        inputs.push_back(n);
+    }
     if (inputs.size()) flags["inputs"] = inputs;
 }
 
@@ -71,6 +77,9 @@ void add_outputs(YAML::Node& flags, const Shorthand& s) {
     for (const auto& p : s.jsonl) outputs.push_back(jsonl_flag_output(p));
     for (const auto& d : s.postgres) outputs.push_back(map_of({{"type", "postgres"}, {"dsn", d}}));
     for (const auto& b : s.kafka) outputs.push_back(map_of({{"type", "kafka"}, {"brokers", b}}));
+    if (!s.redis_flows.empty()) {
+        outputs.push_back(map_of({{"type", "redis"}, {"address", s.redis_flows}}));
+    }
     if (outputs.size()) flags["outputs"] = outputs;
     if (!s.flows_jsonl.empty()) {
         YAML::Node rule(YAML::NodeType::Map);
@@ -95,6 +104,7 @@ bool has_eve_file_path(const Shorthand& s) {
                        [](const std::string& p) { return p != "-"; });
 }
 bool has_kafka_input(const Shorthand& s) { return !s.kafka_input.empty(); }
+bool has_redis_input(const Shorthand& s) { return !s.redis_input.empty(); }
 
 constexpr const char* kMeterFlags = "--pcap or --interface";
 constexpr FlagRule kFlagRules[] = {
@@ -110,6 +120,8 @@ constexpr FlagRule kFlagRules[] = {
      has_kafka_input, "--kafka-input"},
     {"--kafka-group", [](const Shorthand& s) { return !s.kafka_group.empty(); }, has_kafka_input,
      "--kafka-input"},
+    {"--redis-key", [](const Shorthand& s) { return !s.redis_key.empty(); }, has_redis_input,
+     "--redis-input"},
 };
 
 // Usage errors: flags given without the inputs they apply to.
@@ -219,6 +231,11 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--kafka-input", s.kafka_input, "Consume EVE from these Kafka brokers");
     app.add_option("--kafka-input-topic", s.kafka_input_topic, "Topic for --kafka-input");
     app.add_option("--kafka-group", s.kafka_group, "Consumer group for --kafka-input");
+    app.add_option("--redis-input", s.redis_input,
+                   "Read EVE from a Redis list (Suricata's redis output) at HOST:PORT");
+    app.add_option("--redis-key", s.redis_key, "List key for --redis-input (default suricata)");
+    app.add_option("--redis-flows", s.redis_flows,
+                   "Keep the live flows in a Redis hash at HOST:PORT (eveflow:flows:SENSOR)");
     app.add_option("--period", s.period, "Aggregation period, e.g. 60s (handlers[0].period)");
     app.add_option("--jsonl", s.jsonl, "Write aggregates as JSON lines to PATH (- = stdout)");
     app.add_option("--flows-jsonl", s.flows_jsonl, "Write one JSON line per flow to PATH");

@@ -31,3 +31,8 @@ set_tests_properties(e2e_follow_restart PROPERTIES LABELS e2e SKIP_RETURN_CODE 7
 add_test(NAME e2e_pcap_no_late
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pcap_no_late.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# The redis input against a real redis-server: lpush, rpush and channel modes; kill -9 and a
+# restart lose nothing in list mode.
+add_test(NAME e2e_redis_input
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/redis_input.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_redis_input PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
