@@ -3,6 +3,7 @@
 #include "output/kafka/kafka_sink.h"
 #include "output/postgres/postgres_sink.h"
 #include "output/prometheus/exporter.h"
+#include "output/redis/redis_sink.h"
 #include "output/sink.h"
 #include "output/unix_socket/unix_socket_sink.h"
 
@@ -14,6 +15,7 @@ constexpr SinkType kSinks[] = {
     {"unix_socket", &construct<Sink, UnixSocketSink, &parse_unix_socket_config>},
     {"kafka", &construct<Sink, KafkaSink, &parse_kafka_sink_config>},
     {"postgres", &construct<Sink, postgres::PostgresSink, &postgres::parse_config>},
+    {"redis", &construct<Sink, RedisSink, &parse_redis_sink_config>},
 };
 
 constexpr ServiceType kServices[] = {

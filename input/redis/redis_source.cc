@@ -99,9 +99,7 @@ RedisSource::~RedisSource() = default;
 
 void RedisSource::open() {
     if (ctx_.check_only) return;
-    // A server that is down is waited for in run(); only say so now.
-    Status st = conn_.connect_now();
-    if (!st.ok()) log::warn("{}: not reachable yet, retrying: {}", config_.name, st.message());
+    conn_.get();  // a server that is down is waited for in run() (logged once)
     const char* mode = config_.mode == RedisMode::kChannel ? "channel"
                        : config_.mode == RedisMode::kRpush ? "rpush"
                                                            : "lpush";

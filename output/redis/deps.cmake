@@ -1,0 +1,1 @@
+set(COMPONENT_DEPS eveflow_util_redis)
