@@ -64,6 +64,11 @@ expect_ok --eve-file - --eve-file /dev/null --follow
 expect_error "eveflow: error: --kafka-input-topic needs --kafka-input" --check-config --eve-file /dev/null --kafka-input-topic t
 expect_error "eveflow: error: --kafka-group needs --kafka-input" --check-config --eve-file /dev/null --kafka-group g
 expect_ok --kafka-input 127.0.0.1:9 --kafka-input-topic t --kafka-group g
+expect_error "eveflow: error: --redis-key needs --redis-input" --check-config --eve-file /dev/null --redis-key k
+expect_ok --redis-input 127.0.0.1:9 --redis-key k --redis-flows 127.0.0.1:9
+# --redis-input and --redis-flows set inputs[N].address and outputs[N].address.
+expect_error "inputs[0].address: must be HOST:PORT with a port of 1-65535 (got \"h\")" --check-config --redis-input h
+expect_error "outputs[0].address: must be HOST:PORT with a port of 1-65535 (got \"h:x\")" --check-config --eve-file /dev/null --redis-flows h:x
 # With no handlers configured, handlers[0] is the default handler: --set may edit it.
 expect_ok --eve-file /dev/null --set "handlers[0].max_keys=10"
 # An input of the configuration file is not one the flags apply to.
