@@ -4,7 +4,7 @@
 # aggregates must equal reference.py's, and the forwarded flow lines must come out in file
 # order (oldest first for either push direction). Then eveflow is killed (-9) while the list is
 # being filled and started again: in list mode nothing is lost (the partial records of both
-# runs add up to the reference).
+# runs add up to the reference). Last, the server restarts under a running eveflow.
 #   redis_input.sh EVEFLOW_BINARY SHARED_DATA_DIR
 # Exit 77 (skipped) without the shared data or a server; a failure instead under
 # EVEFLOW_REQUIRE_SERVICES=1.
@@ -52,7 +52,8 @@ for mode in lpush rpush; do
     --flows-jsonl "$T/flows.jsonl"
   wait_empty "$KEY"
   stop
-  $PY "$HERE/compare.py" "$T/out.jsonl" "$T/ref.json" "$T/err.log" --exact-ports ||
+  # Checkpoints make partial records of open windows: they add up (src_ports within bounds).
+  $PY "$HERE/compare.py" "$T/out.jsonl" "$T/ref.json" "$T/err.log" ||
     fail "$mode: aggregates differ from the reference"
   cmp -s "$T/flows.jsonl" "$T/flows.want" || fail "$mode: flow lines not in file order"
   echo "ok: list mode $mode"
@@ -93,3 +94,23 @@ $PY "$HERE/compare.py" "$T/out.jsonl" "$T/ref.json" - --no-summary ||
   fail "kill -9: aggregates differ from the reference"
 "${CLI[@]}" del "$KEY" >/dev/null
 echo "ok: kill -9 and restart lose nothing"
+
+# The server restarts while eveflow waits on the empty list: it reconnects (logged once each
+# way) and reads what is pushed afterwards.
+CTL=${EVEFLOW_TEST_REDIS_CTL:-}
+if [ -z "$CTL" ]; then echo "skipped restart: EVEFLOW_TEST_REDIS_CTL not set"; exit 0; fi
+rm -f "$T/out.jsonl" "$T/err.log"
+head -2500 "$FILE" >"$T/a.json"; tail -n +2501 "$FILE" >"$T/b.json"
+$PY "$HERE/redis_push.py" "$ADDR" "$KEY" rpush "$T/a.json" >/dev/null || fail "push"
+start --redis-input "$ADDR" --redis-key "$KEY" --set inputs[0].mode=rpush
+wait_empty "$KEY"
+"$CTL" restart || fail "redis restart"
+$PY "$HERE/redis_push.py" "$ADDR" "$KEY" rpush "$T/b.json" >/dev/null || fail "push"
+wait_empty "$KEY"
+stop
+$PY "$HERE/compare.py" "$T/out.jsonl" "$T/ref.json" "$T/err.log" ||
+  fail "restart: aggregates differ from the reference"
+[ "$(grep -c 'redis: redis: down, retrying' "$T/err.log")" = 1 ] || fail "down not logged once"
+grep -q 'redis: redis: up again' "$T/err.log" || fail "up again not logged"
+"${CLI[@]}" del "$KEY" >/dev/null
+echo "ok: server restart while idle"
