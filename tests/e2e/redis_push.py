@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Sends the non-empty lines of EVE files to Redis the way Suricata's redis output does.
 
   redis_push.py HOST:PORT KEY lpush|rpush|publish FILE... [--chunk N] [--delay SECONDS]

@@ -1,0 +1,1 @@
+eveflow_add_bench(redis_sink SOURCES redis_sink_bench.cc DEPS eveflow_output_redis)
