@@ -40,7 +40,8 @@ case "\$1" in
         "$REDIS_SERVER" --port "\$PORT" --bind 127.0.0.1 --dir "$STATE" --daemonize yes \\
             --pidfile "\$PIDFILE" --logfile "$STATE/server.log" --save "" \\
             --appendonly yes --appendfsync everysec >>"$STATE/ctl.log" 2>&1
-        for _ in \$(seq 100); do
+        # Up to 30 s: a restart first loads the append-only file.
+        for _ in \$(seq 600); do
             redis-cli -h 127.0.0.1 -p "\$PORT" ping 2>/dev/null | grep -q PONG && exit 0
             sleep 0.05
         done

@@ -121,6 +121,7 @@ void RedisSink::writer() {
                 inflight.push_back(std::move(buffer_.front()));
                 buffer_.pop_front();
             }
+            inflight_ = n;
         }
         cv_.notify_all();
         while (!inflight.empty()) {
@@ -134,6 +135,11 @@ void RedisSink::writer() {
             dropped_records().inc(inflight.size());
             inflight.clear();
         }
+        {
+            std::lock_guard lock(mu_);
+            inflight_ = 0;
+        }
+        cv_.notify_all();
     }
 }
 
@@ -173,6 +179,14 @@ bool RedisSink::send_inflight(std::vector<Op>& inflight) {
     }
     metrics_.up().set(1);
     return true;
+}
+
+Status RedisSink::sync() {
+    std::unique_lock lock(mu_);
+    while ((!buffer_.empty() || inflight_ > 0) && !ctx_.aborting.load()) {
+        cv_.wait_for(lock, kWaitStep);
+    }
+    return {};
 }
 
 Status RedisSink::close() {

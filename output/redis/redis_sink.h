@@ -35,6 +35,9 @@ public:
     void open() override;
     Status write(std::span<const Record> batch) override;
     Status close() override;
+    /// Waits until every operation received so far is acknowledged (a kWritten checkpoint
+    /// follows them), or the shutdown bound passed.
+    Status sync() override;
     bool counts_records() const override { return true; }
 
 private:
@@ -58,6 +61,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;  // ops added, ops sent, stopping
     std::deque<Op> buffer_;
+    size_t inflight_ = 0;  // operations the writer took and Redis has not acknowledged yet
     bool stopping_ = false;
     std::thread thread_;
     Counter* sent_[3];  // by FlowOp

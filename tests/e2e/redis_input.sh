@@ -22,10 +22,14 @@ ADDR=$EVEFLOW_TEST_REDIS
 CLI=(redis-cli -h "${ADDR%:*}" -p "${ADDR##*:}")
 T=$(mktemp -d /tmp/eveflow-redis.XXXXXX)
 PID=""
-cleanup() { [ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null; rm -rf "$T"; }
+KEY=eveflow-test-$$
+cleanup() {
+  [ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null
+  "${CLI[@]}" del "$KEY" >/dev/null 2>&1
+  rm -rf "$T"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/err.log" ] && tail -20 "$T/err.log"; exit 1; }
-KEY=eveflow-test-$$
 
 $PY "$HERE/reference.py" --sensor-id e2e "$FILE" >"$T/ref.json" || fail "reference"
 grep '"event_type":"flow"' "$FILE" >"$T/flows.want"
