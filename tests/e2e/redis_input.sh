@@ -70,7 +70,11 @@ for _ in $(seq 100); do
   [ "$("${CLI[@]}" pubsub numsub "$KEY" | tail -1)" = 1 ] && break; sleep 0.05
 done
 $PY "$HERE/redis_push.py" "$ADDR" "$KEY" publish "$FILE" >/dev/null || fail "publish"
-sleep 1
+# Once the server's output buffer for the subscriber is empty, every message is in eveflow's
+# socket, which it reads to the end before stopping.
+for _ in $(seq 200); do
+  "${CLI[@]}" client list type pubsub | grep -q ' omem=0 ' && break; sleep 0.05
+done
 stop
 $PY "$HERE/compare.py" "$T/out.jsonl" "$T/ref.json" "$T/err.log" --exact-ports ||
   fail "channel: aggregates differ from the reference"
@@ -79,12 +83,14 @@ echo "ok: channel mode"
 # kill -9 while the list fills, then a restart: the output (appended to) adds up.
 rm -f "$T/out.jsonl" "$T/err.log"
 "${CLI[@]}" del "$KEY" >/dev/null
-$PY "$HERE/redis_push.py" "$ADDR" "$KEY" lpush "$FILE" --chunk 100 --delay 0.05 >/dev/null &
+$PY "$HERE/redis_push.py" "$ADDR" "$KEY" lpush "$FILE" --chunk 50 --delay 0.05 >/dev/null &
 PUSHER=$!
 run_args=(--redis-input "$ADDR" --redis-key "$KEY" --set outputs[0].append=true
   --set inputs[0].checkpoint_interval=200ms)
 start "${run_args[@]}"
-sleep 1.2
+# Killed once a checkpoint's records are written, while the list is still being filled.
+for _ in $(seq 200); do [ -s "$T/out.jsonl" ] && break; sleep 0.05; done
+sleep 0.3
 kill -0 "$PUSHER" 2>/dev/null || fail "the list was filled before the kill"
 kill -KILL "$PID"; wait "$PID" 2>/dev/null; PID=""
 [ -s "$T/out.jsonl" ] || fail "the first run wrote nothing before the kill"
