@@ -1,6 +1,7 @@
 // Redis source: pipelined list reads trimmed after the records are written, or a subscription.
 #include "input/redis/redis_source.h"
 
+#include <hiredis/hiredis.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -181,7 +182,8 @@ void RedisSource::run_list(std::stop_token& stop) {
 // One round trip: the trim of the entries whose records are written, and the next batch.
 size_t RedisSource::read_batch() {
     std::vector<redis::Command> cmds;
-    const uint64_t trim = acks_->take_done();
+    const uint64_t trim = unsent_trim_ + acks_->take_done();
+    unsent_trim_ = 0;
     if (trim) cmds.push_back(trim_command(trim));
     cmds.push_back(range_command(pending_ - trim));
     std::vector<redis::Reply> replies;
@@ -192,7 +194,15 @@ size_t RedisSource::read_batch() {
             // The trim may or may not have run: start again at the oldest entry left.
             acks_->reset();
             pending_ = uncovered_ = 0;
+            unsent_trim_ = 0;
         }
+        return 0;
+    }
+    if (trim && replies.front()->type == REDIS_REPLY_ERROR) {
+        // Refused (a server still loading its data): not run, sent again next time; the range
+        // read with it assumed it had run.
+        unsent_trim_ = trim;
+        count_error("LTRIM " + config_.key, redis::reply_error(replies.front().get()));
         return 0;
     }
     if (trim) {
@@ -251,7 +261,7 @@ void RedisSource::finish_list() {
             "read again at the next start",
             config_.name, config_.key);
     }
-    const uint64_t trim = acks_->take_done();
+    const uint64_t trim = unsent_trim_ + acks_->take_done();
     if (trim == 0 || !conn_.get()) return;
     redis::Reply r = conn_.command(trim_command(trim));
     if (r && r->type != REDIS_REPLY_ERROR) trimmed_.inc(trim);

@@ -60,10 +60,11 @@ private:
     redis::RedisConnection conn_;
     std::shared_ptr<RedisAcks> acks_;
     Publisher* out_ = nullptr;
-    bool closed_ = false;      // the event channel is closed
-    bool subscribed_ = false;  // channel mode
-    uint64_t pending_ = 0;     // list entries read and not trimmed (oldest first)
-    uint64_t uncovered_ = 0;   // of those, entries read since the last checkpoint
+    bool closed_ = false;       // the event channel is closed
+    bool subscribed_ = false;   // channel mode
+    uint64_t pending_ = 0;      // list entries read and not trimmed (oldest first)
+    uint64_t uncovered_ = 0;    // of those, entries read since the last checkpoint
+    uint64_t unsent_trim_ = 0;  // entries safe to trim whose LTRIM the server refused
     std::chrono::steady_clock::time_point last_checkpoint_{};
     Counter& entries_;
     Counter& trimmed_;

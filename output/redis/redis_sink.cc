@@ -2,6 +2,8 @@
 // reconnect until acknowledged.
 #include "output/redis/redis_sink.h"
 
+#include <hiredis/hiredis.h>
+
 #include <vector>
 
 #include "util/log.h"
@@ -21,6 +23,30 @@ const char* op_name(FlowOp op) {
             return "remove";
     }
     return "insert";
+}
+
+// A refusal that passes by itself (a server loading its data after a restart, busy with a
+// script, a replica without its master): the operation is retried, not given up.
+bool transient_error(std::string_view err) {
+    for (std::string_view p : {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"}) {
+        if (err.substr(0, p.size()) == p) return true;
+    }
+    return false;
+}
+
+// Whether Redis refused one of replies [first, first + n): true for a lasting refusal; a
+// transient one sets `busy` instead.
+bool refusal(const std::vector<redis::Reply>& replies, size_t first, size_t n, std::string& busy) {
+    bool refused = false;
+    for (size_t i = first; i < first + n; ++i) {
+        std::string err = redis::reply_error(replies[i].get());
+        if (transient_error(err)) {
+            busy = std::move(err);
+            return false;
+        }
+        refused |= !err.empty();
+    }
+    return refused;
 }
 
 }  // namespace
@@ -155,11 +181,12 @@ bool RedisSink::send_inflight(std::vector<Op>& inflight) {
     std::vector<redis::Reply> replies;
     const Status st = conn_.pipeline(cmds, replies);
     size_t r = 0, done = 0;
+    std::string busy;
     for (const Op& op : inflight) {
         const size_t k = commands_of(op);
         if (r + k > replies.size()) break;
-        bool refused = false;
-        for (size_t i = r; i < r + k; ++i) refused |= !redis::reply_error(replies[i].get()).empty();
+        const bool refused = refusal(replies, r, k, busy);
+        if (!busy.empty()) break;  // this one and the rest are sent again
         r += k;
         ++done;
         if (refused) {
@@ -171,7 +198,8 @@ bool RedisSink::send_inflight(std::vector<Op>& inflight) {
         }
     }
     inflight.erase(inflight.begin(), inflight.begin() + static_cast<std::ptrdiff_t>(done));
-    if (!st.ok()) {
+    if (!busy.empty()) conn_.failed(busy);  // back off, reconnect, resend
+    if (!st.ok() || !busy.empty()) {
         metrics_.errors("connection").inc();
         metrics_.retries().inc();
         metrics_.up().set(0);

@@ -3,6 +3,7 @@
 // that loses no remove. The sink is built through the output registry, as the pipeline does.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>

@@ -1,6 +1,8 @@
 // RedisConnection: connect, authenticate, select the database, pipeline, reconnect.
 #include "util/redis/redis_client.h"
 
+#include <hiredis/hiredis.h>
+
 #include <fstream>
 
 #include "util/log.h"
@@ -25,6 +27,8 @@ Status read_password(const std::string& path, std::string& out) {
 }
 
 }  // namespace
+
+void ReplyFree::operator()(redisReply* r) const { freeReplyObject(r); }
 
 std::string reply_error(const redisReply* r) {
     if (r && r->type == REDIS_REPLY_ERROR) return std::string(r->str, r->len);

@@ -1,9 +1,7 @@
 // RedisConnection: one connect/auth/select routine and its reconnect policy, for every Redis
-// component. This header includes hiredis, so only util/redis/, input/redis/ and output/redis/
-// include it.
+// component. hiredis's types stay declared only: the .cc files that read replies (util/redis/,
+// input/redis/, output/redis/) include <hiredis/hiredis.h> themselves.
 #pragma once
-
-#include <hiredis/hiredis.h>
 
 #include <chrono>
 #include <memory>
@@ -16,10 +14,13 @@
 #include "util/redis/redis_conf.h"
 #include "util/status.h"
 
+struct redisContext;
+struct redisReply;
+
 namespace eveflow::redis {
 
 struct ReplyFree {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
+    void operator()(redisReply* r) const;
 };
 using Reply = std::unique_ptr<redisReply, ReplyFree>;
 /// One command as its arguments (binary-safe).
