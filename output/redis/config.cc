@@ -16,6 +16,7 @@ RedisSinkConfig parse_redis_sink_config(const ConfigNode& node) {
     c.on_full = parse_on_full(node, OnFull::kBlock);
     c.max_buffer = static_cast<size_t>(node.integer("max_buffer", 100000, 1, 100000000));
     c.pipeline = static_cast<size_t>(node.integer("pipeline", 1000, 1, 100000));
+    c.clear_at_start = node.boolean("clear_at_start", c.clear_at_start);
     return c;
 }
 

@@ -21,6 +21,9 @@ struct RedisSinkConfig {
     OnFull on_full = OnFull::kBlock;
     size_t max_buffer = 100000;  // operations waiting to be sent
     size_t pipeline = 1000;      // operations per round trip
+    /// Deletes `key` and `top_key` of the configured sensor before the first operation: the
+    /// live flows a run that crashed left there are gone (a clean stop leaves none).
+    bool clear_at_start = true;
 };
 
 /// Parses and checks an `outputs[i]` section of type redis (errors go to the node).

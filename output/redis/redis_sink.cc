@@ -4,6 +4,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "util/log.h"
@@ -49,6 +50,13 @@ bool refusal(const std::vector<redis::Reply>& replies, size_t first, size_t n, s
     return refused;
 }
 
+// The operations that came from records (not the clearing at start), for the drop count.
+template <typename Ops>
+uint64_t records_in(const Ops& ops) {
+    return static_cast<uint64_t>(
+        std::count_if(ops.begin(), ops.end(), [](const auto& op) { return !op.clear; }));
+}
+
 }  // namespace
 
 RedisSink::RedisSink(RedisSinkConfig config, Context& ctx)
@@ -76,6 +84,14 @@ void RedisSink::open() {
     if (ctx_.check_only) return;
     // A server that is down is not a start-up error: the writer retries (logged once).
     metrics_.up().set(conn_.get() ? 1 : 0);
+    if (config_.clear_at_start) {
+        // The flows of this sensor a run that did not stop cleanly left behind; sent first.
+        Op clear;
+        clear.clear = true;
+        clear.key = expand(config_.key, ctx_.sensor_id);
+        if (!config_.top_key.empty()) clear.top_key = expand(config_.top_key, ctx_.sensor_id);
+        buffer_.push_back(std::move(clear));
+    }
     log::info("{}: live flows to {} key={}{}{}", config_.name, config_.endpoint.describe(),
               config_.key, config_.top_key.empty() ? "" : " top_key=", config_.top_key);
     thread_ = std::thread([this] { writer(); });
@@ -125,6 +141,11 @@ bool RedisSink::enqueue(Op&& op) {
 }
 
 void RedisSink::append_commands(const Op& op, std::vector<redis::Command>& out) const {
+    if (op.clear) {
+        out.push_back({"DEL", op.key});
+        if (!op.top_key.empty()) out.push_back({"DEL", op.top_key});
+        return;
+    }
     if (op.op == FlowOp::kRemove) {
         out.push_back({"HDEL", op.key, op.field});
         if (!op.top_key.empty()) out.push_back({"ZREM", op.top_key, op.field});
@@ -158,7 +179,7 @@ void RedisSink::writer() {
             }
         }
         if (!inflight.empty()) {  // given up at the shutdown bound
-            dropped_records().inc(inflight.size());
+            dropped_records().inc(records_in(inflight));
             inflight.clear();
         }
         {
@@ -189,7 +210,9 @@ bool RedisSink::send_inflight(std::vector<Op>& inflight) {
         if (!busy.empty()) break;  // this one and the rest are sent again
         r += k;
         ++done;
-        if (refused) {
+        if (op.clear) {
+            if (refused) metrics_.errors("reply").inc();
+        } else if (refused) {
             metrics_.errors("reply").inc();
             dropped_records().inc();
         } else {
@@ -226,7 +249,7 @@ Status RedisSink::close() {
     if (thread_.joinable()) thread_.join();
     std::lock_guard lock(mu_);
     if (!buffer_.empty()) {
-        dropped_records().inc(buffer_.size());
+        dropped_records().inc(records_in(buffer_));
         log::warn("{}: stopped with operations unsent count={}", config_.name, buffer_.size());
         buffer_.clear();
     }

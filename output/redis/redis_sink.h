@@ -45,6 +45,7 @@ private:
         FlowOp op = FlowOp::kInsert;
         std::string key, top_key, field, json;
         uint64_t bytes = 0;
+        bool clear = false;  // DEL key (and top_key): the flows a crashed run left
     };
 
     bool enqueue(Op&& op);

@@ -268,6 +268,32 @@ TEST(RedisSink, ServerRestartMidRunLosesNoRemove) {
     EXPECT_GE(f.stats.sum("eveflow_sink_errors_total", {{"kind", "connection"}}), 1);
 }
 
+// A run that crashed left flows in the hash: the next start clears them (its own sensor only).
+TEST(RedisSink, StaleFlowsOfTheSensorClearedAtStart) {
+    REQUIRE_REDIS();
+    Probe probe;
+    probe.integer({"HSET", "t4:s1", "123", "{}"});
+    probe.integer({"ZADD", "t4top:s1", "5", "123"});
+    probe.integer({"HSET", "t4:other", "9", "{}"});
+    Fixture f("key: \"t4:{sensor_id}\", top_key: \"t4top:{sensor_id}\"");
+    f.sink->open();
+    f.write({op(FlowOp::kInsert, 77, 1)});
+    ASSERT_TRUE(f.sink->close().ok());
+    EXPECT_EQ(probe.str({"HGET", "t4:s1", "123"}), "");
+    EXPECT_EQ(probe.integer({"HLEN", "t4:s1"}), 1);  // flow 77 only
+    EXPECT_EQ(probe.integer({"ZCARD", "t4top:s1"}), 1);
+    EXPECT_EQ(probe.integer({"HLEN", "t4:other"}), 1);
+    EXPECT_EQ(f.written.value(), 1u);
+    probe.integer({"DEL", "t4:s1", "t4top:s1", "t4:other"});
+
+    probe.integer({"HSET", "t5:s1", "123", "{}"});
+    Fixture keep("key: \"t5:{sensor_id}\", clear_at_start: false");
+    keep.sink->open();
+    ASSERT_TRUE(keep.sink->close().ok());
+    EXPECT_EQ(probe.integer({"HLEN", "t5:s1"}), 1);
+    probe.integer({"DEL", "t5:s1"});
+}
+
 TEST(RedisSink, OnFullDropCountsWhileTheServerIsDown) {
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s1"};
