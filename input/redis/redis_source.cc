@@ -194,7 +194,6 @@ size_t RedisSource::read_batch() {
             // The trim may or may not have run: start again at the oldest entry left.
             acks_->reset();
             pending_ = uncovered_ = 0;
-            unsent_trim_ = 0;
         }
         return 0;
     }
@@ -209,7 +208,11 @@ size_t RedisSource::read_batch() {
         pending_ -= trim;
         trimmed_.inc(trim);
     }
-    const redisReply* r = replies.back().get();
+    return take_entries(replies.back().get());
+}
+
+// Feeds the entries of an LRANGE reply, oldest first, and hands their events on.
+size_t RedisSource::take_entries(const redisReply* r) {
     if (r->type != REDIS_REPLY_ARRAY) {
         count_error("LRANGE " + config_.key, redis::reply_error(r));
         return 0;

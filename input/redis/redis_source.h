@@ -42,6 +42,7 @@ private:
     void run_list(std::stop_token& stop);
     void run_channel(std::stop_token& stop);
     size_t read_batch();
+    size_t take_entries(const redisReply* r);
     void finish_list();
     bool subscribe();
     bool read_channel(int timeout_ms);
