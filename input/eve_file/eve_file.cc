@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "types/checkpoint.h"
 #include "util/log.h"
@@ -67,7 +68,11 @@ void EveFile::keep_state() {
     positions_ = std::make_shared<PositionFile>(ctx_.state_dir, config_.name, config_.path);
     if (ctx_.check_only) return;
     if (auto err = positions_->prepare()) throw StartupError("state_dir: " + *err);
+    store_ = ctx_.offset_store;
+    if (store_) store_->attach(group());
 }
+
+std::string EveFile::group() const { return "file:" + ctx_.sensor_id + ":" + config_.name; }
 
 // Takes `fd` as the file being read, at its start.
 void EveFile::adopt(int fd) {
@@ -114,7 +119,10 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     Status status;
     log::info("{}: reading path={} follow={} state={}", config_.name, config_.path, config_.follow,
               positions_ ? positions_->file() : "none");
-    if (positions_) resume();
+    if (positions_ && !resume(stop)) {
+        close_fd();  // stopped before the store said where to start: nothing read, nothing kept
+        return status;
+    }
     if (fd_ < 0 && !wait_for_path(stop)) return status;
     last_checkpoint_ = std::chrono::steady_clock::now();
     while (!stop.stop_requested() && wait_for_data(stop)) {
@@ -170,12 +178,38 @@ bool EveFile::wait_for_path(std::stop_token& stop) {
     return false;
 }
 
+// The position to start at: the offset store's (loaded again until it answers, since guessing
+// would lose or double lines) if it holds one for this path, else the state directory's.
+// nullopt and a stop request: stopped before the store answered.
+std::optional<FilePosition> EveFile::saved_position(std::stop_token& stop) {
+    if (store_) {
+        std::optional<StoredFilePosition> stored;
+        for (bool said = false;; said = true) {
+            Status st = store_->load_file(group(), stored);
+            if (st.ok()) break;
+            if (!said) {
+                log::warn("{}: cannot load the stored position ({}); retrying", config_.name,
+                          st.message());
+            }
+            if (!sleep(stop)) return std::nullopt;
+        }
+        if (stored) stored_ = stored->pos;
+        if (stored && stored->path == config_.path) {
+            log::info("{}: position from the offset store: inode={} offset={}", config_.name,
+                      stored->pos.ino, stored->pos.offset);
+            return stored->pos;
+        }
+    }
+    return positions_->load();
+}
+
 // Starts at the saved position: in the file at the path if it is still the same file, else
 // in the file it was rotated to (its new inode-matched name, or a copy); then check_rotation
 // goes on with the file at the path. A rotated file not found is logged and counted.
-void EveFile::resume() {
-    auto saved = positions_->load();
-    if (!saved) return;
+// False if stopped before the position was known.
+bool EveFile::resume(std::stop_token& stop) {
+    auto saved = saved_position(stop);
+    if (!saved) return !stop.stop_requested();
     const bool same =
         fd_ >= 0 && dev_ == saved->dev && ino_ == saved->ino && same_content(fd_, *saved);
     if (!same) {
@@ -187,7 +221,7 @@ void EveFile::resume() {
                 "rotated beside it (compressed or deleted?); its lines after offset {} are not "
                 "read",
                 config_.name, saved->ino, config_.path, saved->offset);
-            return;
+            return true;
         }
         close_fd();
         adopt(rotated);
@@ -198,6 +232,7 @@ void EveFile::resume() {
     offset_ = saved->offset;
     published_ = saved;
     log::info("{}: resuming at offset={}", config_.name, offset_);
+    return true;
 }
 
 bool EveFile::checkpoint_due() const {
@@ -223,9 +258,15 @@ bool EveFile::publish_checkpoint(EveBatcher& batcher, Publisher& out) {
     }
     published_ = pos;
     auto cp = std::make_shared<Checkpoint>();
-    cp->until = Checkpoint::Until::kWritten;
-    cp->group = "file:" + ctx_.sensor_id + ":" + config_.name;
-    cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
+    cp->group = group();
+    if (store_) {
+        cp->until = Checkpoint::Until::kStored;
+        cp->file = StoredFilePosition{config_.path, pos};
+        cp->file_expected = std::exchange(stored_, pos);
+    } else {
+        cp->until = Checkpoint::Until::kWritten;
+        cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
+    }
     cp->on_done = [positions = positions_, seq = ++checkpoints_, pos](bool ok) {
         if (ok) positions->save(seq, pos);
     };

@@ -9,21 +9,12 @@
 #include <optional>
 #include <string>
 
+#include "types/checkpoint.h"
+
 namespace eveflow::input {
 
 /// Bytes of a file's start that identify it against inode reuse.
 inline constexpr uint64_t kFingerprintBytes = 1024;
-
-/// Where reading stopped: the file (device, inode, and a hash of its first `fp_len` bytes,
-/// fp_len = min(kFingerprintBytes, offset)) and the offset just after the last line whose
-/// records are written.
-struct FilePosition {
-    uint64_t dev = 0;
-    uint64_t ino = 0;
-    uint64_t offset = 0;
-    uint64_t fp_len = 0;
-    uint64_t fp_hash = 0;
-};
 
 /// FNV-1a of the first `len` bytes of the open file `fd`; nullopt if it holds fewer.
 std::optional<uint64_t> fingerprint(int fd, uint64_t len);
