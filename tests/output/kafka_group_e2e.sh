@@ -14,9 +14,7 @@
 set -uo pipefail
 BIN=$1 KMOCK=$2 DATA=$3/eve
 . "$(dirname "$0")/kafka_lib.sh"
-skip_unless "EVEFLOW_TEST_PG_DSN not set (scripts/start-postgres.sh)" \
-  "$(has test -n "${EVEFLOW_TEST_PG_DSN:-}")" 1
-skip_unless "psql not installed" "$(has command -v psql)" 1
+require_pg
 SCHEMA=kafka_group_$$
 DSN="$EVEFLOW_TEST_PG_DSN options='-csearch_path=$SCHEMA'"
 start_kmock eveflow-kafka-group
