@@ -227,12 +227,27 @@ bool EveFile::resume(std::stop_token& stop) {
         adopt(rotated);
         log::info("{}: {} was rotated while stopped; reading the rotated file from offset {}",
                   config_.name, config_.path, saved->offset);
+        note_later_rotations();
     }
     ::lseek(fd_, static_cast<off_t>(saved->offset), SEEK_SET);
     offset_ = saved->offset;
     published_ = saved;
     log::info("{}: resuming at offset={}", config_.name, offset_);
     return true;
+}
+
+// Rotated several times while stopped: the files rotated after the one being resumed are not
+// read (the file at the path comes next); each is counted as a lost rotation.
+void EveFile::note_later_rotations() {
+    auto later = rotated_after(config_.path, fd_);
+    if (later.empty()) return;
+    rotations_lost_->inc(later.size());
+    std::string names;
+    for (const auto& n : later) names += (names.empty() ? "" : " ") + n;
+    log::warn(
+        "{}: {} was rotated more than once while stopped; files rotated after the one read "
+        "before the restart are not read: {}",
+        config_.name, config_.path, names);
 }
 
 bool EveFile::checkpoint_due() const {

@@ -59,6 +59,7 @@ private:
     bool resume(std::stop_token& stop);
     std::optional<FilePosition> saved_position(std::stop_token& stop);
     std::string group() const;
+    void note_later_rotations();
     bool checkpoint_due() const;
     bool publish_checkpoint(EveBatcher& batcher, Publisher& out);
 

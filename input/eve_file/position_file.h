@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "types/checkpoint.h"
 
@@ -27,6 +28,11 @@ bool same_content(int fd, const FilePosition& pos);
 /// starts with path's and whose first bytes match (copied away, then truncated); its content
 /// must match. -1 if none is found.
 int open_rotated(const std::string& path, const FilePosition& pos);
+
+/// Names of the files beside `path` (same directory, name starting with path's) that were
+/// modified after the open file `fd` was: rotations made after it, which a resume in `fd`
+/// followed by the file at `path` does not read. Sorted; the file at `path` is not one.
+std::vector<std::string> rotated_after(const std::string& path, int fd);
 
 /// The state of one input: `<state_dir>/<input name>.position`, one line of key=value. save()
 /// may be called from any thread; positions older than the newest saved are ignored.
