@@ -126,6 +126,11 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     if (fd_ < 0 && !wait_for_path(stop)) return status;
     last_checkpoint_ = std::chrono::steady_clock::now();
     while (!stop.stop_requested() && wait_for_data(stop)) {
+        if (refused_->load()) {
+            status = Status::error(config_.name + ": the stored position of " + config_.path +
+                                   " was moved on by another instance; stopping");
+            break;
+        }
         if (checkpoint_due() && !publish_checkpoint(batcher, out)) break;
         std::span<char> area = batcher.write_area();
         ssize_t n = ::read(fd_, area.data(), area.size());
@@ -282,8 +287,11 @@ bool EveFile::publish_checkpoint(EveBatcher& batcher, Publisher& out) {
         cp->until = Checkpoint::Until::kWritten;
         cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
     }
-    cp->on_done = [positions = positions_, seq = ++checkpoints_, pos](bool ok) {
+    // A kWritten checkpoint not written is covered by the next; a refused kStored one is not.
+    cp->on_done = [positions = positions_, refused = store_ ? refused_ : nullptr,
+                   seq = ++checkpoints_, pos](bool ok) {
         if (ok) positions->save(seq, pos);
+        if (!ok && refused) refused->store(true);
     };
     EventBatch batch;
     batch.checkpoint = std::move(cp);

@@ -75,6 +75,8 @@ private:
     std::shared_ptr<PositionFile> positions_;  // null: no state kept
     OffsetStore* store_ = nullptr;  // set (a PostgreSQL output): positions go in its transactions
     std::optional<FilePosition> stored_;  // what the store holds after the last checkpoint
+    /// Set when the store refused a position (another instance moved it on): the run ends.
+    std::shared_ptr<std::atomic<bool>> refused_ = std::make_shared<std::atomic<bool>>(false);
     Counter* rotations_lost_ = nullptr;
     uint64_t checkpoints_ = 0;
     std::optional<FilePosition> published_;  // position of the last checkpoint published

@@ -141,4 +141,17 @@ grep -q "resuming at offset=$pos" "$T/err.$run.log" || fail "run $run did not re
 dump "$T/pg2.jsonl"
 cmp -s <(sort "$T/pg.jsonl") <(sort "$T/pg2.jsonl") || fail "the table changed"
 echo "ok   a stale and a missing state file: resumed at PostgreSQL's offset $pos, table unchanged"
+
+# Another instance moving the stored position on (here by hand) makes the next checkpoint be
+# refused: its rows are not written and the input stops with an error.
+start
+sleep 0.5
+q "UPDATE eveflow_file_positions SET next_offset = 1" >/dev/null
+head -c 200000 "$SRC" | tail -n +2 >>"$L/eve.json"
+for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+wait "$PID"; rc=$?; PID=
+[ "$rc" = 1 ] || fail "run $run exited $rc after its position was moved on, want 1"
+grep -q "was moved on by another instance" "$T/err.$run.log" || fail "no refusal logged"
+[ "$(stored)" = "$before" ] || fail "refused rows were written: flows $(stored), want $before"
+echo "ok   a position moved on by another instance: checkpoint refused, rows not written, exit 1"
 echo "1 passed, 0 failed"
