@@ -119,18 +119,11 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     Status status;
     log::info("{}: reading path={} follow={} state={}", config_.name, config_.path, config_.follow,
               positions_ ? positions_->file() : "none");
-    if (positions_ && !resume(stop)) {
-        close_fd();  // stopped before the store said where to start: nothing read, nothing kept
-        return status;
-    }
+    if (positions_ && !resume(stop)) return status;
     if (fd_ < 0 && !wait_for_path(stop)) return status;
     last_checkpoint_ = std::chrono::steady_clock::now();
     while (!stop.stop_requested() && wait_for_data(stop)) {
-        if (refused_->load()) {
-            status = Status::error(config_.name + ": the stored position of " + config_.path +
-                                   " was moved on by another instance; stopping");
-            break;
-        }
+        if (refused_->load()) return stop_refused();
         if (checkpoint_due() && !publish_checkpoint(batcher, out)) break;
         std::span<char> area = batcher.write_area();
         ssize_t n = ::read(fd_, area.data(), area.size());
@@ -160,6 +153,15 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     close_fd();
     log::info("{}: done path={} bytes={}", config_.name, config_.path, done_bytes_.load());
     return status;
+}
+
+// The store refused a position: another instance moved it on, so reading on would write rows
+// that are never stored. The rows since the last stored position are read again at the next
+// start.
+Status EveFile::stop_refused() {
+    close_fd();
+    return Status::error(config_.name + ": the stored position of " + config_.path +
+                         " was moved on by another instance; stopping");
 }
 
 bool EveFile::sleep(std::stop_token& stop) {
@@ -214,7 +216,11 @@ std::optional<FilePosition> EveFile::saved_position(std::stop_token& stop) {
 // False if stopped before the position was known.
 bool EveFile::resume(std::stop_token& stop) {
     auto saved = saved_position(stop);
-    if (!saved) return !stop.stop_requested();
+    if (!saved && stop.stop_requested()) {
+        close_fd();  // stopped before the store said where to start: nothing read, nothing kept
+        return false;
+    }
+    if (!saved) return true;
     const bool same =
         fd_ >= 0 && dev_ == saved->dev && ino_ == saved->ino && same_content(fd_, *saved);
     if (!same) {

@@ -60,6 +60,7 @@ private:
     std::optional<FilePosition> saved_position(std::stop_token& stop);
     std::string group() const;
     void note_later_rotations();
+    Status stop_refused();
     bool checkpoint_due() const;
     bool publish_checkpoint(EveBatcher& batcher, Publisher& out);
 
