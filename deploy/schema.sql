@@ -44,6 +44,20 @@ CREATE TABLE IF NOT EXISTS eveflow_kafka_offsets (
     PRIMARY KEY (group_id, topic, partition)
 );
 
+-- eve_file input with follow: the position of the followed file per input, written in the
+-- transaction of the aggregates built from the lines before it (docs/eve_input.md).
+-- dev, ino and fp_hash are unsigned 64-bit values stored bit for bit.
+CREATE TABLE IF NOT EXISTS eveflow_file_positions (
+    group_id     text        PRIMARY KEY,
+    path         text        NOT NULL,
+    dev          bigint      NOT NULL,
+    ino          bigint      NOT NULL,
+    fp_len       bigint      NOT NULL,
+    fp_hash      bigint      NOT NULL,
+    next_offset  bigint      NOT NULL,
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
 -- Aggregates: one row per (window, sensor, key). Key columns not in the configured key are
 -- NULL (the unique key treats NULLs as equal). A late partial record is merged into its row:
 -- counters add, first_seen takes the least, last_seen the greatest, src_port_set (version 2,

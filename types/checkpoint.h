@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,23 @@ namespace eveflow {
 using TopicPartition = std::pair<std::string, int32_t>;
 /// Next offset to read per (topic, partition): what a commit or a checkpoint stores.
 using Offsets = std::map<TopicPartition, int64_t>;
+
+/// Where a followed file was read to: the file (device, inode, and a hash of its first `fp_len`
+/// bytes against inode reuse) and the offset just after the last line whose records are in.
+struct FilePosition {
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+    uint64_t offset = 0;
+    uint64_t fp_len = 0;
+    uint64_t fp_hash = 0;
+    bool operator==(const FilePosition&) const = default;
+};
+
+/// A file input's position as an OffsetStore keeps it, with the path it was taken on.
+struct StoredFilePosition {
+    std::string path;
+    FilePosition pos;
+};
 
 /// Published by a source in an EventBatch of its own, behind the events it covers (a source's
 /// batches keep their order through the event channel). `on_done` runs once, when the covered
@@ -49,6 +67,11 @@ struct Checkpoint {
     /// none (the consumer started from Kafka's committed offset). The store refuses the
     /// checkpoint when it holds another value.
     Offsets expected;
+    /// kStored by a file input: its position, stored per `group` instead of `offsets`, and
+    /// the position the previous checkpoint stored (nullopt: none); the store refuses the
+    /// checkpoint when it holds another one.
+    std::optional<StoredFilePosition> file;
+    std::optional<FilePosition> file_expected;
     std::function<void(bool ok)> on_done;
 };
 
@@ -67,6 +90,9 @@ public:
     /// caller retries: guessing an offset would lose or double events).
     virtual Status load(const std::string& group, const std::vector<TopicPartition>& partitions,
                         Offsets& out) = 0;
+    /// Sets `out` to the stored position of the file input `group`, nullopt if none. Blocks
+    /// for one round trip; an error when the store cannot be reached (the caller retries).
+    virtual Status load_file(const std::string& group, std::optional<StoredFilePosition>& out) = 0;
 };
 
 }  // namespace eveflow

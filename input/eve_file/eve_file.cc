@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "types/checkpoint.h"
 #include "util/log.h"
@@ -67,7 +68,11 @@ void EveFile::keep_state() {
     positions_ = std::make_shared<PositionFile>(ctx_.state_dir, config_.name, config_.path);
     if (ctx_.check_only) return;
     if (auto err = positions_->prepare()) throw StartupError("state_dir: " + *err);
+    store_ = ctx_.offset_store;
+    if (store_) store_->attach(group());
 }
+
+std::string EveFile::group() const { return "file:" + ctx_.sensor_id + ":" + config_.name; }
 
 // Takes `fd` as the file being read, at its start.
 void EveFile::adopt(int fd) {
@@ -114,10 +119,11 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     Status status;
     log::info("{}: reading path={} follow={} state={}", config_.name, config_.path, config_.follow,
               positions_ ? positions_->file() : "none");
-    if (positions_) resume();
+    if (positions_ && !resume(stop)) return status;
     if (fd_ < 0 && !wait_for_path(stop)) return status;
     last_checkpoint_ = std::chrono::steady_clock::now();
     while (!stop.stop_requested() && wait_for_data(stop)) {
+        if (refused_->load()) return stop_refused();
         if (checkpoint_due() && !publish_checkpoint(batcher, out)) break;
         std::span<char> area = batcher.write_area();
         ssize_t n = ::read(fd_, area.data(), area.size());
@@ -149,6 +155,15 @@ Status EveFile::run(std::stop_token stop, Publisher& out) {
     return status;
 }
 
+// The store refused a position: another instance moved it on, so reading on would write rows
+// that are never stored. The rows since the last stored position are read again at the next
+// start.
+Status EveFile::stop_refused() {
+    close_fd();
+    return Status::error(config_.name + ": the stored position of " + config_.path +
+                         " was moved on by another instance; stopping");
+}
+
 bool EveFile::sleep(std::stop_token& stop) {
     std::mutex mu;
     std::condition_variable_any cv;
@@ -170,12 +185,42 @@ bool EveFile::wait_for_path(std::stop_token& stop) {
     return false;
 }
 
+// The position to start at: the offset store's (loaded again until it answers, since guessing
+// would lose or double lines) if it holds one for this path, else the state directory's.
+// nullopt and a stop request: stopped before the store answered.
+std::optional<FilePosition> EveFile::saved_position(std::stop_token& stop) {
+    if (store_) {
+        std::optional<StoredFilePosition> stored;
+        for (bool said = false;; said = true) {
+            Status st = store_->load_file(group(), stored);
+            if (st.ok()) break;
+            if (!said) {
+                log::warn("{}: cannot load the stored position ({}); retrying", config_.name,
+                          st.message());
+            }
+            if (!sleep(stop)) return std::nullopt;
+        }
+        if (stored) stored_ = stored->pos;
+        if (stored && stored->path == config_.path) {
+            log::info("{}: position from the offset store: inode={} offset={}", config_.name,
+                      stored->pos.ino, stored->pos.offset);
+            return stored->pos;
+        }
+    }
+    return positions_->load();
+}
+
 // Starts at the saved position: in the file at the path if it is still the same file, else
 // in the file it was rotated to (its new inode-matched name, or a copy); then check_rotation
 // goes on with the file at the path. A rotated file not found is logged and counted.
-void EveFile::resume() {
-    auto saved = positions_->load();
-    if (!saved) return;
+// False if stopped before the position was known.
+bool EveFile::resume(std::stop_token& stop) {
+    auto saved = saved_position(stop);
+    if (!saved && stop.stop_requested()) {
+        close_fd();  // stopped before the store said where to start: nothing read, nothing kept
+        return false;
+    }
+    if (!saved) return true;
     const bool same =
         fd_ >= 0 && dev_ == saved->dev && ino_ == saved->ino && same_content(fd_, *saved);
     if (!same) {
@@ -187,17 +232,33 @@ void EveFile::resume() {
                 "rotated beside it (compressed or deleted?); its lines after offset {} are not "
                 "read",
                 config_.name, saved->ino, config_.path, saved->offset);
-            return;
+            return true;
         }
         close_fd();
         adopt(rotated);
         log::info("{}: {} was rotated while stopped; reading the rotated file from offset {}",
                   config_.name, config_.path, saved->offset);
+        note_later_rotations();
     }
     ::lseek(fd_, static_cast<off_t>(saved->offset), SEEK_SET);
     offset_ = saved->offset;
     published_ = saved;
     log::info("{}: resuming at offset={}", config_.name, offset_);
+    return true;
+}
+
+// Rotated several times while stopped: the files rotated after the one being resumed are not
+// read (the file at the path comes next); each is counted as a lost rotation.
+void EveFile::note_later_rotations() {
+    auto later = rotated_after(config_.path, fd_);
+    if (later.empty()) return;
+    rotations_lost_->inc(later.size());
+    std::string names;
+    for (const auto& n : later) names += (names.empty() ? "" : " ") + n;
+    log::warn(
+        "{}: {} was rotated more than once while stopped; files rotated after the one read "
+        "before the restart are not read: {}",
+        config_.name, config_.path, names);
 }
 
 bool EveFile::checkpoint_due() const {
@@ -223,11 +284,20 @@ bool EveFile::publish_checkpoint(EveBatcher& batcher, Publisher& out) {
     }
     published_ = pos;
     auto cp = std::make_shared<Checkpoint>();
-    cp->until = Checkpoint::Until::kWritten;
-    cp->group = "file:" + ctx_.sensor_id + ":" + config_.name;
-    cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
-    cp->on_done = [positions = positions_, seq = ++checkpoints_, pos](bool ok) {
+    cp->group = group();
+    if (store_) {
+        cp->until = Checkpoint::Until::kStored;
+        cp->file = StoredFilePosition{config_.path, pos};
+        cp->file_expected = std::exchange(stored_, pos);
+    } else {
+        cp->until = Checkpoint::Until::kWritten;
+        cp->offsets[{config_.path, 0}] = static_cast<int64_t>(pos.offset);
+    }
+    // A kWritten checkpoint not written is covered by the next; a refused kStored one is not.
+    cp->on_done = [positions = positions_, refused = store_ ? refused_ : nullptr,
+                   seq = ++checkpoints_, pos](bool ok) {
         if (ok) positions->save(seq, pos);
+        if (!ok && refused) refused->store(true);
     };
     EventBatch batch;
     batch.checkpoint = std::move(cp);

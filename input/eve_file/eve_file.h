@@ -25,7 +25,10 @@ namespace eveflow::input {
 /// does not exist yet is waited for. With `follow` and a state_dir it publishes a kWritten
 /// checkpoint every checkpoint_interval and at the end, and saves the position (PositionFile)
 /// once every output has written the records before it; a start resumes there, first in the
-/// rotated file if the path was rotated meanwhile.
+/// rotated file if the path was rotated meanwhile. With an offset store in the Context (a
+/// PostgreSQL output) the checkpoints are kStored instead: the position goes into the
+/// transaction of the aggregates before it (and into the state directory once committed), and a
+/// start resumes at the stored position, which wins over the state directory's.
 /// open() on the main thread, run() once on its own thread; progress() from any thread.
 class EveFile final : public Source {
 public:
@@ -53,7 +56,11 @@ private:
     void keep_state();
     void close_fd();
     bool wait_for_path(std::stop_token& stop);
-    void resume();
+    bool resume(std::stop_token& stop);
+    std::optional<FilePosition> saved_position(std::stop_token& stop);
+    std::string group() const;
+    void note_later_rotations();
+    Status stop_refused();
     bool checkpoint_due() const;
     bool publish_checkpoint(EveBatcher& batcher, Publisher& out);
 
@@ -67,6 +74,10 @@ private:
     ino_t ino_ = 0;
     uint64_t offset_ = 0;                      // bytes read from the file now open
     std::shared_ptr<PositionFile> positions_;  // null: no state kept
+    OffsetStore* store_ = nullptr;  // set (a PostgreSQL output): positions go in its transactions
+    std::optional<FilePosition> stored_;  // what the store holds after the last checkpoint
+    /// Set when the store refused a position (another instance moved it on): the run ends.
+    std::shared_ptr<std::atomic<bool>> refused_ = std::make_shared<std::atomic<bool>>(false);
     Counter* rotations_lost_ = nullptr;
     uint64_t checkpoints_ = 0;
     std::optional<FilePosition> published_;  // position of the last checkpoint published

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -114,6 +115,30 @@ int open_rotated(const std::string& path, const FilePosition& pos) {
         return by_inode;
     }
     return by_content;
+}
+
+std::vector<std::string> rotated_after(const std::string& path, int fd) {
+    struct stat mine {};
+    if (fstat(fd, &mine) != 0) return {};
+    const std::string dir = dir_of(path), base = base_of(path);
+    auto later = [&](const struct stat& st) {
+        return st.st_mtim.tv_sec != mine.st_mtim.tv_sec ? st.st_mtim.tv_sec > mine.st_mtim.tv_sec
+                                                        : st.st_mtim.tv_nsec > mine.st_mtim.tv_nsec;
+    };
+    std::vector<std::string> out;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name == base || name.rfind(base, 0) != 0) continue;
+        struct stat st {};
+        if (::stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if ((st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) || !later(st)) continue;
+        out.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 PositionFile::PositionFile(const std::string& state_dir, const std::string& input, std::string path)

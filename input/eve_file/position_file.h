@@ -8,22 +8,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "types/checkpoint.h"
 
 namespace eveflow::input {
 
 /// Bytes of a file's start that identify it against inode reuse.
 inline constexpr uint64_t kFingerprintBytes = 1024;
-
-/// Where reading stopped: the file (device, inode, and a hash of its first `fp_len` bytes,
-/// fp_len = min(kFingerprintBytes, offset)) and the offset just after the last line whose
-/// records are written.
-struct FilePosition {
-    uint64_t dev = 0;
-    uint64_t ino = 0;
-    uint64_t offset = 0;
-    uint64_t fp_len = 0;
-    uint64_t fp_hash = 0;
-};
 
 /// FNV-1a of the first `len` bytes of the open file `fd`; nullopt if it holds fewer.
 std::optional<uint64_t> fingerprint(int fd, uint64_t len);
@@ -36,6 +28,11 @@ bool same_content(int fd, const FilePosition& pos);
 /// starts with path's and whose first bytes match (copied away, then truncated); its content
 /// must match. -1 if none is found.
 int open_rotated(const std::string& path, const FilePosition& pos);
+
+/// Names of the files beside `path` (same directory, name starting with path's) that were
+/// modified after the open file `fd` was: rotations made after it, which a resume in `fd`
+/// followed by the file at `path` does not read. Sorted; the file at `path` is not one.
+std::vector<std::string> rotated_after(const std::string& path, int fd);
 
 /// The state of one input: `<state_dir>/<input name>.position`, one line of key=value. save()
 /// may be called from any thread; positions older than the newest saved are ignored.

@@ -42,7 +42,6 @@ Labels sink_labels(const std::string& sink) { return {{"sink", sink}}; }
 KafkaSink::KafkaSink(KafkaSinkConfig config, Context& ctx)
     : config_(std::move(config)),
       ctx_(ctx),
-      dropped_(SinkMetrics(ctx.stats, config_.name).dropped()),
       retries_(SinkMetrics(ctx.stats, config_.name).retries()),
       errors_broker_(SinkMetrics(ctx.stats, config_.name).errors("broker")),
       errors_produce_(SinkMetrics(ctx.stats, config_.name).errors("produce")),
@@ -50,7 +49,11 @@ KafkaSink::KafkaSink(KafkaSinkConfig config, Context& ctx)
       up_(SinkMetrics(ctx.stats, config_.name).up()),
       queued_(ctx.stats.gauge("eveflow_kafka_queue_messages",
                               "Messages in the producer queue, not yet acknowledged",
-                              sink_labels(config_.name))) {}
+                              sink_labels(config_.name))) {
+    // The runner sets the same series; a sink used without one counts into them too.
+    SinkMetrics common(ctx.stats, config_.name);
+    set_tally(common.records(), common.dropped());
+}
 
 KafkaSink::~KafkaSink() { destroy(); }
 
@@ -113,6 +116,7 @@ Status KafkaSink::write(std::span<const Record> batch) {
         Topic* topic = topic_for(agg ? std::string_view("flow_aggregate") : raw->type_name);
         if (!topic) {
             errors_produce_.inc();
+            dropped_records().inc();
             continue;
         }
         const FlowEntry* f = agg ? nullptr : &raw->fields;
@@ -127,7 +131,7 @@ Status KafkaSink::write(std::span<const Record> batch) {
             json::append_uint(key_, f->flow_id);
         }
         if (!produce(*topic, record_json(r, value_, ctx_.sensor_id), key_)) {
-            dropped_.inc(batch.size() - i);
+            dropped_records().inc(batch.size() - i);
             return Status::error("shutdown bound passed while the producer queue was full");
         }
     }
@@ -151,6 +155,7 @@ bool KafkaSink::produce(Topic& topic, std::string_view value, std::string_view k
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             errors_produce_.inc();
             topic.failed->inc();
+            dropped_records().inc();
             uint64_t held = 0;
             if (error_limit_.allow(held)) {
                 log::warn("{}: cannot produce topic={}: {}", config_.name, topic.name,
@@ -160,7 +165,7 @@ bool KafkaSink::produce(Topic& topic, std::string_view value, std::string_view k
         }
         if (config_.on_full == OnFull::kDrop) {
             set_full(true);
-            dropped_.inc();
+            dropped_records().inc();
             ++dropped_in_state_;
             return true;
         }
@@ -237,6 +242,7 @@ void KafkaSink::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* msg, v
     auto* topic = static_cast<Topic*>(msg->_private);
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         topic->delivered->inc();
+        self->written_records().inc();
         if (self->down_) {
             self->down_ = false;
             log::info("{}: delivering again", self->config_.name);
@@ -246,6 +252,7 @@ void KafkaSink::on_delivery(rd_kafka_s* /*rk*/, const rd_kafka_message_s* msg, v
     }
     topic->failed->inc();
     self->errors_delivery_.inc();
+    self->dropped_records().inc();
     if (self->closing_) {
         ++self->failed_at_close_;
         return;

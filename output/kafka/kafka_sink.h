@@ -23,7 +23,8 @@ namespace eveflow::output {
 
 /// Idempotent producer (acks=all). write() enqueues into librdkafka's bounded queue and serves
 /// delivery reports; when the queue is full it waits (block) or drops and counts (drop).
-/// All calls come from the sink's thread; librdkafka's own threads only log.
+/// All calls come from the sink's thread (delivery reports too: they are served by its polls);
+/// librdkafka's own threads only log.
 class KafkaSink final : public Sink {
 public:
     KafkaSink(KafkaSinkConfig config, Context& ctx);
@@ -36,6 +37,9 @@ public:
     Status close() override;
     /// Waits up to flush_timeout until the brokers acknowledged every queued message.
     Status sync() override;
+    /// Records count as written when the brokers acknowledge them (delivery report), as
+    /// dropped when delivery fails or they cannot be produced.
+    bool counts_records() const override { return true; }
 
 private:
     struct Topic {
@@ -64,7 +68,6 @@ private:
     bool full_ = false, down_ = false;
     uint64_t dropped_in_state_ = 0, retries_seen_ = 0, failed_at_close_ = 0;
     bool closing_ = false;
-    Counter& dropped_;
     Counter& retries_;
     Counter& errors_broker_;
     Counter& errors_produce_;

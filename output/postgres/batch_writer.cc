@@ -154,6 +154,7 @@ void BatchWriter::ensure_partitions(const std::vector<int64_t>& starts) {
 }
 
 BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
+    rejected_ = 0;
     if (!conn_ && !connect()) return Outcome::kFailed;
     try {
         ensure_partitions(c.partitions);
@@ -304,6 +305,7 @@ void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, si
 
 void BatchWriter::reject(std::string_view line, bool raw, bool raw_text, const std::string& why) {
     (raw ? m_.rejected_raw : m_.rejected_aggregates)->inc();
+    ++rejected_;
     uint64_t suppressed = 0;
     if (reject_log_.allow(suppressed)) {
         const std::string_view shown = raw && !raw_text ? binary_row_payload(line) : line;

@@ -70,6 +70,8 @@ public:
     /// kFenced: the stored offsets are not those the checkpoint follows (another consumer
     /// moved them); nothing was committed and retrying cannot help.
     Outcome deliver(const Chunk& c);
+    /// Rows of the last deliver() that the server refused (left out of the transaction).
+    uint64_t rejected_rows() const { return rejected_; }
     /// Creates the partitions from now's to `partitions_ahead` later, drops those past
     /// retention and prunes old batch ids. False on failure (connection dropped).
     bool maintain(int64_t now_us);
@@ -92,6 +94,7 @@ private:
     std::set<int64_t> partitions_;  // partitions known to exist
     std::string last_error_;
     log::RateLimit reject_log_{5};
+    uint64_t rejected_ = 0;
     int64_t last_prune_us_ = 0;
 };
 

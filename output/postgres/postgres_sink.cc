@@ -36,6 +36,7 @@ PoolMetrics pool_metrics(Stats& s, const std::string& name) {
                           {{"sink", name}, {"table", table}});
     };
     PoolMetrics m;
+    m.written = &common.records();
     m.dropped = &common.dropped();
     m.retries = &common.retries();
     m.up = &common.up();
@@ -124,6 +125,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
             piece.has_late = piece.has_late || agg->late || agg->after_checkpoint;
         } else {
             unstorable_->inc();
+            dropped_->inc();
         }
     } else if (const auto* raw = std::get_if<RawEvent>(&r); raw && !cfg_.raw.types.empty()) {
         Timestamp ts = raw->fields.ts;
@@ -135,6 +137,7 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
         }
         if (ts.us < cutoff_us) {
             expired_->inc();
+            dropped_->inc();
         } else {
             append_raw_row_binary(piece.raw, *raw, ts, ctx_.sensor_id, fixed);
             ++piece.raw_rows;

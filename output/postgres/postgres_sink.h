@@ -51,6 +51,9 @@ public:
     Status close() override;
     std::vector<std::string> raw_event_types() const override { return cfg_.raw.types; }
     bool takes_checkpoints() const override { return checkpointing(); }
+    /// Rows count as written when their transaction commits; as dropped when they are given
+    /// up (on_full: drop, the shutdown bound, refused by the server, unstorable, expired).
+    bool counts_records() const override { return true; }
 
 private:
     bool checkpointing() const { return offsets_ && offsets_->attached(); }

@@ -88,6 +88,16 @@ std::string kafka_offsets_v1(pqxx::transaction_base& tx) {
            "PRIMARY KEY (group_id, topic, partition))";
 }
 
+// The position of a followed file per input (its checkpoint group), written in the transaction
+// of the aggregates built from the lines before it. Unsigned values are stored bit for bit.
+std::string file_positions_v1(pqxx::transaction_base& tx) {
+    return "CREATE TABLE IF NOT EXISTS " + tx.quote_name(kFilePositionsTable) +
+           " ("
+           "group_id text PRIMARY KEY, path text NOT NULL, dev bigint NOT NULL, "
+           "ino bigint NOT NULL, fp_len bigint NOT NULL, fp_hash bigint NOT NULL, "
+           "next_offset bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())";
+}
+
 using Migration = std::function<std::string(pqxx::transaction_base&)>;
 
 // Applies the versions of `object` not yet recorded, in order.
@@ -113,6 +123,7 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
             "applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (object, version))");
     apply(tx, "bookkeeping", {bookkeeping_v1});
     apply(tx, "kafka_offsets", {kafka_offsets_v1});
+    apply(tx, "file_positions", {file_positions_v1});
     const std::string agg = cfg.table;
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },

@@ -20,6 +20,7 @@ inline constexpr const char* kBatchesTable = "eveflow_batches";
 inline constexpr const char* kPartitionsTable = "eveflow_partitions";
 /// Consumer offsets stored with the aggregates they cover (Kafka input, exactly once).
 inline constexpr const char* kKafkaOffsetsTable = "eveflow_kafka_offsets";
+inline constexpr const char* kFilePositionsTable = "eveflow_file_positions";
 /// Per-connection staging table for aggregate rows (temporary, so per session).
 inline constexpr const char* kStageTable = "eveflow_stage_aggregate";
 

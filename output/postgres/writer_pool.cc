@@ -124,6 +124,7 @@ uint64_t WriterPool::close() {
     {
         std::lock_guard lock(mu_);
         if (size_t rows = queue_.drop_uncovered()) {
+            m_.dropped->inc(rows);
             log::warn(
                 "postgres: {}: {} aggregate rows after the last consumer checkpoint not written; "
                 "their events are read again from the stored offsets",
@@ -219,7 +220,7 @@ bool WriterPool::deliver(Lane& lane, Chunk& c) {
         BatchWriter::Outcome o = lane.writer->deliver(c);
         if (o != BatchWriter::Outcome::kFailed) {
             set_up(lane, true, {});
-            report(c, o);
+            report(c, o, lane.writer->rejected_rows());
             return true;
         }
         set_up(lane, false, lane.writer->last_error());
@@ -232,10 +233,14 @@ bool WriterPool::deliver(Lane& lane, Chunk& c) {
     }
 }
 
-// Tells the consumer whether the checkpoint a batch carried is stored. A fenced batch is
-// dropped whole: its events belong to partitions another consumer has moved on.
-void WriterPool::report(const Chunk& c, BatchWriter::Outcome o) {
-    if (o == BatchWriter::Outcome::kFenced) {
+// Counts the rows a batch committed (a duplicate was committed by an earlier attempt whose
+// answer was lost) and tells the consumer whether the checkpoint it carried is stored. A
+// fenced batch is dropped whole: its events belong to partitions another consumer has moved on.
+void WriterPool::report(const Chunk& c, BatchWriter::Outcome o, uint64_t rejected) {
+    if (o != BatchWriter::Outcome::kFenced) {
+        m_.written->inc(c.rows() - std::min<uint64_t>(rejected, c.rows()));
+        m_.dropped->inc(std::min<uint64_t>(rejected, c.rows()));
+    } else {
         m_.dropped->inc(c.rows());
         log::error(
             "postgres: {}: checkpoint of group {} refused: the stored offsets were moved on by "

@@ -21,7 +21,8 @@
 namespace eveflow::output::postgres {
 
 struct PoolMetrics {
-    Counter* dropped;  // batches given up at shutdown, fenced checkpoints
+    Counter* written;  // rows committed (eveflow_sink_records_total)
+    Counter* dropped;  // rows given up at shutdown, fenced checkpoints, refused by the server
     Counter* retries;
     Counter* spilled;
     Gauge* up;
@@ -89,7 +90,7 @@ private:
     bool next_batch(Lane& lane, Chunk& c, bool& stopping);
     void delivered(const Chunk& c, bool ok);
     bool deliver(Lane& lane, Chunk& c);
-    void report(const Chunk& c, BatchWriter::Outcome o);
+    void report(const Chunk& c, BatchWriter::Outcome o, uint64_t rejected);
     bool deliver_spilled(Lane& lane);
     void set_up(Lane& lane, bool up, const std::string& error);
     bool reconnect_due(Lane& lane);

@@ -36,3 +36,8 @@ set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 
 add_test(NAME e2e_redis_input
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/redis_input.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_redis_input PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+# --follow with a PostgreSQL output: kill -9 at random points and restarts give totals in
+# PostgreSQL equal to the reference (the position is stored with the aggregates).
+add_test(NAME e2e_follow_pg_kill
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/follow_pg_kill.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_follow_pg_kill PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)

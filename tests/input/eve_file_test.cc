@@ -1,7 +1,9 @@
 // Tests of the eve_file input on real files in a temp dir: EOF, stdin, follow, rotation.
 #include "input/eve_file/eve_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -160,6 +162,47 @@ TEST_F(EveFileTest, FollowStopsPromptly) {
     stop.request_stop();
     ASSERT_EQ(done.wait_for(std::chrono::seconds(1)), std::future_status::ready);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+}
+
+// Rotated twice while stopped (eve.json -> .1 -> .2, then the next file -> .1): the file the
+// saved position is in is found by its inode and read to its end, the file rotated after it
+// is not read and counted as a lost rotation; an older rotation is not counted.
+TEST_F(EveFileTest, SeveralRotationsWhileStoppedCountTheFilesNotRead) {
+    using namespace std::chrono_literals;
+    const std::string p = path("eve.json");
+    const auto now = fs::file_time_type::clock::now();
+    append(p + ".3", flow_line("old") + "\n");
+    fs::last_write_time(p + ".3", now - 60s);
+    append(p, flow_line("a0") + "\n");
+    const uint64_t a0_end = fs::file_size(p);
+    append(p, flow_line("a1") + "\n");
+    FilePosition pos;  // the position a stopped run saved: after a0
+    {
+        int fd = ::open(p.c_str(), O_RDONLY);
+        struct stat st {};
+        ASSERT_EQ(fstat(fd, &st), 0);
+        pos = {st.st_dev, st.st_ino, a0_end, a0_end, *fingerprint(fd, a0_end)};
+        ::close(fd);
+    }
+    fs::rename(p, p + ".2");
+    fs::last_write_time(p + ".2", now - 30s);
+    append(p + ".1", flow_line("b0") + "\n");
+    fs::last_write_time(p + ".1", now - 20s);
+    append(p, flow_line("c0") + "\n");
+    SourceHarness h;
+    h.ctx.state_dir = path("state");
+    auto src = make(h, "path: " + p + "\nfollow: true\npoll_interval: 10ms");
+    PositionFile(h.ctx.state_dir, std::string(src->name()), p).save(1, pos);
+    std::stop_source stop;
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    ASSERT_TRUE(h.wait_for(2));
+    std::this_thread::sleep_for(100ms);
+    stop.request_stop();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+    EXPECT_TRUE(done.get().ok());
+    EXPECT_EQ(h.lines(), (std::vector<std::string>{flow_line("a1"), flow_line("c0")}));
+    EXPECT_EQ(h.stats.sum("eveflow_input_rotations_lost_total"), 1);
 }
 
 }  // namespace

@@ -14,9 +14,7 @@
 set -uo pipefail
 BIN=$1 KMOCK=$2 DATA=$3/eve
 . "$(dirname "$0")/kafka_lib.sh"
-skip_unless "EVEFLOW_TEST_PG_DSN not set (scripts/start-postgres.sh)" \
-  "$(has test -n "${EVEFLOW_TEST_PG_DSN:-}")" 1
-skip_unless "psql not installed" "$(has command -v psql)" 1
+require_pg
 SCHEMA=kafka_group_$$
 DSN="$EVEFLOW_TEST_PG_DSN options='-csearch_path=$SCHEMA'"
 start_kmock eveflow-kafka-group
@@ -107,16 +105,7 @@ for c in c1 c3 c2b; do
 done
 [ "$(stored)" = "$total" ] || fail "stored offsets changed at shutdown: $(stored), want $total"
 
-ts="'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
-q "SELECT json_build_object('event_type', 'flow_aggregate',
-     'window_start', to_char(window_start AT TIME ZONE 'UTC', $ts),
-     'window_end', to_char(window_end AT TIME ZONE 'UTC', $ts), 'sensor_id', sensor_id,
-     'src_ip', host(src_ip), 'dest_ip', host(dest_ip), 'dest_port', dest_port, 'proto', proto,
-     'flows', flows, 'src_ports', src_ports, 'pkts_toserver', pkts_toserver,
-     'pkts_toclient', pkts_toclient, 'bytes_toserver', bytes_toserver,
-     'bytes_toclient', bytes_toclient,
-     'first_seen', to_char(first_seen AT TIME ZONE 'UTC', $ts),
-     'last_seen', to_char(last_seen AT TIME ZONE 'UTC', $ts)) FROM flow_aggregate" >"$T/pg.jsonl"
+psql "$DSN" -Atq -v ON_ERROR_STOP=1 -f "$E2E/pg_aggregates.sql" >"$T/pg.jsonl" 2>/dev/null
 $PY "$E2E/reference.py" --sensor-id e2e "$T/all.jsonl" >"$T/ref.json"
 if out=$($PY "$E2E/compare.py" "$T/pg.jsonl" "$T/ref.json" - --exact-ports --no-summary); then
   echo "ok   PostgreSQL totals equal the reference: $out"

@@ -15,6 +15,11 @@ skip_unless() {  # message test-result service(0|1)
 has() { "$@" >/dev/null 2>&1 && echo 1; }
 skip_unless "shared EVE data not found at $DATA" "$(has test -d "$DATA")" 0
 skip_unless "kcat not installed" "$(has command -v kcat)" 1
+require_pg() {  # for scripts that also write to PostgreSQL (scripts/start-postgres.sh)
+  skip_unless "EVEFLOW_TEST_PG_DSN not set (scripts/start-postgres.sh)" \
+    "$(has test -n "${EVEFLOW_TEST_PG_DSN:-}")" 1
+  skip_unless "psql not installed" "$(has command -v psql)" 1
+}
 
 on_exit=()  # more cleanup commands, run before the cluster goes
 cleanup() {

@@ -37,6 +37,7 @@ struct Harness {
     double delivered() const { return stats.sum("eveflow_kafka_delivered_total"); }
     double failed() const { return stats.sum("eveflow_kafka_failed_total"); }
     double dropped() const { return stats.sum("eveflow_sink_dropped_total"); }
+    double written() const { return stats.sum("eveflow_sink_records_total"); }
 };
 
 void require_kcat() {
@@ -250,6 +251,7 @@ TEST(KafkaSink, BrokersDownWithDropCountsExactlyWhatIsMissing) {
     EXPECT_TRUE(std::includes(sent.begin(), sent.end(), got.begin(), got.end()));
     EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end());  // no duplicates
     EXPECT_EQ(h.delivered(), static_cast<double>(got.size()));
+    EXPECT_EQ(h.written(), static_cast<double>(got.size()));  // delivered, not produced
 }
 
 TEST(KafkaSink, CloseIsBoundedByFlushTimeoutAndCountsWhatIsLeft) {
@@ -268,6 +270,8 @@ TEST(KafkaSink, CloseIsBoundedByFlushTimeoutAndCountsWhatIsLeft) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
     EXPECT_EQ(h.failed(), 150);
     EXPECT_EQ(h.delivered(), 0);
+    EXPECT_EQ(h.written(), 0);
+    EXPECT_EQ(h.dropped(), 150);
 }
 
 TEST(KafkaSink, BrokerDownAtStartIsNotAStartupError) {

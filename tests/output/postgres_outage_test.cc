@@ -88,6 +88,9 @@ TEST(PostgresSink, ServerStopAndStartMidRunLosesAndDoublesNothing) {
         EXPECT_EQ(h.metric("eveflow_sink_dropped_total"), 0);
         EXPECT_EQ(h.metric("eveflow_sink_up"), 1);
         const int64_t n = kRounds * kPerRound;
+        // Every row once, counted when its transaction committed (a retry whose first commit
+        // went through unacknowledged included).
+        EXPECT_EQ(h.metric("eveflow_sink_records_total"), 2 * n);
         EXPECT_EQ(db.scalar("SELECT count(*) FROM eve_raw"), n);
         EXPECT_EQ(db.scalar("SELECT count(DISTINCT flow_id) FROM eve_raw"), n);
         EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 50);
@@ -133,6 +136,7 @@ TEST(PostgresSink, DownServerBuffersToTheBoundThenDropsAndNeverLogsThePassword) 
     EXPECT_GE(h.metric("eveflow_sink_errors_total", {{"kind", "connect"}}), 1);
     EXPECT_FALSE(h.sink->close().ok());  // 10 rows never written
     EXPECT_EQ(h.metric("eveflow_sink_dropped_total"), 30);
+    EXPECT_EQ(h.metric("eveflow_sink_records_total"), 0);
     auto& sinks = spdlog::default_logger()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), capture), sinks.end());
     const std::string logs = log_text->str();
