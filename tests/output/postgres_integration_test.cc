@@ -124,7 +124,9 @@ TEST(PostgresSink, RetriedCommittedBatchIsNotAppliedTwice) {
     cfg.dsn = db.dsn;
     Stats stats;
     Counter& c = stats.counter("c", "c");
-    output::postgres::BatchWriter w(cfg, db.dsn, {&c, &c, &c, &c, &c, &c, &c});
+    Gauge& g = stats.gauge("g", "g");
+    output::postgres::BatchWriter w(cfg, db.dsn,
+                                    {&c, &c, &c, &c, &c, &c, &c, &c, {&c, &c, &c}, &c, &g});
     output::postgres::Chunk chunk;
     chunk.batch_id = "run1-0";
     output::postgres::Sanitised fixed;

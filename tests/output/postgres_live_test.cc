@@ -1,0 +1,203 @@
+// PostgreSQL live flow table against a real server: sequences of lifecycle operations, killed
+// connections, several writer lanes, stale rows at start, flow_log exactly once.
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "output/postgres/batch_writer.h"
+#include "output/postgres/live_table.h"
+#include "tests/output/postgres_test_util.h"
+
+namespace eveflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using output::postgres::Chunk;
+
+// Counters of a flow after its n-th report: they only grow, and differ per flow.
+struct Counters {
+    uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
+};
+Counters counters_after(uint64_t id, int n) {
+    const uint64_t k = static_cast<uint64_t>(n) + 1;
+    return {k * 2, k, k * (100 + id % 997), k * (50 + id % 13)};
+}
+
+/// A lifecycle record as the meter makes one. A remove carries no JSON and, unless `final`,
+/// no counters (the sink takes the last known ones).
+Record op(FlowOp o, uint64_t id, int n, int64_t at_us, bool final = false,
+          const std::string& sensor = "") {
+    Record rec{std::in_place_type<FlowLifecycle>};
+    auto& f = std::get<FlowLifecycle>(rec);
+    f.op = o;
+    f.flow_id = id;
+    f.at = Timestamp::from_us(at_us);
+    f.sensor_id = sensor;
+    auto& e = f.fields;
+    e.src_ip =
+        *IpAddr::parse("10.1." + std::to_string(id / 256 % 256) + "." + std::to_string(id % 256));
+    e.dest_ip = *IpAddr::parse("192.0.2.7");
+    e.has_src_ip = e.has_dest_ip = e.has_src_port = e.has_dest_port = e.has_proto = true;
+    e.src_port = static_cast<uint16_t>(1024 + id % 60000);
+    e.dest_port = 443;
+    e.proto = 6;
+    e.start = Timestamp::from_us(at_us - n * kUs);
+    e.end = Timestamp::from_us(at_us);
+    if (o != FlowOp::kRemove || final) {
+        const Counters c = counters_after(id, n);
+        e.pkts_toserver = c.pkts_toserver;
+        e.pkts_toclient = c.pkts_toclient;
+        e.bytes_toserver = c.bytes_toserver;
+        e.bytes_toclient = c.bytes_toclient;
+    }
+    if (o != FlowOp::kRemove) {
+        f.json = "{\"flow_id\":" + std::to_string(id) + ",\"community_id\":\"1:c" +
+                 std::to_string(id) +
+                 "\",\"app_proto\":\"tls\",\"bytes_toserver\":" + std::to_string(e.bytes_toserver) +
+                 ",\"n\":" + std::to_string(n) + "}";
+    }
+    return rec;
+}
+
+/// Lifecycle operations of many flows, interleaved at random but in order per flow: an
+/// insert, updates, and a remove for the flows `removed` picks; the reference model of what
+/// the tables must hold.
+struct Script {
+    Script(int flows, int max_updates, double removed, uint32_t seed, int64_t t0) {
+        std::mt19937 rng(seed);
+        std::vector<std::vector<Record>> per_flow(static_cast<size_t>(flows));
+        for (int i = 0; i < flows; ++i) {
+            const uint64_t id = 1000 + static_cast<uint64_t>(i) * 7919;
+            const int updates = static_cast<int>(rng() % static_cast<uint32_t>(max_updates + 1));
+            auto& ops = per_flow[static_cast<size_t>(i)];
+            ops.push_back(op(FlowOp::kInsert, id, 0, t0));
+            for (int n = 1; n <= updates; ++n) ops.push_back(op(FlowOp::kUpdate, id, n, t0 + n));
+            last[id] = updates;
+            if (std::uniform_real_distribution<double>(0, 1)(rng) < removed) {
+                ops.push_back(op(FlowOp::kRemove, id, updates, t0 + updates + 1));
+                gone.insert(id);
+            }
+        }
+        std::vector<size_t> next(per_flow.size(), 0);
+        std::vector<size_t> open(per_flow.size());
+        for (size_t i = 0; i < open.size(); ++i) open[i] = i;
+        while (!open.empty()) {
+            const size_t k = rng() % open.size();
+            const size_t f = open[k];
+            records.push_back(std::move(per_flow[f][next[f]++]));
+            if (next[f] == per_flow[f].size()) open.erase(open.begin() + static_cast<long>(k));
+        }
+    }
+    /// The flows still live: "flow_id, pkts_toserver, bytes_toserver, bytes_toclient".
+    std::vector<std::string> live_rows() const {
+        std::vector<std::string> out;
+        for (const auto& [id, n] : last) {
+            if (!gone.count(id)) out.push_back(row(id, n));
+        }
+        return out;
+    }
+    std::vector<std::string> removed_rows() const {
+        std::vector<std::string> out;
+        for (uint64_t id : gone) out.push_back(row(id, last.at(id)));
+        return out;
+    }
+    static std::string row(uint64_t id, int n) {
+        const Counters c = counters_after(id, n);
+        return std::to_string(id) + "\t" + std::to_string(c.pkts_toserver) + "\t" +
+               std::to_string(c.bytes_toserver) + "\t" + std::to_string(c.bytes_toclient);
+    }
+    std::vector<Record> records;
+    std::map<uint64_t, int> last;  // flow_id -> its last report
+    std::set<uint64_t> gone;
+};
+
+const char* kLiveColumns =
+    "SELECT flow_id, pkts_toserver, bytes_toserver, bytes_toclient FROM flow_live ";
+const char* kLogColumns =
+    "SELECT flow_id, pkts_toserver, bytes_toserver, bytes_toclient FROM flow_log ";
+
+// Writes `recs` in pieces of random sizes, as the sink runner hands batches over.
+void write_in_pieces(output::Sink& sink, const std::vector<Record>& recs, uint32_t seed,
+                     std::chrono::milliseconds pause = 0ms) {
+    std::mt19937 rng(seed);
+    for (size_t at = 0; at < recs.size();) {
+        const size_t n = std::min<size_t>(1 + rng() % 40, recs.size() - at);
+        EXPECT_TRUE(sink.write(std::span(recs).subspan(at, n)).ok());
+        at += n;
+        if (pause.count()) std::this_thread::sleep_for(pause);
+    }
+}
+
+std::vector<Record> removes_of(const Script& s, int64_t at_us) {
+    std::vector<Record> out;
+    for (const auto& [id, n] : s.last) {
+        if (!s.gone.count(id)) out.push_back(op(FlowOp::kRemove, id, n, at_us));
+    }
+    return out;
+}
+
+TEST(PostgresLive, TableHoldsTheLiveFlowsWithTheirLatestCounters) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    PgSinkHarness h(
+        "{type: postgres, dsn: {dsn}, live_table: flow_live, batch_size: 64,"
+        " flush_interval: 20ms, flow_log: {retention: 36500d}}",
+        db.dsn);
+    h.sink->open();
+    const int64_t t0 = h.ctx.clock.now_us();
+    Script s(600, 6, 0.4, 7, t0);
+    write_in_pieces(*h.sink, s.records, 1);
+    ASSERT_TRUE(wait_until([&] {
+        return db.scalar("SELECT count(*) FROM eveflow_batches") > 0 &&
+               h.metric("eveflow_postgres_buffer_bytes") == 0;
+    }));
+    EXPECT_EQ(db.rows(std::string(kLiveColumns) + "ORDER BY flow_id"), s.live_rows());
+    EXPECT_EQ(db.rows(std::string(kLogColumns) + "ORDER BY flow_id"), s.removed_rows());
+    EXPECT_EQ(h.metric("eveflow_postgres_live_flows"), static_cast<double>(s.live_rows().size()));
+
+    // The analyst's query: the biggest live flows, as the reference orders them.
+    std::vector<std::pair<uint64_t, uint64_t>> sizes;
+    for (const auto& [id, n] : s.last) {
+        const Counters c = counters_after(id, n);
+        if (!s.gone.count(id)) sizes.push_back({c.bytes_toserver + c.bytes_toclient, id});
+    }
+    std::sort(sizes.begin(), sizes.end(), [](auto a, auto b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<std::string> top;
+    for (size_t i = 0; i < 10; ++i) top.push_back(std::to_string(sizes[i].second));
+    EXPECT_EQ(db.rows("SELECT flow_id FROM flow_live ORDER BY bytes_toserver + bytes_toclient "
+                      "DESC, flow_id LIMIT 10"),
+              top);
+    // Typed columns from the record's fields and from its JSON.
+    const uint64_t id = std::find_if(s.last.begin(), s.last.end(), [&](const auto& kv) {
+                            return !s.gone.count(kv.first);
+                        })->first;
+    const std::string ip =
+        "10.1." + std::to_string(id / 256 % 256) + "." + std::to_string(id % 256);
+    EXPECT_EQ(db.rows("SELECT src_ip, src_port, dest_ip, dest_port, proto, community_id, "
+                      "app_proto, flow->>'n', updated = last_seen FROM flow_live "
+                      "WHERE flow_id = " +
+                      std::to_string(id)),
+              std::vector<std::string>{ip + "\t" + std::to_string(1024 + id % 60000) +
+                                       "\t192.0.2.7\t443\tTCP\t1:c" + std::to_string(id) +
+                                       "\ttls\t" + std::to_string(s.last.at(id)) + "\tt"});
+
+    // Every flow removed: the live table is empty, flow_log holds each flow once.
+    write_in_pieces(*h.sink, removes_of(s, t0 + 100), 2);
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_log"), static_cast<int64_t>(s.last.size()));
+    EXPECT_EQ(db.scalar("SELECT count(DISTINCT flow_id) FROM flow_log"),
+              static_cast<int64_t>(s.last.size()));
+    EXPECT_EQ(h.metric("eveflow_postgres_live_flows"), 0);
+    size_t updates = 0;
+    for (const auto& [fid, n] : s.last) updates += static_cast<size_t>(n);
+    EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "insert"}}), s.last.size());
+    EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "update"}}), updates);
+    EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "remove"}}), s.last.size());
+}
+
+}  // namespace
+}  // namespace eveflow::testing
