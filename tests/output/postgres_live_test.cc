@@ -1,5 +1,7 @@
 // PostgreSQL live flow table against a real server: sequences of lifecycle operations, killed
 // connections, several writer lanes, stale rows at start, flow_log exactly once.
+#include <unistd.h>
+
 #include <map>
 #include <random>
 #include <set>
@@ -7,6 +9,7 @@
 
 #include "output/postgres/batch_writer.h"
 #include "output/postgres/live_table.h"
+#include "output/postgres/schema.h"
 #include "tests/output/postgres_test_util.h"
 
 namespace eveflow::testing {
@@ -137,15 +140,24 @@ std::vector<Record> removes_of(const Script& s, int64_t at_us) {
     return out;
 }
 
+/// A schema, and a sink with the live table open on it (`keys` added to its section).
+struct LiveRun {
+    explicit LiveRun(const std::string& keys, const std::string& app = "")
+        : h("{type: postgres, dsn: {dsn}, live_table: flow_live, flow_log: {retention: 36500d}, " +
+                keys + "}",
+            db.dsn + (app.empty() ? "" : " application_name=" + app)) {
+        h.sink->open();
+        t0 = h.ctx.clock.now_us();
+    }
+    PgSchema db;
+    PgSinkHarness h;
+    int64_t t0 = 0;
+};
+
 TEST(PostgresLive, TableHoldsTheLiveFlowsWithTheirLatestCounters) {
     EVEFLOW_REQUIRE_PG();
-    PgSchema db;
-    PgSinkHarness h(
-        "{type: postgres, dsn: {dsn}, live_table: flow_live, batch_size: 64,"
-        " flush_interval: 20ms, flow_log: {retention: 36500d}}",
-        db.dsn);
-    h.sink->open();
-    const int64_t t0 = h.ctx.clock.now_us();
+    LiveRun run("batch_size: 64, flush_interval: 20ms");
+    auto& [db, h, t0] = run;
     Script s(600, 6, 0.4, 7, t0);
     write_in_pieces(*h.sink, s.records, 1);
     ASSERT_TRUE(wait_until([&] {
@@ -197,6 +209,183 @@ TEST(PostgresLive, TableHoldsTheLiveFlowsWithTheirLatestCounters) {
     EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "insert"}}), s.last.size());
     EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "update"}}), updates);
     EXPECT_EQ(h.metric("eveflow_postgres_live_ops_total", {{"op", "remove"}}), s.last.size());
+}
+
+// Ends every session of application `app` each `every`, until `stop` or `most` ended;
+// returns how many.
+int terminate_repeatedly(const std::string& base_dsn, const std::string& app,
+                         std::chrono::milliseconds every, const std::atomic<bool>& stop, int most) {
+    pqxx::connection admin(base_dsn);
+    int ended = 0;
+    while (!stop && ended < most) {
+        pqxx::nontransaction tx(admin);
+        for (const auto& row : tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE application_name = " +
+                                       tx.quote(app))) {
+            ended += row[0].as<bool>() ? 1 : 0;
+        }
+        std::this_thread::sleep_for(every);
+    }
+    return ended;
+}
+
+TEST(PostgresLive, ConnectionsKilledMidRunDoubleNoFlowAndLoseNoRemove) {
+    EVEFLOW_REQUIRE_PG();
+    const std::string app = "eveflow_live_kill_" + std::to_string(getpid());
+    LiveRun run("batch_size: 50, flush_interval: 10ms, reconnect_backoff_max: 200ms", app);
+    auto& [db, h, t0] = run;
+    Script s(1500, 4, 0.5, 11, t0);
+    std::atomic<bool> stop{false};
+    int ended = 0;
+    std::thread killer([&] { ended = terminate_repeatedly(db.base_dsn, app, 200ms, stop, 8); });
+    write_in_pieces(*h.sink, s.records, 3, 1ms);
+    write_in_pieces(*h.sink, removes_of(s, t0 + 100), 4, 1ms);
+    ASSERT_TRUE(wait_until([&] { return h.metric("eveflow_postgres_buffer_bytes") == 0; }, 60s));
+    stop = true;
+    killer.join();
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_GE(ended, 2);
+    EXPECT_GE(h.metric("eveflow_postgres_live_errors_total"), 1);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+    // Each flow once, with the counters of its last report.
+    std::vector<std::string> all;
+    for (const auto& [id, n] : s.last) all.push_back(Script::row(id, n));
+    EXPECT_EQ(db.rows(std::string(kLogColumns) + "ORDER BY flow_id"), all);
+}
+
+TEST(PostgresLive, OperationsOfAFlowKeepTheirOrderWithSeveralLanes) {
+    EVEFLOW_REQUIRE_PG();
+    // Four lanes busy with raw events around small lifecycle batches.
+    LiveRun run(
+        "batch_size: 7, flush_interval: 10ms,"
+        " raw_events: {types: [dns], connections: 4, retention: 36500d}");
+    auto& [db, h, t0] = run;
+    Script s(800, 8, 0.6, 13, t0);
+    std::vector<Record> mixed;
+    for (size_t i = 0; i < s.records.size(); ++i) {
+        mixed.push_back(std::move(s.records[i]));
+        if (i % 3 == 0) {
+            mixed.push_back(raw_record("dns", "{\"i\":" + std::to_string(i) + "}", t0));
+        }
+    }
+    write_in_pieces(*h.sink, mixed, 5);
+    ASSERT_TRUE(wait_until([&] { return h.metric("eveflow_postgres_buffer_bytes") == 0; }, 60s));
+    EXPECT_EQ(db.rows(std::string(kLiveColumns) + "ORDER BY flow_id"), s.live_rows());
+    EXPECT_EQ(db.rows(std::string(kLogColumns) + "ORDER BY flow_id"), s.removed_rows());
+    write_in_pieces(*h.sink, removes_of(s, t0 + 100), 6);
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+    EXPECT_EQ(db.scalar("SELECT count(DISTINCT flow_id) FROM flow_log"),
+              static_cast<int64_t>(s.last.size()));
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eve_raw"),
+              static_cast<int64_t>(mixed.size() - s.records.size()));
+}
+
+TEST(PostgresLive, StaleRowsOfTheSensorAreClearedAtStartOthersKept) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    const std::string yaml =
+        "{type: postgres, dsn: {dsn}, live_table: flow_live, flush_interval: 10ms,"
+        " flow_log: {retention: 36500d}}";
+    const int64_t t0 = SystemClock::instance().now_us();
+    {
+        // A run that ends without removing its flows (as after a crash), for two sensors.
+        PgSinkHarness h(yaml, db.dsn);
+        h.sink->open();
+        std::vector<Record> recs;
+        for (uint64_t id = 1; id <= 20; ++id) {
+            recs.push_back(op(FlowOp::kInsert, id, 0, t0, false, id <= 5 ? "sensor-b" : ""));
+        }
+        ASSERT_TRUE(h.sink->write(recs).ok());
+        ASSERT_TRUE(h.sink->close().ok());
+    }
+    ASSERT_EQ(db.rows("SELECT sensor_id, count(*) FROM flow_live GROUP BY 1 ORDER BY 1"),
+              (std::vector<std::string>{"sensor-a\t15", "sensor-b\t5"}));
+    const std::string app = "eveflow_live_stale_" + db.name;
+    PgSinkHarness again(yaml, db.dsn + " application_name=" + app);  // sensor-a
+    again.sink->open();
+    EXPECT_EQ(db.rows("SELECT sensor_id, count(*) FROM flow_live GROUP BY 1 ORDER BY 1"),
+              std::vector<std::string>{"sensor-b\t5"});
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_log"), 0);
+    EXPECT_EQ(again.metric("eveflow_postgres_live_flows"), 5);
+    // Its new flows go in as usual; a reconnect later clears nothing.
+    std::vector<Record> recs = {op(FlowOp::kInsert, 7, 0, t0), op(FlowOp::kUpdate, 7, 1, t0 + 1)};
+    ASSERT_TRUE(again.sink->write(recs).ok());
+    ASSERT_TRUE(wait_until([&] { return db.scalar("SELECT count(*) FROM flow_live") == 6; }));
+    PgSchema::exec(db.base_dsn,
+                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                   "application_name = '" +
+                       app + "'");
+    recs = {op(FlowOp::kUpdate, 7, 2, t0 + 2)};
+    ASSERT_TRUE(again.sink->write(recs).ok());
+    ASSERT_TRUE(again.sink->close().ok());
+    EXPECT_EQ(db.rows(std::string(kLiveColumns) + "ORDER BY sensor_id, flow_id")[0],
+              Script::row(7, 2));
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 6);
+}
+
+// The key of flow_log: a flow logged again with the same end (a batch applied a second time
+// under another id) stays one row; the live table sees the remove once.
+TEST(PostgresLive, FlowLogKeyKeepsARetriedRemoveOnce) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    output::postgres::PostgresConfig cfg;
+    cfg.dsn = db.dsn;
+    cfg.live.table = "flow_live";
+    cfg.live.log.retention = std::chrono::hours(24 * 36500);
+    Stats stats;
+    Counter& c = stats.counter("c", "c");
+    Gauge& g = stats.gauge("g", "g");
+    output::postgres::BatchWriter w(cfg, db.dsn,
+                                    {&c, &c, &c, &c, &c, &c, &c, &c, {&c, &c, &c}, &c, &g});
+    const int64_t t0 = SystemClock::instance().now_us();
+    auto chunk = [&](const std::string& id, const std::vector<Record>& recs) {
+        Chunk ch;
+        ch.batch_id = id;
+        output::postgres::Sanitised fixed;
+        uint64_t seq = 0;
+        for (const Record& r : recs) {
+            const auto& f = std::get<FlowLifecycle>(r);
+            const bool remove = f.op == FlowOp::kRemove;
+            const Timestamp end = remove ? output::postgres::log_time(f) : Timestamp::none();
+            EXPECT_TRUE(output::postgres::append_live_row(ch.live, f, ++seq, "s1", end, fixed));
+            ++ch.live_rows;
+            if (remove) {
+                ch.log_partitions.push_back(output::postgres::partition_start(
+                    output::postgres::PartitionPeriod::kDay, end.us));
+            }
+        }
+        return ch;
+    };
+    const std::vector<Record> recs = {op(FlowOp::kInsert, 9, 0, t0),
+                                      op(FlowOp::kUpdate, 9, 3, t0 + 3),
+                                      op(FlowOp::kRemove, 9, 3, t0 + 4, true)};
+    using Outcome = output::postgres::BatchWriter::Outcome;
+    EXPECT_EQ(w.deliver(chunk("b-0", recs)), Outcome::kCommitted);
+    EXPECT_EQ(w.deliver(chunk("b-0", recs)), Outcome::kDuplicate);
+    EXPECT_EQ(w.deliver(chunk("b-1", recs)), Outcome::kCommitted);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+    EXPECT_EQ(db.rows(std::string(kLogColumns)), std::vector<std::string>{Script::row(9, 3)});
+    EXPECT_EQ(g.value(), 0);
+}
+
+// A remove whose flow ended before the flow_log retention still leaves the live table; the
+// flow is not logged, and counted.
+TEST(PostgresLive, RemovePastRetentionLeavesTheTableWithoutALogRow) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    PgSinkHarness h(
+        "{type: postgres, dsn: {dsn}, live_table: flow_live, flow_log: {retention: 1d}}", db.dsn);
+    h.sink->open();
+    const int64_t old = h.ctx.clock.now_us() - 3 * 24 * 3600 * kUs;
+    std::vector<Record> recs = {op(FlowOp::kInsert, 1, 0, old), op(FlowOp::kInsert, 2, 0, old),
+                                op(FlowOp::kRemove, 1, 0, old + 1),
+                                op(FlowOp::kRemove, 2, 0, h.ctx.clock.now_us())};
+    ASSERT_TRUE(h.sink->write(recs).ok());
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+    EXPECT_EQ(db.rows("SELECT flow_id FROM flow_log"), std::vector<std::string>{"2"});
+    EXPECT_EQ(h.metric("eveflow_postgres_flow_log_expired_total"), 1);
 }
 
 }  // namespace
