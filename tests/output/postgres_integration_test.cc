@@ -27,17 +27,21 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
     EVEFLOW_REQUIRE_PG();
     PgSchema db;
     {
-        PgSinkHarness h("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
+        PgSinkHarness h(
+            "{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}, live_table: flow_live}",
+            db.dsn);
         h.sink->open();
         EXPECT_EQ(h.metric("eveflow_sink_up"), 1);
         ASSERT_TRUE(h.sink->close().ok());
     }
     // Starting again on the same schema is a no-op for the migrations.
-    PgSinkHarness again("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
+    PgSinkHarness again(
+        "{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}, live_table: flow_live}",
+        db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    // bookkeeping v1, kafka_offsets v1, aggregate v1 and v2, raw v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 5);
+    // bookkeeping v1, kafka_offsets v1, aggregate v1 and v2, raw v1, live v1, flow_log v1.
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 7);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
