@@ -192,50 +192,54 @@ void BatchWriter::live_committed(const Chunk& c) {
 }
 
 BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
-    if (!conn_ && !connect()) {
-        if (c.live_rows) m_.live_errors->inc();
-        return Outcome::kFailed;
+    Outcome o = Outcome::kFailed;
+    if (conn_ || connect()) {
+        try {
+            o = apply(c);
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() == "23514") {  // a partition went missing
+                partitions_.clear();
+                log_partitions_.clear();
+            }
+            failed("write", e);
+        } catch (const std::exception& e) {
+            failed("write", e);
+        }
     }
+    if (o == Outcome::kFailed && c.live_rows) m_.live_errors->inc();
+    return o;
+}
+
+// One transaction: the batch id, then the parts, then the checkpoint's offsets.
+BatchWriter::Outcome BatchWriter::apply(const Chunk& c) {
     live_delta_ = 0;
-    try {
-        ensure_partitions(cfg_.raw, partitions_, c.partitions);
-        ensure_partitions(cfg_.live.log, log_partitions_, c.log_partitions);
-        pqxx::work tx(conn_->c, "eveflow_batch");
-        pqxx::result r = tx.exec_params(
-            "INSERT INTO " + std::string(kBatchesTable) +
-                " (sink, batch_id, aggregate_rows, raw_rows) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (sink, batch_id) DO NOTHING",
-            cfg_.name, c.batch_id, c.aggregate_rows, c.raw_rows);
-        if (r.affected_rows() == 0) {
-            tx.abort();
-            m_.duplicates->inc();
-            live_committed(c);
-            if (c.live_rows) recount_live();
-            return Outcome::kDuplicate;
-        }
-        if (c.aggregate_rows) {
-            apply_part(tx, c.aggregates, c.aggregate_rows, Part::kAggregate, c.has_late, false);
-        }
-        if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, Part::kRaw, false, c.raw_text);
-        if (c.live_rows) apply_part(tx, c.live, c.live_rows, Part::kLive, false, false);
-        if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
-            tx.abort();
-            return Outcome::kFenced;
-        }
-        tx.commit();
+    ensure_partitions(cfg_.raw, partitions_, c.partitions);
+    ensure_partitions(cfg_.live.log, log_partitions_, c.log_partitions);
+    pqxx::work tx(conn_->c, "eveflow_batch");
+    pqxx::result r =
+        tx.exec_params("INSERT INTO " + std::string(kBatchesTable) +
+                           " (sink, batch_id, aggregate_rows, raw_rows) VALUES ($1, $2, $3, $4) "
+                           "ON CONFLICT (sink, batch_id) DO NOTHING",
+                       cfg_.name, c.batch_id, c.aggregate_rows, c.raw_rows);
+    if (r.affected_rows() == 0) {
+        tx.abort();
+        m_.duplicates->inc();
         live_committed(c);
-        return Outcome::kCommitted;
-    } catch (const pqxx::sql_error& e) {
-        if (e.sqlstate() == "23514") {  // a partition went missing
-            partitions_.clear();
-            log_partitions_.clear();
-        }
-        failed("write", e);
-    } catch (const std::exception& e) {
-        failed("write", e);
+        if (c.live_rows) recount_live();
+        return Outcome::kDuplicate;
     }
-    if (c.live_rows) m_.live_errors->inc();
-    return Outcome::kFailed;
+    if (c.aggregate_rows) {
+        apply_part(tx, c.aggregates, c.aggregate_rows, Part::kAggregate, c.has_late, false);
+    }
+    if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, Part::kRaw, false, c.raw_text);
+    if (c.live_rows) apply_part(tx, c.live, c.live_rows, Part::kLive, false, false);
+    if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
+        tx.abort();
+        return Outcome::kFenced;
+    }
+    tx.commit();
+    live_committed(c);
+    return Outcome::kCommitted;
 }
 
 namespace {

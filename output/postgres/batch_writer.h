@@ -91,6 +91,7 @@ public:
 private:
     enum class Part { kAggregate, kRaw, kLive };
     void prepare_session();
+    Outcome apply(const Chunk& c);
     void ensure_partitions(const RawEventsConfig& table, std::set<int64_t>& known,
                            const std::vector<int64_t>& starts);
     void maintain_partitions(const RawEventsConfig& table, std::set<int64_t>& known,
