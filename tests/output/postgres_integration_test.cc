@@ -218,11 +218,7 @@ TEST(PostgresSink, OverflowingMergeRejectsOnlyThatRow) {
     EXPECT_EQ(h2.metric("eveflow_postgres_rows_rejected_total", {{"table", "aggregate"}}), 1);
 }
 
-std::vector<std::string> partitions(const PgSchema& db) {
-    return db.rows(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = 'eve_raw'::regclass ORDER BY 1");
-}
+std::vector<std::string> partitions(const PgSchema& db) { return partitions_of(db, "eve_raw"); }
 
 TEST(PostgresSink, PartitionsRollOverAndExpireWithTheClock) {
     EVEFLOW_REQUIRE_PG();

@@ -1,5 +1,5 @@
 // PostgreSQL live flow table against a real server: sequences of lifecycle operations, killed
-// connections, several writer lanes, stale rows at start, flow_log exactly once.
+// connections, several writer lanes, stale rows at start.
 #include <unistd.h>
 
 #include <map>
@@ -7,61 +7,12 @@
 #include <set>
 #include <thread>
 
-#include "output/postgres/batch_writer.h"
-#include "output/postgres/live_table.h"
-#include "output/postgres/schema.h"
-#include "tests/output/postgres_test_util.h"
+#include "tests/output/postgres_live_util.h"
 
 namespace eveflow::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using output::postgres::Chunk;
-
-// Counters of a flow after its n-th report: they only grow, and differ per flow.
-struct Counters {
-    uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
-};
-Counters counters_after(uint64_t id, int n) {
-    const uint64_t k = static_cast<uint64_t>(n) + 1;
-    return {k * 2, k, k * (100 + id % 997), k * (50 + id % 13)};
-}
-
-/// A lifecycle record as the meter makes one. A remove carries no JSON and, unless `final`,
-/// no counters (the sink takes the last known ones).
-Record op(FlowOp o, uint64_t id, int n, int64_t at_us, bool final = false,
-          const std::string& sensor = "") {
-    Record rec{std::in_place_type<FlowLifecycle>};
-    auto& f = std::get<FlowLifecycle>(rec);
-    f.op = o;
-    f.flow_id = id;
-    f.at = Timestamp::from_us(at_us);
-    f.sensor_id = sensor;
-    auto& e = f.fields;
-    e.src_ip =
-        *IpAddr::parse("10.1." + std::to_string(id / 256 % 256) + "." + std::to_string(id % 256));
-    e.dest_ip = *IpAddr::parse("192.0.2.7");
-    e.has_src_ip = e.has_dest_ip = e.has_src_port = e.has_dest_port = e.has_proto = true;
-    e.src_port = static_cast<uint16_t>(1024 + id % 60000);
-    e.dest_port = 443;
-    e.proto = 6;
-    e.start = Timestamp::from_us(at_us - n * kUs);
-    e.end = Timestamp::from_us(at_us);
-    if (o != FlowOp::kRemove || final) {
-        const Counters c = counters_after(id, n);
-        e.pkts_toserver = c.pkts_toserver;
-        e.pkts_toclient = c.pkts_toclient;
-        e.bytes_toserver = c.bytes_toserver;
-        e.bytes_toclient = c.bytes_toclient;
-    }
-    if (o != FlowOp::kRemove) {
-        f.json = "{\"flow_id\":" + std::to_string(id) + ",\"community_id\":\"1:c" +
-                 std::to_string(id) +
-                 "\",\"app_proto\":\"tls\",\"bytes_toserver\":" + std::to_string(e.bytes_toserver) +
-                 ",\"n\":" + std::to_string(n) + "}";
-    }
-    return rec;
-}
 
 /// Lifecycle operations of many flows, interleaved at random but in order per flow: an
 /// insert, updates, and a remove for the flows `removed` picks; the reference model of what
@@ -322,70 +273,6 @@ TEST(PostgresLive, StaleRowsOfTheSensorAreClearedAtStartOthersKept) {
     EXPECT_EQ(db.rows(std::string(kLiveColumns) + "ORDER BY sensor_id, flow_id")[0],
               Script::row(7, 2));
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 6);
-}
-
-// The key of flow_log: a flow logged again with the same end (a batch applied a second time
-// under another id) stays one row; the live table sees the remove once.
-TEST(PostgresLive, FlowLogKeyKeepsARetriedRemoveOnce) {
-    EVEFLOW_REQUIRE_PG();
-    PgSchema db;
-    output::postgres::PostgresConfig cfg;
-    cfg.dsn = db.dsn;
-    cfg.live.table = "flow_live";
-    cfg.live.log.retention = std::chrono::hours(24 * 36500);
-    Stats stats;
-    Counter& c = stats.counter("c", "c");
-    Gauge& g = stats.gauge("g", "g");
-    output::postgres::BatchWriter w(cfg, db.dsn,
-                                    {&c, &c, &c, &c, &c, &c, &c, &c, {&c, &c, &c}, &c, &g});
-    const int64_t t0 = SystemClock::instance().now_us();
-    auto chunk = [&](const std::string& id, const std::vector<Record>& recs) {
-        Chunk ch;
-        ch.batch_id = id;
-        output::postgres::Sanitised fixed;
-        uint64_t seq = 0;
-        for (const Record& r : recs) {
-            const auto& f = std::get<FlowLifecycle>(r);
-            const bool remove = f.op == FlowOp::kRemove;
-            const Timestamp end = remove ? output::postgres::log_time(f) : Timestamp::none();
-            EXPECT_TRUE(output::postgres::append_live_row(ch.live, f, ++seq, "s1", end, fixed));
-            ++ch.live_rows;
-            if (remove) {
-                ch.log_partitions.push_back(output::postgres::partition_start(
-                    output::postgres::PartitionPeriod::kDay, end.us));
-            }
-        }
-        return ch;
-    };
-    const std::vector<Record> recs = {op(FlowOp::kInsert, 9, 0, t0),
-                                      op(FlowOp::kUpdate, 9, 3, t0 + 3),
-                                      op(FlowOp::kRemove, 9, 3, t0 + 4, true)};
-    using Outcome = output::postgres::BatchWriter::Outcome;
-    EXPECT_EQ(w.deliver(chunk("b-0", recs)), Outcome::kCommitted);
-    EXPECT_EQ(w.deliver(chunk("b-0", recs)), Outcome::kDuplicate);
-    EXPECT_EQ(w.deliver(chunk("b-1", recs)), Outcome::kCommitted);
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
-    EXPECT_EQ(db.rows(std::string(kLogColumns)), std::vector<std::string>{Script::row(9, 3)});
-    EXPECT_EQ(g.value(), 0);
-}
-
-// A remove whose flow ended before the flow_log retention still leaves the live table; the
-// flow is not logged, and counted.
-TEST(PostgresLive, RemovePastRetentionLeavesTheTableWithoutALogRow) {
-    EVEFLOW_REQUIRE_PG();
-    PgSchema db;
-    PgSinkHarness h(
-        "{type: postgres, dsn: {dsn}, live_table: flow_live, flow_log: {retention: 1d}}", db.dsn);
-    h.sink->open();
-    const int64_t old = h.ctx.clock.now_us() - 3 * 24 * 3600 * kUs;
-    std::vector<Record> recs = {op(FlowOp::kInsert, 1, 0, old), op(FlowOp::kInsert, 2, 0, old),
-                                op(FlowOp::kRemove, 1, 0, old + 1),
-                                op(FlowOp::kRemove, 2, 0, h.ctx.clock.now_us())};
-    ASSERT_TRUE(h.sink->write(recs).ok());
-    ASSERT_TRUE(h.sink->close().ok());
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
-    EXPECT_EQ(db.rows("SELECT flow_id FROM flow_log"), std::vector<std::string>{"2"});
-    EXPECT_EQ(h.metric("eveflow_postgres_flow_log_expired_total"), 1);
 }
 
 }  // namespace

@@ -89,6 +89,14 @@ struct PgSchema {
     std::string base_dsn, name, dsn;
 };
 
+/// The partitions of `parent`, by name.
+inline std::vector<std::string> partitions_of(const PgSchema& db, const std::string& parent) {
+    return db.rows(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = '" +
+        parent + "'::regclass ORDER BY 1");
+}
+
 /// Runs scripts/start-postgres.sh into `dir`/pg (a server of the test's own, so stopping it
 /// disturbs no other test) and returns its exports: EVEFLOW_TEST_PG_DSN, EVEFLOW_TEST_PG_CTL.
 inline std::map<std::string, std::string> start_private_server(const TempDir& dir) {
