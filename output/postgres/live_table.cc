@@ -24,8 +24,9 @@ void append_port(std::string& out, bool present, uint16_t port) {
     present ? json::append_uint(out, port) : void(out += "\\N");
 }
 
-// Each flow's last insert or update of the staged part, upserted; the result is the number
-// of rows the table did not hold (xmax is 0 for a row inserted, not updated).
+// Each flow's last insert or update of the staged part (none later: a hash anti-join, which
+// unlike DISTINCT ON sorts no row with its JSON), upserted; the result is the number of rows
+// the table did not hold (xmax is 0 for a row inserted, not updated).
 std::string upsert_sql(const std::string& table) {
     std::string cols = "sensor_id, flow_id, community_id", values = "sensor_id, flow_id, ";
     std::string set = "community_id = coalesce(excluded.community_id, t.community_id), ";
@@ -40,10 +41,11 @@ std::string upsert_sql(const std::string& table) {
     for (const char* c : kCounters) add(c, c);
     for (const char* c : {"flow_start", "last_seen", "updated", "flow"}) add(c, c);
     set.resize(set.size() - 2);
-    return "WITH up AS (INSERT INTO " + table + " AS t (" + cols + ") SELECT DISTINCT ON " +
-           "(sensor_id, flow_id) " + values + " FROM " + kLiveStageTable +
-           " WHERE op <> 'r' ORDER BY sensor_id, flow_id, seq DESC"
-           " ON CONFLICT (sensor_id, flow_id) DO UPDATE SET " +
+    const std::string stage = kLiveStageTable;
+    return "WITH up AS (INSERT INTO " + table + " AS t (" + cols + ") SELECT " + values + " FROM " +
+           stage + " s WHERE op <> 'r' AND NOT EXISTS (SELECT 1 FROM " + stage +
+           " n WHERE n.sensor_id = s.sensor_id AND n.flow_id = s.flow_id AND n.op <> 'r' AND "
+           "n.seq > s.seq) ON CONFLICT (sensor_id, flow_id) DO UPDATE SET " +
            set + " RETURNING xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM up";
 }
 
