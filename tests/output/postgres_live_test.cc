@@ -204,6 +204,36 @@ TEST(PostgresLive, ConnectionsKilledMidRunDoubleNoFlowAndLoseNoRemove) {
     EXPECT_EQ(db.rows(std::string(kLogColumns) + "ORDER BY flow_id"), all);
 }
 
+TEST(PostgresLive, ServerStopAndStartMidRunLosesNoRemove) {
+    EVEFLOW_REQUIRE_PG();
+    PrivateServer server;
+    ASSERT_TRUE(server.started());
+    {
+        PgSchema db(server.dsn());
+        PgSinkHarness h(
+            "{type: postgres, dsn: {dsn}, live_table: flow_live, batch_size: 50,"
+            " flush_interval: 10ms, reconnect_backoff_max: 300ms, flow_log: {retention: 36500d}}",
+            db.dsn);
+        h.sink->open();
+        const int64_t t0 = h.ctx.clock.now_us();
+        Script s(1500, 4, 0.5, 17, t0);
+        std::thread producer([&] {
+            write_in_pieces(*h.sink, s.records, 7, 2ms);
+            write_in_pieces(*h.sink, removes_of(s, t0 + 100), 8, 2ms);
+        });
+        std::this_thread::sleep_for(300ms);
+        ASSERT_TRUE(server.stop_and_start(1000ms));
+        producer.join();
+        ASSERT_TRUE(h.sink->close().ok());
+        EXPECT_GE(h.metric("eveflow_postgres_live_errors_total"), 1);
+        EXPECT_EQ(h.metric("eveflow_sink_dropped_total"), 0);
+        EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_live"), 0);
+        std::vector<std::string> all;
+        for (const auto& [id, n] : s.last) all.push_back(Script::row(id, n));
+        EXPECT_EQ(db.rows(std::string(kLogColumns) + "ORDER BY flow_id"), all);
+    }
+}
+
 TEST(PostgresLive, OperationsOfAFlowKeepTheirOrderWithSeveralLanes) {
     EVEFLOW_REQUIRE_PG();
     // Four lanes busy with raw events around small lifecycle batches.
