@@ -1,6 +1,6 @@
-// PostgreSQL sink throughput into a local server: aggregate rows/s and raw events/s by batch
-// size, with client and server CPU per row. Needs EVEFLOW_TEST_PG_DSN and EVEFLOW_TEST_PG_DATA
-// (eval $(scripts/start-postgres.sh DIR)).
+// PostgreSQL sink throughput into a local server: aggregate rows/s, raw events/s and live
+// table operations/s by batch size, with client and server CPU per row. Needs EVEFLOW_TEST_PG_DSN
+// and EVEFLOW_TEST_PG_DATA (eval $(scripts/start-postgres.sh DIR)).
 #include <benchmark/benchmark.h>
 #include <dirent.h>
 #include <sys/resource.h>
@@ -226,6 +226,50 @@ void BM_RawEventsVaried(benchmark::State& state) {
     b.run(state, varied_raw_row);
 }
 
+// Flow lifecycle operations as a meter with updates on sends them: kLiveFlows flows alive at
+// any time, each reported once per round; a flow lives kLiveRounds rounds (an insert, updates,
+// a remove), then its slot takes a new flow. 80% updates, 10% inserts, 10% removes.
+constexpr int64_t kLiveFlows = 20000, kLiveRounds = 10;
+Record live_op(int64_t n) {
+    const int64_t slot = n % kLiveFlows, round = n / kLiveFlows, age = round % kLiveRounds;
+    Record r{std::in_place_type<FlowLifecycle>};
+    FlowLifecycle& f = std::get<FlowLifecycle>(r);
+    f.op = age == 0 ? FlowOp::kInsert : age == kLiveRounds - 1 ? FlowOp::kRemove : FlowOp::kUpdate;
+    f.flow_id = static_cast<uint64_t>(slot + kLiveFlows * (round / kLiveRounds) + 1);
+    const int64_t now = SystemClock::instance().now_us();
+    f.at = Timestamp::from_us(now);
+    FlowEntry& e = f.fields;
+    e.src_ip = IpAddr::v4(0x0a000000u + static_cast<uint32_t>(slot));
+    e.dest_ip = IpAddr::v4(0x5db8d822u);
+    e.has_src_ip = e.has_dest_ip = e.has_src_port = e.has_dest_port = e.has_proto = true;
+    e.src_port = static_cast<uint16_t>(20000 + slot % 40000);
+    e.dest_port = 443;
+    e.proto = 6;
+    e.start = Timestamp::from_us(now - age * 1000000);
+    e.end = f.at;
+    e.pkts_toserver = static_cast<uint64_t>(10 * (age + 1));
+    e.pkts_toclient = static_cast<uint64_t>(12 * (age + 1));
+    e.bytes_toserver = static_cast<uint64_t>(1500 * (age + 1));
+    e.bytes_toclient = static_cast<uint64_t>(24000 * (age + 1));
+    if (f.op == FlowOp::kRemove) return r;
+    f.json =
+        R"({"flow_id":)" + std::to_string(f.flow_id) +
+        R"(,"community_id":"1:wCb3OG7yAFWelaUydu0D+125CLM=","src_ip":"10.0.0.5","src_port":)" +
+        std::to_string(e.src_port) +
+        R"(,"dest_ip":"93.184.216.34","dest_port":443,"proto":"TCP","app_proto":"tls",)"
+        R"("flow":{"pkts_toserver":)" +
+        std::to_string(e.pkts_toserver) + R"(,"bytes_toserver":)" +
+        std::to_string(e.bytes_toserver) +
+        R"(,"start":"2026-12-06T10:00:00.000000+0000","state":"established","reason":"update"}})";
+    return r;
+}
+
+// Arguments: batch_size, unused (1). Operations/s into the live table and flow_log.
+void BM_LiveUpserts(benchmark::State& state) {
+    Bench b(state, ", live_table: flow_live");
+    b.run(state, live_op);
+}
+
 // The sink's rewrite of a raw payload into jsonb's key order (no server needed): the client
 // CPU it adds per row, against the server CPU it saves (BM_RawEvents' server_us_per_row).
 void BM_JsonbOrder(benchmark::State& state) {
@@ -258,6 +302,13 @@ BENCHMARK(BM_RawEvents)
     ->Args({10000, 1})
     ->Args({10000, 3})
     ->Args({10000, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+BENCHMARK(BM_LiveUpserts)
+    ->ArgNames({"batch", "conns"})
+    ->Args({1000, 1})
+    ->Args({10000, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);

@@ -8,7 +8,7 @@
 -- Run with: psql "$DSN" -v ON_ERROR_STOP=1 -1 -f deploy/schema.sql
 
 CREATE TABLE IF NOT EXISTS eveflow_schema_migrations (
-    object      text        NOT NULL,   -- bookkeeping | kafka_offsets | aggregate:<table> | raw:<table>
+    object      text        NOT NULL,   -- bookkeeping | kafka_offsets | aggregate:<table> | raw:<table> | live:<table> | flow_log:<table>
     version     integer     NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (object, version)
@@ -115,4 +115,59 @@ CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
     ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('aggregate:flow_aggregate', 2),
     ('raw:eve_raw', 1)
+ON CONFLICT DO NOTHING;
+
+-- Live flows (outputs[].live_table: flow_live): one row per flow alive now, per sensor,
+-- inserted when the flow passes the meter's insert policy, rewritten at each update, deleted
+-- when it ends. `flow` is the flow as JSON. At start eveflow deletes its sensor's rows (left
+-- by a run that did not end cleanly).
+CREATE TABLE IF NOT EXISTS flow_live (
+    sensor_id       text        NOT NULL,
+    flow_id         bigint      NOT NULL,
+    community_id    text,
+    src_ip          inet,
+    src_port        integer,
+    dest_ip         inet,
+    dest_port       integer,
+    proto           text,
+    app_proto       text,
+    pkts_toserver   bigint      NOT NULL,
+    pkts_toclient   bigint      NOT NULL,
+    bytes_toserver  bigint      NOT NULL,
+    bytes_toclient  bigint      NOT NULL,
+    flow_start      timestamptz,
+    last_seen       timestamptz,
+    updated         timestamptz,
+    flow            jsonb,
+    PRIMARY KEY (sensor_id, flow_id)
+) WITH (fillfactor = 80);
+
+-- Finished flows (flow_log), written when a flow leaves flow_live with its last known values,
+-- range-partitioned on flow_end like eve_raw (flow_log_pYYYYMMDD, created and dropped by
+-- eveflow). The key keeps a retried write from logging a flow twice.
+CREATE TABLE IF NOT EXISTS flow_log (
+    sensor_id       text        NOT NULL,
+    flow_id         bigint      NOT NULL,
+    community_id    text,
+    src_ip          inet,
+    src_port        integer,
+    dest_ip         inet,
+    dest_port       integer,
+    proto           text,
+    app_proto       text,
+    pkts_toserver   bigint,
+    pkts_toclient   bigint,
+    bytes_toserver  bigint,
+    bytes_toclient  bigint,
+    flow_start      timestamptz,
+    last_seen       timestamptz,
+    flow_end        timestamptz NOT NULL,
+    flow            jsonb,
+    PRIMARY KEY (sensor_id, flow_id, flow_end)
+) PARTITION BY RANGE (flow_end);
+CREATE INDEX IF NOT EXISTS flow_log_src_ip_idx ON flow_log (src_ip);
+CREATE INDEX IF NOT EXISTS flow_log_dest_idx ON flow_log (dest_ip, dest_port);
+
+INSERT INTO eveflow_schema_migrations (object, version) VALUES
+    ('live:flow_live', 1), ('flow_log:flow_log', 1)
 ON CONFLICT DO NOTHING;

@@ -8,7 +8,26 @@ namespace {
 
 // What the lanes other than 0 may take: raw events only, and no checkpoint (those keep their
 // place behind the aggregates).
-bool raw_only(const Chunk& c) { return c.aggregate_rows == 0 && !c.checkpoint; }
+bool raw_only(const Chunk& c) { return c.aggregate_rows == 0 && c.live_rows == 0 && !c.checkpoint; }
+
+size_t part_rows(const Chunk& c, int part) {
+    const uint32_t rows[] = {c.aggregate_rows, c.raw_rows, c.live_rows};
+    return rows[part];
+}
+
+// Moves the live rows of `piece` to the end of `o`.
+void append_live(Chunk& o, const Chunk& piece) {
+    o.live += piece.live;
+    o.live_rows += piece.live_rows;
+    for (size_t i = 0; i < std::size(o.live_ops); ++i) o.live_ops[i] += piece.live_ops[i];
+    o.log_partitions.insert(o.log_partitions.end(), piece.log_partitions.begin(),
+                            piece.log_partitions.end());
+}
+
+void sort_unique(std::vector<int64_t>& p) {
+    std::sort(p.begin(), p.end());
+    p.erase(std::unique(p.begin(), p.end()), p.end());
+}
 
 }  // namespace
 
@@ -18,7 +37,7 @@ BatchQueue::BatchQueue(const PostgresConfig& cfg, const Clock& clock,
       clock_(clock),
       checkpointing_(std::move(checkpointing)),
       run_id_(std::move(run_id)) {
-    open_since_[kAggregatePart] = open_since_[kRawPart] = clock_.steady_now();
+    for (Part part : kParts) open_since_[part] = clock_.steady_now();
 }
 
 bool BatchQueue::fits(const Chunk& piece) const {
@@ -40,21 +59,24 @@ void BatchQueue::add(Chunk& piece) {
     rows_ += piece.rows();
     append(kAggregatePart, piece);
     append(kRawPart, piece);
+    append(kLivePart, piece);
     piece = Chunk{};
 }
 
 void BatchQueue::append(Part part, Chunk& piece) {
     Chunk& o = open_[part];
-    const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_rows;
+    const size_t rows = part_rows(piece, part);
     if (rows == 0) return;
     // Aggregates between two checkpoints stay one batch, however many rows they are.
-    const bool by_size = part == kRawPart || !checkpointing_();
+    const bool by_size = part != kAggregatePart || !checkpointing_();
     if (by_size && o.rows() + rows > cfg_.batch_size) seal(part);
     if (o.rows() == 0) open_since_[part] = clock_.steady_now();
     if (part == kRawPart) {
         o.raw += piece.raw;
         o.raw_rows += piece.raw_rows;
         o.partitions.insert(o.partitions.end(), piece.partitions.begin(), piece.partitions.end());
+    } else if (part == kLivePart) {
+        append_live(o, piece);
     } else {
         o.aggregates += piece.aggregates;
         o.aggregate_rows += piece.aggregate_rows;
@@ -66,9 +88,8 @@ void BatchQueue::append(Part part, Chunk& piece) {
 void BatchQueue::seal(Part part) {
     Chunk& o = open_[part];
     if (o.rows() == 0 && !o.checkpoint) return;
-    auto& p = o.partitions;
-    std::sort(p.begin(), p.end());
-    p.erase(std::unique(p.begin(), p.end()), p.end());
+    sort_unique(o.partitions);
+    sort_unique(o.log_partitions);
     o.batch_id = next_batch_id();
     sealed_.push_back(std::move(o));
     o = Chunk{};
@@ -83,11 +104,12 @@ void BatchQueue::seal_checkpoint(std::shared_ptr<const Checkpoint> cp) {
 void BatchQueue::seal_all() {
     if (!checkpointing_()) seal(kAggregatePart);
     seal(kRawPart);
+    seal(kLivePart);
 }
 
 bool BatchQueue::flush_due() const {
     const auto now = clock_.steady_now();
-    for (Part part : {kAggregatePart, kRawPart}) {
+    for (Part part : kParts) {
         if (part == kAggregatePart && checkpointing_()) continue;
         if (open_[part].rows() > 0 && now - open_since_[part] >= cfg_.flush_interval) return true;
     }

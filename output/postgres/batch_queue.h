@@ -14,13 +14,15 @@
 
 namespace eveflow::output::postgres {
 
-/// Aggregate rows and raw events gather in two open batches; a batch is sealed (given the next
-/// id of the run's sequence) when it reaches `batch_size` rows, when `flush_interval` has
-/// passed since its first row, or, for aggregates, at a checkpoint. While `checkpointing()`
-/// holds, aggregate rows are sealed only by checkpoints: the rows between two checkpoints and
-/// the offsets of the second go in one transaction. Lane 0 takes the oldest sealed batch,
-/// whatever it holds; the other lanes take the oldest raw-only one. Space counts every row
-/// added and not yet released, open or sealed, against `max_buffer`.
+/// Aggregate rows, raw events and flow lifecycle operations gather in three open batches; a batch
+/// is sealed (given the next id of the run's sequence) when it reaches `batch_size` rows, when
+/// `flush_interval` has passed since its first row, or, for aggregates, at a checkpoint. While
+/// `checkpointing()` holds, aggregate rows are sealed only by checkpoints: the rows between two
+/// checkpoints and the offsets of the second go in one transaction. Lane 0 takes the oldest sealed
+/// batch, whatever it holds; the other lanes take the oldest raw-only one. So lifecycle batches are
+/// applied by lane 0 alone, in the order they were sealed: an operation on a flow is never
+/// overtaken by an earlier one. Space counts every row added and not yet released, open or sealed,
+/// against `max_buffer`.
 ///
 /// Threading: none of its own and no lock inside; the owner serialises every call.
 class BatchQueue {
@@ -62,7 +64,8 @@ public:
     size_t sealed() const { return sealed_.size(); }
 
 private:
-    enum Part { kAggregatePart = 0, kRawPart = 1 };
+    enum Part { kAggregatePart = 0, kRawPart = 1, kLivePart = 2 };
+    static constexpr Part kParts[] = {kAggregatePart, kRawPart, kLivePart};
     void append(Part part, Chunk& piece);
     void seal(Part part);
 
@@ -71,8 +74,8 @@ private:
     std::function<bool()> checkpointing_;
     std::string run_id_;
     uint64_t next_batch_ = 0;
-    Chunk open_[2];  // by Part
-    std::chrono::steady_clock::time_point open_since_[2]{};
+    Chunk open_[3];  // by Part
+    std::chrono::steady_clock::time_point open_since_[3]{};
     std::deque<Chunk> sealed_;
     uint64_t bytes_ = 0, rows_ = 0;
 };

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "output/postgres/copy_text.h"
+#include "output/postgres/live_table.h"
 #include "output/postgres/offset_store.h"
 #include "output/postgres/schema.h"
 
@@ -44,8 +45,9 @@ bool is_row_error(const pqxx::sql_error& e) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-std::vector<std::string> aggregate_columns() {
-    return {std::begin(kAggregateColumns), std::end(kAggregateColumns)};
+template <size_t N>
+std::vector<std::string> columns(const char* const (&names)[N]) {
+    return {std::begin(names), std::end(names)};
 }
 
 // Where the policy of the connection being constructed on this thread is to record its handle
@@ -109,7 +111,14 @@ BatchWriter::BatchWriter(const PostgresConfig& cfg, std::string dsn, WriterMetri
       dsn_(std::move(dsn)),
       m_(metrics),
       merge_sql_(merge_sql(cfg.table, false)),
-      grouped_merge_sql_(merge_sql(cfg.table, true)) {}
+      grouped_merge_sql_(merge_sql(cfg.table, true)) {
+    if (cfg.live.enabled()) {
+        LiveSql sql = live_sql(cfg.live);
+        live_upsert_sql_ = std::move(sql.upsert);
+        live_log_sql_ = std::move(sql.log);
+        live_remove_sql_ = std::move(sql.remove);
+    }
+}
 
 BatchWriter::~BatchWriter() { disconnect(); }
 
@@ -117,8 +126,9 @@ bool BatchWriter::connect() {
     try {
         conn_ = std::make_unique<Connection>(dsn_);
         migrate(conn_->c, cfg_);
-        create_stage(conn_->c);
+        prepare_session();
         partitions_.clear();
+        log_partitions_.clear();
         last_error_.clear();
         return true;
     } catch (const std::exception& e) {
@@ -127,6 +137,27 @@ bool BatchWriter::connect() {
         conn_.reset();
         return false;
     }
+}
+
+// Staging tables, and once the stale live rows of the sensor.
+void BatchWriter::prepare_session() {
+    create_stage(conn_->c);
+    if (!cfg_.live.enabled()) return;
+    create_live_stage(conn_->c);
+    if (!clear_sensor_) return;
+    const uint64_t n = clear_live(conn_->c, cfg_.live, *clear_sensor_);
+    log::info("postgres: {}: cleared stale rows={} of sensor_id=\"{}\" from {}", cfg_.name, n,
+              *clear_sensor_, cfg_.live.table);
+    clear_sensor_.reset();
+    recount_live();
+}
+
+// The gauge follows each batch's changes; counting sets it right after a batch whose outcome
+// was unknown, and once a minute for rows other sensors write into the same table.
+void BatchWriter::recount_live() {
+    pqxx::nontransaction tx(conn_->c, "eveflow_live_count");
+    m_.live_flows->set(
+        static_cast<double>(tx.exec1("SELECT count(*) FROM " + cfg_.live.table)[0].as<int64_t>()));
 }
 
 void BatchWriter::disconnect() {
@@ -144,54 +175,79 @@ void BatchWriter::failed(const char* what, const std::exception& e) {
     disconnect();
 }
 
-void BatchWriter::ensure_partitions(const std::vector<int64_t>& starts) {
+void BatchWriter::ensure_partitions(const RawEventsConfig& table, std::set<int64_t>& known,
+                                    const std::vector<int64_t>& starts) {
     for (int64_t s : starts) {
-        if (partitions_.count(s)) continue;
-        create_partition(conn_->c, cfg_.raw, s);
+        if (known.count(s)) continue;
+        create_partition(conn_->c, table, s);
         m_.partitions_created->inc();
-        partitions_.insert(s);
+        known.insert(s);
     }
+}
+
+// After the commit: what the batch changed in the live table.
+void BatchWriter::live_committed(const Chunk& c) {
+    for (size_t i = 0; i < std::size(c.live_ops); ++i) m_.live_ops[i]->inc(c.live_ops[i]);
+    if (live_delta_ != 0) m_.live_flows->add(static_cast<double>(live_delta_));
 }
 
 BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
     rejected_ = 0;
-    if (!conn_ && !connect()) return Outcome::kFailed;
-    try {
-        ensure_partitions(c.partitions);
-        pqxx::work tx(conn_->c, "eveflow_batch");
-        pqxx::result r = tx.exec_params(
-            "INSERT INTO " + std::string(kBatchesTable) +
-                " (sink, batch_id, aggregate_rows, raw_rows) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (sink, batch_id) DO NOTHING",
-            cfg_.name, c.batch_id, c.aggregate_rows, c.raw_rows);
-        if (r.affected_rows() == 0) {
-            tx.abort();
-            m_.duplicates->inc();
-            return Outcome::kDuplicate;
+    Outcome o = Outcome::kFailed;
+    if (conn_ || connect()) {
+        try {
+            o = apply(c);
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() == "23514") {  // a partition went missing
+                partitions_.clear();
+                log_partitions_.clear();
+            }
+            failed("write", e);
+        } catch (const std::exception& e) {
+            failed("write", e);
         }
-        if (c.aggregate_rows) {
-            apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late, false);
-        }
-        if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false, c.raw_text);
-        if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
-            tx.abort();
-            return Outcome::kFenced;
-        }
-        tx.commit();
-        return Outcome::kCommitted;
-    } catch (const pqxx::sql_error& e) {
-        if (e.sqlstate() == "23514") partitions_.clear();  // a partition went missing
-        failed("write", e);
-    } catch (const std::exception& e) {
-        failed("write", e);
     }
-    return Outcome::kFailed;
+    if (o == Outcome::kFailed && c.live_rows) m_.live_errors->inc();
+    return o;
+}
+
+// One transaction: the batch id, then the parts, then the checkpoint's offsets.
+BatchWriter::Outcome BatchWriter::apply(const Chunk& c) {
+    live_delta_ = 0;
+    ensure_partitions(cfg_.raw, partitions_, c.partitions);
+    ensure_partitions(cfg_.live.log, log_partitions_, c.log_partitions);
+    pqxx::work tx(conn_->c, "eveflow_batch");
+    pqxx::result r =
+        tx.exec_params("INSERT INTO " + std::string(kBatchesTable) +
+                           " (sink, batch_id, aggregate_rows, raw_rows) VALUES ($1, $2, $3, $4) "
+                           "ON CONFLICT (sink, batch_id) DO NOTHING",
+                       cfg_.name, c.batch_id, c.aggregate_rows, c.raw_rows);
+    if (r.affected_rows() == 0) {
+        tx.abort();
+        m_.duplicates->inc();
+        live_committed(c);
+        if (c.live_rows) recount_live();
+        return Outcome::kDuplicate;
+    }
+    if (c.aggregate_rows) {
+        apply_part(tx, c.aggregates, c.aggregate_rows, Part::kAggregate, c.has_late, false);
+    }
+    if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, Part::kRaw, false, c.raw_text);
+    if (c.live_rows) apply_part(tx, c.live, c.live_rows, Part::kLive, false, false);
+    if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
+        tx.abort();
+        return Outcome::kFenced;
+    }
+    tx.commit();
+    live_committed(c);
+    return Outcome::kCommitted;
 }
 
 namespace {
 
-void copy_lines(pqxx::dbtransaction& tx, const std::string& table, std::string_view lines) {
-    pqxx::stream_to copy(tx, table, aggregate_columns());
+void copy_lines(pqxx::dbtransaction& tx, const std::string& table, std::string_view lines,
+                const std::vector<std::string>& cols = columns(kAggregateColumns)) {
+    pqxx::stream_to copy(tx, table, cols);
     // COPY data is a byte stream: the whole part goes in one message, rows need no alignment.
     if (!lines.empty() && lines.back() == '\n') lines.remove_suffix(1);
     copy << std::make_tuple(CopyText{lines});
@@ -226,6 +282,19 @@ void BatchWriter::copy_aggregates(pqxx::dbtransaction& tx, std::string_view line
     // TRUNCATE, not DELETE: nothing vacuums a temporary table, and dead rows left by DELETE
     // would make every later merge scan all earlier batches.
     tx.exec("TRUNCATE " + std::string(kStageTable));
+}
+
+// The operations of a part in their order: each flow's last insert or update is upserted,
+// removed flows are logged (with the values just upserted) and deleted. Returns the rows the
+// live table gained.
+int64_t BatchWriter::copy_live(pqxx::dbtransaction& tx, std::string_view lines) {
+    static const std::vector<std::string> cols = columns(kLiveStageColumns);
+    copy_lines(tx, kLiveStageTable, lines, cols);
+    const int64_t added = tx.exec1(live_upsert_sql_)[0].as<int64_t>();
+    tx.exec0(live_log_sql_);
+    const int64_t removed = static_cast<int64_t>(tx.exec0(live_remove_sql_).affected_rows());
+    tx.exec0("TRUNCATE " + std::string(kLiveStageTable));
+    return added - removed;
 }
 
 // COPY of raw event rows through libpq itself, in the transaction libpqxx has open (a
@@ -278,33 +347,40 @@ size_t part_size(std::string_view data, size_t rows, bool binary) {
 
 // Applies `rows` rows in a savepoint; on a row error, halves and retries each half, so a bad
 // row costs O(log n) savepoints and every other row still lands in this transaction.
-void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows, bool raw,
-                             bool has_late, bool raw_text) {
+// Lifecycle operations keep their order: the first half is applied before the second.
+void BatchWriter::apply_part(pqxx::dbtransaction& tx, std::string_view lines, size_t rows,
+                             Part part, bool has_late, bool raw_text) {
     try {
         pqxx::subtransaction sub(tx, "eveflow_part");
-        if (raw) {
+        int64_t added = 0;
+        if (part == Part::kRaw) {
             copy_raw(sub, lines, raw_text);
+        } else if (part == Part::kLive) {
+            added = copy_live(sub, lines);
         } else {
             copy_aggregates(sub, lines, has_late);
         }
         sub.commit();
+        live_delta_ += added;
         return;
     } catch (const pqxx::sql_error& e) {
         if (!is_row_error(e)) throw;
         if (rows <= 1) {
-            reject(lines, raw, raw_text, first_line(e.what()));
+            reject(lines, part, raw_text, first_line(e.what()));
             return;
         }
     }
     const size_t half = rows / 2;
-    const size_t pos = part_size(lines, half, raw && !raw_text);
+    const size_t pos = part_size(lines, half, part == Part::kRaw && !raw_text);
     if (pos == std::string_view::npos) throw std::runtime_error("damaged binary COPY rows");
-    apply_part(tx, lines.substr(0, pos), half, raw, has_late, raw_text);
-    apply_part(tx, lines.substr(pos), rows - half, raw, has_late, raw_text);
+    apply_part(tx, lines.substr(0, pos), half, part, has_late, raw_text);
+    apply_part(tx, lines.substr(pos), rows - half, part, has_late, raw_text);
 }
 
-void BatchWriter::reject(std::string_view line, bool raw, bool raw_text, const std::string& why) {
-    (raw ? m_.rejected_raw : m_.rejected_aggregates)->inc();
+void BatchWriter::reject(std::string_view line, Part part, bool raw_text, const std::string& why) {
+    const bool raw = part == Part::kRaw;
+    Counter* counters[] = {m_.rejected_aggregates, m_.rejected_raw, m_.rejected_live};
+    counters[static_cast<int>(part)]->inc();
     ++rejected_;
     uint64_t suppressed = 0;
     if (reject_log_.allow(suppressed)) {
@@ -314,27 +390,33 @@ void BatchWriter::reject(std::string_view line, bool raw, bool raw_text, const s
     }
 }
 
+// Creates `table`'s partitions from now's to partitions_ahead later and drops those past
+// retention.
+void BatchWriter::maintain_partitions(const RawEventsConfig& table, std::set<int64_t>& known,
+                                      int64_t now_us) {
+    int64_t start = partition_start(table.partition, now_us);
+    std::vector<int64_t> ahead;
+    for (int i = 0; i <= table.partitions_ahead; ++i) {
+        ahead.push_back(start);
+        start = partition_end(table.partition, start);
+    }
+    ensure_partitions(table, known, ahead);
+    auto dropped = drop_expired_partitions(conn_->c, table, now_us);
+    for (const auto& name : dropped) {
+        log::info("postgres: {}: dropped partition {} (retention)", cfg_.name, name);
+    }
+    m_.partitions_dropped->inc(dropped.size());
+    const int64_t cutoff = retention_cutoff(table, now_us);
+    for (auto it = known.begin(); it != known.end() && *it < cutoff;) it = known.erase(it);
+}
+
 bool BatchWriter::maintain(int64_t now_us) {
     if (!conn_ && !connect()) return false;
     try {
-        if (!cfg_.raw.types.empty()) {
-            const auto& raw = cfg_.raw;
-            int64_t start = partition_start(raw.partition, now_us);
-            std::vector<int64_t> ahead;
-            for (int i = 0; i <= raw.partitions_ahead; ++i) {
-                ahead.push_back(start);
-                start = partition_end(raw.partition, start);
-            }
-            ensure_partitions(ahead);
-            auto dropped = drop_expired_partitions(conn_->c, raw, now_us);
-            for (const auto& name : dropped) {
-                log::info("postgres: {}: dropped partition {} (retention)", cfg_.name, name);
-            }
-            m_.partitions_dropped->inc(dropped.size());
-            const int64_t cutoff = retention_cutoff(raw, now_us);
-            for (auto it = partitions_.begin(); it != partitions_.end() && *it < cutoff;) {
-                it = partitions_.erase(it);
-            }
+        if (!cfg_.raw.types.empty()) maintain_partitions(cfg_.raw, partitions_, now_us);
+        if (cfg_.live.enabled()) {
+            maintain_partitions(cfg_.live.log, log_partitions_, now_us);
+            recount_live();
         }
         if (now_us - last_prune_us_ >= kPruneEveryUs) {
             prune_batches(conn_->c, cfg_.name);

@@ -85,11 +85,11 @@ void parse_max_buffer(const ConfigNode& node, PostgresConfig& c) {
                    *text + "\")");
 }
 
-// The section's `table` (default `def`), checked to be a plain SQL identifier.
-std::string table_name(const ConfigNode& node, const std::string& def) {
-    std::string table = node.str("table", def);
+// The section's `key` (default `def`), checked to be a plain SQL identifier.
+std::string table_name(const ConfigNode& node, const std::string& def, const char* key = "table") {
+    std::string table = node.str(key, def);
     if (!valid_identifier(table)) {
-        node.error("table",
+        node.error(key,
                    "must be a lower-case SQL identifier [a-z_][a-z0-9_]*, at most 48 "
                    "characters (got \"" +
                        table + "\")");
@@ -97,16 +97,39 @@ std::string table_name(const ConfigNode& node, const std::string& def) {
     return table;
 }
 
-void parse_raw_events(const ConfigNode& raw, RawEventsConfig& r) {
-    r.types = raw.strings("types");
-    r.table = table_name(raw, r.table);
-    std::string p = raw.choice("partition", "day", {"hour", "day", "week"});
+// The keys a time-partitioned table has: raw events and the flow log alike.
+void parse_partitioned(const ConfigNode& node, RawEventsConfig& r) {
+    r.table = table_name(node, r.table);
+    std::string p = node.choice("partition", "day", {"hour", "day", "week"});
     r.partition = p == "hour"   ? PartitionPeriod::kHour
                   : p == "week" ? PartitionPeriod::kWeek
                                 : PartitionPeriod::kDay;
-    r.retention = raw.duration("retention", r.retention, hours(1), false);
-    r.partitions_ahead = static_cast<int>(raw.integer("partitions_ahead", 2, 0, 400));
+    r.retention = node.duration("retention", r.retention, hours(1), false);
+    r.partitions_ahead = static_cast<int>(node.integer("partitions_ahead", 2, 0, 400));
+}
+
+void parse_raw_events(const ConfigNode& raw, RawEventsConfig& r) {
+    r.types = raw.strings("types");
+    parse_partitioned(raw, r);
     r.connections = static_cast<int>(raw.integer("connections", r.connections, 1, 16));
+}
+
+// `live_table` and `flow_log`: four tables that must all differ.
+void parse_live(const ConfigNode& node, PostgresConfig& c) {
+    if (node.has("live_table")) c.live.table = table_name(node, "", "live_table");
+    if (node.has("flow_log")) {
+        if (!c.live.enabled()) node.error("flow_log", "needs live_table");
+        parse_partitioned(node.child("flow_log"), c.live.log);
+    }
+    if (!c.live.enabled()) return;
+    const std::string taken = c.raw.types.empty() ? "" : c.raw.table;
+    if (c.live.table == c.table || c.live.table == taken) {
+        node.error("live_table", "must differ from the aggregate and raw events tables");
+    }
+    const std::string& log = c.live.log.table;
+    if (log == c.table || log == taken || log == c.live.table) {
+        node.error("flow_log", "table must differ from the aggregate, raw events and live tables");
+    }
 }
 
 }  // namespace
@@ -179,6 +202,7 @@ PostgresConfig parse_config(const ConfigNode& node) {
     if (!c.raw.types.empty() && c.raw.table == c.table) {
         node.error("raw_events", "table must differ from the aggregate table \"" + c.table + "\"");
     }
+    parse_live(node, c);
     c.batch_size = static_cast<size_t>(node.integer("batch_size", 10000, 1, 1000000));
     c.flush_interval = node.duration("flush_interval", c.flush_interval, milliseconds(10), false);
     parse_max_buffer(node, c);

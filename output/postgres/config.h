@@ -23,12 +23,22 @@ struct RawEventsConfig {
     int connections = 2;  // connections writing raw event batches in parallel
 };
 
+/// The live flow table (`live_table`) and the log of finished flows (`flow_log`), whose
+/// partitioning and retention work as the raw events' do (its `types` and `connections` are
+/// unused).
+struct LiveConfig {
+    std::string table;  // empty: no live flow table, no lifecycle records
+    RawEventsConfig log{{}, "flow_log"};
+    bool enabled() const { return !table.empty(); }
+};
+
 struct PostgresConfig {
     std::string name = "postgres";
     std::string dsn;            // libpq conninfo or URI, as given (may hold a password)
     std::string password_file;  // empty: none
     std::string table = "flow_aggregate";
     RawEventsConfig raw;
+    LiveConfig live;
     size_t batch_size = 10000;
     std::chrono::microseconds flush_interval = std::chrono::seconds(1);
     uint64_t max_buffer_bytes = 256ull << 20;

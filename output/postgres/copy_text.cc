@@ -60,32 +60,6 @@ int unicode_escape(std::string_view s, size_t i) {
     return v;
 }
 
-// A counter as bigint: values beyond its range become the maximum and are counted.
-void append_counter(std::string& out, uint64_t v, Sanitised& fixed) {
-    constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-    if (v > kMax) {
-        v = kMax;
-        ++fixed.out_of_range;
-    }
-    append_uint(out, v);
-}
-
-void append_ts(std::string& out, Timestamp t) {
-    if (!t.valid() || !storable(t)) {
-        out += "\\N";
-        return;
-    }
-    append_timestamp(out, t);
-}
-
-void append_ip(std::string& out, bool present, const IpAddr& ip) {
-    if (present) {
-        ip.append_to(out);
-    } else {
-        out += "\\N";
-    }
-}
-
 // The distinct source ports as an integer[] literal ({} when none), or NULL when the list does
 // not match the count (a producer that does not fill it): the merge then falls back to greatest.
 void append_port_set(std::string& out, const AggregateRecord& r) {
@@ -112,6 +86,32 @@ size_t plain_run(std::string_view s, size_t i) {
 }
 
 }  // namespace
+
+// A counter as bigint: values beyond its range become the maximum and are counted.
+void append_counter(std::string& out, uint64_t v, Sanitised& fixed) {
+    constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (v > kMax) {
+        v = kMax;
+        ++fixed.out_of_range;
+    }
+    append_uint(out, v);
+}
+
+void append_ts(std::string& out, Timestamp t) {
+    if (!t.valid() || !storable(t)) {
+        out += "\\N";
+        return;
+    }
+    append_timestamp(out, t);
+}
+
+void append_ip(std::string& out, bool present, const IpAddr& ip) {
+    if (present) {
+        ip.append_to(out);
+    } else {
+        out += "\\N";
+    }
+}
 
 bool storable(Timestamp t) { return t.valid() && t.us >= kMinStorableUs && t.us <= kMaxStorableUs; }
 

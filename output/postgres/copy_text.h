@@ -32,6 +32,12 @@ inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_
 /// True if PostgreSQL's timestamptz can hold `t` (years 1 to 9999 here).
 bool storable(Timestamp t);
 
+/// COPY text fields: a counter as bigint (the maximum beyond it, counted), a time (\N when
+/// not storable), an address (\N when absent).
+void append_counter(std::string& out, uint64_t v, Sanitised& fixed);
+void append_ts(std::string& out, Timestamp t);
+void append_ip(std::string& out, bool present, const IpAddr& ip);
+
 /// kCopyText: \ \t \n \r escaped as COPY's text format wants; kNone: the value itself (binary
 /// COPY, where each field carries its length).
 enum class Escaping { kCopyText, kNone };

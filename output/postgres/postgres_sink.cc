@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "output/postgres/live_table.h"
 #include "output/postgres/schema.h"
 #include "output/sink_metrics.h"
 #include "util/log.h"
@@ -30,6 +31,11 @@ PoolMetrics pool_metrics(Stats& s, const std::string& name) {
     const Labels sink = {{"sink", name}};
     SinkMetrics common(s, name);
     auto err = [&](const char* kind) { return &common.errors(kind); };
+    auto live_ops = [&](const char* op) {
+        return &s.counter("eveflow_postgres_live_ops_total",
+                          "Flow lifecycle operations committed to the live table, by op",
+                          {{"sink", name}, {"op", op}});
+    };
     auto rejected = [&](const char* table) {
         return &s.counter("eveflow_postgres_rows_rejected_total",
                           "Rows PostgreSQL refused (left out of their batch)",
@@ -42,15 +48,19 @@ PoolMetrics pool_metrics(Stats& s, const std::string& name) {
     m.up = &common.up();
     m.spilled = &s.counter("eveflow_postgres_spilled_rows_total",
                            "Rows written to the spill directory while the buffer was full", sink);
-    m.writer = {
-        err("connect"),
-        err("write"),
-        rejected("aggregate"),
-        rejected("raw"),
-        &s.counter("eveflow_postgres_duplicate_batches_total",
-                   "Retried batches found already committed", sink),
-        &s.counter("eveflow_postgres_partitions_created_total", "Partitions created", sink),
-        &s.counter("eveflow_postgres_partitions_dropped_total", "Partitions dropped", sink)};
+    m.writer = {err("connect"),
+                err("write"),
+                rejected("aggregate"),
+                rejected("raw"),
+                &s.counter("eveflow_postgres_duplicate_batches_total",
+                           "Retried batches found already committed", sink),
+                &s.counter("eveflow_postgres_partitions_created_total", "Partitions created", sink),
+                &s.counter("eveflow_postgres_partitions_dropped_total", "Partitions dropped", sink),
+                rejected("live"),
+                {live_ops("insert"), live_ops("update"), live_ops("remove")},
+                &s.counter("eveflow_postgres_live_errors_total",
+                           "Failed attempts of batches holding flow lifecycle operations", sink),
+                &s.gauge("eveflow_postgres_live_flows", "Rows in the live flow table", sink)};
     // Plain gauges, set as the values change: a gauge_fn holding the sink would outlive it in
     // the registry.
     m.buffer_bytes =
@@ -74,6 +84,8 @@ PostgresSink::PostgresSink(PostgresConfig cfg, Context& ctx)
     expired_ = &s.counter("eveflow_postgres_raw_expired_total",
                           "Raw events older than the retention, not written", sink);
     unstorable_ = &common.errors("unstorable");
+    log_expired_ = &s.counter("eveflow_postgres_flow_log_expired_total",
+                              "Removed flows older than the flow_log retention, not logged", sink);
     for (size_t i = 0; i < std::size(kSanitisedKinds); ++i) {
         sanitised_[i] = &s.counter("eveflow_postgres_values_sanitised_total",
                                    "Values made acceptable to PostgreSQL, by kind",
@@ -117,8 +129,38 @@ void PostgresSink::count(const Sanitised& f) {
     }
 }
 
+// A remove logs its flow under log_time() in flow_log, unless that is past the retention (or
+// outside the years raw events may have): the flow still leaves the live table.
+void PostgresSink::render_live(const FlowLifecycle& f, Chunk& piece, int64_t now_us,
+                               Sanitised& fixed) {
+    Timestamp log_end = Timestamp::none();
+    if (f.op == FlowOp::kRemove) {
+        const Timestamp end = log_time(f);
+        if (!end.valid() || end.us < kMinRawTsUs || end.us >= kMaxRawTsUs ||
+            end.us < retention_cutoff(cfg_.live.log, now_us)) {
+            log_expired_->inc();
+        } else {
+            log_end = end;
+            const int64_t p = partition_start(cfg_.live.log.partition, end.us);
+            auto& parts = piece.log_partitions;
+            if (parts.empty() || parts.back() != p) parts.push_back(p);
+        }
+    }
+    if (!append_live_row(piece.live, f, ++live_seq_, ctx_.sensor_id, log_end, fixed)) {
+        unstorable_->inc();
+        return;
+    }
+    ++piece.live_rows;
+    ++piece.live_ops[static_cast<size_t>(f.op)];
+}
+
 void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us) {
     Sanitised fixed;
+    if (const auto* life = std::get_if<FlowLifecycle>(&r)) {
+        if (cfg_.live.enabled()) render_live(*life, piece, now_us, fixed);
+        count(fixed);
+        return;
+    }
     if (const auto* agg = std::get_if<AggregateRecord>(&r)) {
         if (append_aggregate_row(piece.aggregates, *agg, ctx_.sensor_id, fixed)) {
             ++piece.aggregate_rows;
@@ -170,9 +212,11 @@ Status PostgresSink::write(std::span<const Record> batch) {
 }
 
 // Aggregate pieces are kept out of the spill directory while a checkpoint is in play: a
-// spilled batch would be applied without the offsets of its events.
+// spilled batch would be applied without the offsets of its events. Lifecycle operations
+// never go there: spilled batches are written after the memory queue, out of order.
 bool PostgresSink::can_spill(const Chunk& piece) const {
-    return !cfg_.spill_dir.empty() && !(piece.aggregate_rows > 0 && checkpointing());
+    return !cfg_.spill_dir.empty() && piece.live_rows == 0 &&
+           !(piece.aggregate_rows > 0 && checkpointing());
 }
 
 // A piece that does not fit in the buffer goes to the spill directory if it may and there is

@@ -26,8 +26,10 @@ namespace eveflow::output::postgres {
 /// (`raw_events.connections` - 1) take raw-only batches, so the server parses and indexes raw
 /// events on several cores. With `spill_dir`, batches that do not fit in memory go to disk
 /// first (on_full applies when that is full too) and lane 0 writes them when the memory queue
-/// is empty. close() seals the last rows and waits for the lanes to deliver everything, at
-/// most the context's shutdown bound (spilled batches then stay on disk for the next start).
+/// is empty. With `live_table`, flow lifecycle operations gather in a third kind of batch,
+/// which lane 0 alone applies, in order, and which never spills (live_table.h). close() seals the
+/// last rows and waits for the lanes to deliver everything, at most the context's shutdown bound
+/// (spilled batches then stay on disk for the next start).
 ///
 /// Consumer offsets (Kafka input): the first PostgreSQL sink registers an offset store in the
 /// Context at open(). Once a consumer attaches, aggregate rows are sealed only at checkpoint
@@ -54,10 +56,14 @@ public:
     /// Rows count as written when their transaction commits; as dropped when they are given
     /// up (on_full: drop, the shutdown bound, refused by the server, unstorable, expired).
     bool counts_records() const override { return true; }
+    /// True with `live_table`: the sink is a lifecycle output (it takes FlowLifecycle records
+    /// besides its aggregates and raw events, and ignores them without it).
+    bool takes_flow_lifecycle() const { return cfg_.live.enabled(); }
 
 private:
     bool checkpointing() const { return offsets_ && offsets_->attached(); }
     void render(const Record& r, Chunk& piece, int64_t now_us, int64_t cutoff_us);
+    void render_live(const FlowLifecycle& f, Chunk& piece, int64_t now_us, Sanitised& fixed);
     void count(const Sanitised& fixed);
     bool can_spill(const Chunk& piece) const;
     void commit_piece(Chunk& piece);
@@ -68,6 +74,8 @@ private:
     Counter* dropped_;
     Counter* expired_;
     Counter* unstorable_;
+    Counter* log_expired_;
+    uint64_t live_seq_ = 0;  // orders the lifecycle operations within a batch
     Counter* sanitised_[5];
     bool full_ = false;  // the buffer was full: logged once until it is below half again
     uint64_t dropped_in_state_ = 0;

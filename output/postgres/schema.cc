@@ -50,11 +50,17 @@ std::string aggregate_v2(pqxx::transaction_base& tx, const std::string& table) {
            " ADD COLUMN IF NOT EXISTS src_port_set integer[]";
 }
 
+// `CREATE INDEX IF NOT EXISTS <table><suffix> ON <table> (<cols>);`
+std::string index_sql(pqxx::transaction_base& tx, const std::string& table, const char* suffix,
+                      const char* cols) {
+    return "CREATE INDEX IF NOT EXISTS " + tx.quote_name(table + suffix) + " ON " +
+           tx.quote_name(table) + " (" + cols + ");";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
-    auto index = [&](const std::string& suffix, const std::string& cols) {
-        return "CREATE INDEX IF NOT EXISTS " + tx.quote_name(table + suffix) + " ON " + t + " (" +
-               cols + ");";
+    auto index = [&](const char* suffix, const char* cols) {
+        return index_sql(tx, table, suffix, cols);
     };
     return "CREATE TABLE IF NOT EXISTS " + t +
            " ("
@@ -63,6 +69,37 @@ std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
            "flow_id bigint, payload jsonb) PARTITION BY RANGE (ts);" +
            index("_ts_idx", "ts") + index("_src_ip_idx", "src_ip") +
            index("_dest_idx", "dest_ip, dest_port") + index("_event_type_idx", "event_type");
+}
+
+// One row per live flow of each sensor, rewritten at every update: fillfactor leaves room in
+// each page so an update can stay in its page (no index holds the columns it changes).
+std::string live_v1(pqxx::transaction_base& tx, const std::string& table) {
+    return "CREATE TABLE IF NOT EXISTS " + tx.quote_name(table) +
+           " ("
+           "sensor_id text NOT NULL, flow_id bigint NOT NULL, community_id text, "
+           "src_ip inet, src_port integer, dest_ip inet, dest_port integer, proto text, "
+           "app_proto text, pkts_toserver bigint NOT NULL, pkts_toclient bigint NOT NULL, "
+           "bytes_toserver bigint NOT NULL, bytes_toclient bigint NOT NULL, "
+           "flow_start timestamptz, last_seen timestamptz, updated timestamptz, flow jsonb, "
+           "PRIMARY KEY (sensor_id, flow_id)) WITH (fillfactor = 80)";
+}
+
+// Finished flows, range-partitioned on their end like the raw events; the key makes a
+// retried insert a no-op.
+std::string flow_log_v1(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    auto index = [&](const char* suffix, const char* cols) {
+        return index_sql(tx, table, suffix, cols);
+    };
+    return "CREATE TABLE IF NOT EXISTS " + t +
+           " ("
+           "sensor_id text NOT NULL, flow_id bigint NOT NULL, community_id text, "
+           "src_ip inet, src_port integer, dest_ip inet, dest_port integer, proto text, "
+           "app_proto text, pkts_toserver bigint, pkts_toclient bigint, "
+           "bytes_toserver bigint, bytes_toclient bigint, flow_start timestamptz, "
+           "last_seen timestamptz, flow_end timestamptz NOT NULL, flow jsonb, "
+           "PRIMARY KEY (sensor_id, flow_id, flow_end)) PARTITION BY RANGE (flow_end);" +
+           index("_src_ip_idx", "src_ip") + index("_dest_idx", "dest_ip, dest_port");
 }
 
 std::string bookkeeping_v1(pqxx::transaction_base& tx) {
@@ -131,6 +168,11 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
     if (!cfg.raw.types.empty()) {
         const std::string raw = cfg.raw.table;
         apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});
+    }
+    if (cfg.live.enabled()) {
+        const std::string live = cfg.live.table, log = cfg.live.log.table;
+        apply(tx, "live:" + live, {[live](auto& t) { return live_v1(t, live); }});
+        apply(tx, "flow_log:" + log, {[log](auto& t) { return flow_log_v1(t, log); }});
     }
     tx.commit();
 }

@@ -56,6 +56,8 @@ void WriterPool::start(const std::string& dsn, int lanes, std::unique_ptr<SpillD
     }
     // One attempt now, so the tables exist from the start. The other lanes connect when needed.
     Lane& first = *lanes_[0];
+    // Lane 0 alone writes lifecycle batches: it clears the stale rows before the first one.
+    if (cfg_.live.enabled()) first.writer->clear_live_at_connect(ctx_.sensor_id);
     if (first.writer->connect()) {
         m_.up->set(1);
         log::info("postgres: {}: connected dsn=\"{}\" table={} connections={}", cfg_.name,

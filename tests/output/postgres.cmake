@@ -9,3 +9,8 @@ eveflow_add_test(postgres_integration
         output/postgres_offsets_test.cc
     DEPS eveflow_output_postgres eveflow_input_eve eveflow_processing_flow_aggregate
     LABELS integration)
+eveflow_add_test(postgres_live_unit SOURCES output/postgres_live_unit_test.cc
+    DEPS eveflow_output_postgres LABELS unit)
+eveflow_add_test(postgres_live SOURCES output/postgres_live_test.cc
+        output/postgres_live_log_test.cc
+    DEPS eveflow_output_postgres LABELS integration)

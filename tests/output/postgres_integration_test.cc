@@ -27,17 +27,22 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
     EVEFLOW_REQUIRE_PG();
     PgSchema db;
     {
-        PgSinkHarness h("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
+        PgSinkHarness h(
+            "{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}, live_table: flow_live}",
+            db.dsn);
         h.sink->open();
         EXPECT_EQ(h.metric("eveflow_sink_up"), 1);
         ASSERT_TRUE(h.sink->close().ok());
     }
     // Starting again on the same schema is a no-op for the migrations.
-    PgSinkHarness again("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
+    PgSinkHarness again(
+        "{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}, live_table: flow_live}",
+        db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 and v2, raw v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 6);
+    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 and v2, raw v1, live v1,
+    // flow_log v1.
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 8);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
@@ -124,7 +129,9 @@ TEST(PostgresSink, RetriedCommittedBatchIsNotAppliedTwice) {
     cfg.dsn = db.dsn;
     Stats stats;
     Counter& c = stats.counter("c", "c");
-    output::postgres::BatchWriter w(cfg, db.dsn, {&c, &c, &c, &c, &c, &c, &c});
+    Gauge& g = stats.gauge("g", "g");
+    output::postgres::BatchWriter w(cfg, db.dsn,
+                                    {&c, &c, &c, &c, &c, &c, &c, &c, {&c, &c, &c}, &c, &g});
     output::postgres::Chunk chunk;
     chunk.batch_id = "run1-0";
     output::postgres::Sanitised fixed;
@@ -212,11 +219,7 @@ TEST(PostgresSink, OverflowingMergeRejectsOnlyThatRow) {
     EXPECT_EQ(h2.metric("eveflow_postgres_rows_rejected_total", {{"table", "aggregate"}}), 1);
 }
 
-std::vector<std::string> partitions(const PgSchema& db) {
-    return db.rows(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = 'eve_raw'::regclass ORDER BY 1");
-}
+std::vector<std::string> partitions(const PgSchema& db) { return partitions_of(db, "eve_raw"); }
 
 TEST(PostgresSink, PartitionsRollOverAndExpireWithTheClock) {
     EVEFLOW_REQUIRE_PG();

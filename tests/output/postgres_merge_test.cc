@@ -33,7 +33,8 @@ std::vector<uint16_t> random_ports(std::mt19937_64& rng, int lo, int hi, int n) 
 }
 
 struct Writer {
-    explicit Writer(const std::string& dsn) : w(config(dsn), dsn, {&c, &c, &c, &c, &c, &c, &c}) {}
+    explicit Writer(const std::string& dsn)
+        : w(config(dsn), dsn, {&c, &c, &c, &c, &c, &c, &c, &c, {&c, &c, &c}, &c, &g}) {}
     const output::postgres::PostgresConfig& config(const std::string& dsn) {
         cfg.dsn = dsn;
         return cfg;
@@ -54,6 +55,7 @@ struct Writer {
     output::postgres::PostgresConfig cfg;  // before w, which keeps a reference
     Stats stats;
     Counter& c = stats.counter("c", "c");
+    Gauge& g = stats.gauge("g", "g");
     BatchWriter w;
     int next_id = 0;
 };

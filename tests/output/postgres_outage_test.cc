@@ -51,12 +51,9 @@ TEST(PostgresSink, ConnectionKilledDuringCopyLandsOnce) {
 
 TEST(PostgresSink, ServerStopAndStartMidRunLosesAndDoublesNothing) {
     EVEFLOW_REQUIRE_PG();
-    // A server of its own, so stopping it disturbs no other test.
-    TempDir dir;
-    auto env = start_private_server(dir);
-    ASSERT_TRUE(env.count("EVEFLOW_TEST_PG_DSN") && env.count("EVEFLOW_TEST_PG_CTL"));
-    const std::string ctl = env["EVEFLOW_TEST_PG_CTL"];
-    PgSchema db(env["EVEFLOW_TEST_PG_DSN"]);
+    PrivateServer server;
+    ASSERT_TRUE(server.started());
+    PgSchema db(server.dsn());
     {
         PgSinkHarness h(
             "{type: postgres, dsn: {dsn}, batch_size: 500, flush_interval: 20ms,"
@@ -79,9 +76,7 @@ TEST(PostgresSink, ServerStopAndStartMidRunLosesAndDoublesNothing) {
             }
         });
         std::this_thread::sleep_for(700ms);
-        ASSERT_EQ(std::system((ctl + " stop").c_str()), 0);
-        std::this_thread::sleep_for(1500ms);
-        ASSERT_EQ(std::system((ctl + " start").c_str()), 0);
+        ASSERT_TRUE(server.stop_and_start(1500ms));
         producer.join();
         ASSERT_TRUE(h.sink->close().ok());
         EXPECT_GE(h.metric("eveflow_sink_retries_total"), 1);
@@ -99,7 +94,6 @@ TEST(PostgresSink, ServerStopAndStartMidRunLosesAndDoublesNothing) {
                             std::to_string(n / 50)),
                   0);
     }
-    std::system((EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
 }
 
 int closed_port() {

@@ -84,13 +84,15 @@ TEST(PostgresBinaryCopy, RowsEqualTheServersReadingOfCopyText) {
     Stats stats;
     Counter& n = stats.counter("c", "c");
     Counter& bad = stats.counter("bad", "rejected rows and failed writes");
+    Gauge& g = stats.gauge("g", "g");
     const auto events = edge_events(SystemClock::instance().now_us());
     auto deliver = [&](const std::string& table, bool text) {
         PostgresConfig cfg;
         cfg.name = table;
         cfg.raw.types = {"all"};
         cfg.raw.table = table;
-        output::postgres::BatchWriter w(cfg, db.dsn, {&bad, &bad, &bad, &bad, &n, &n, &n});
+        output::postgres::BatchWriter w(
+            cfg, db.dsn, {&bad, &bad, &bad, &bad, &n, &n, &n, &bad, {&n, &n, &n}, &bad, &g});
         Chunk chunk;
         chunk.batch_id = table;
         chunk.raw_text = text;

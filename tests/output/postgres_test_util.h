@@ -89,6 +89,14 @@ struct PgSchema {
     std::string base_dsn, name, dsn;
 };
 
+/// The partitions of `parent`, by name.
+inline std::vector<std::string> partitions_of(const PgSchema& db, const std::string& parent) {
+    return db.rows(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = '" +
+        parent + "'::regclass ORDER BY 1");
+}
+
 /// Runs scripts/start-postgres.sh into `dir`/pg (a server of the test's own, so stopping it
 /// disturbs no other test) and returns its exports: EVEFLOW_TEST_PG_DSN, EVEFLOW_TEST_PG_CTL.
 inline std::map<std::string, std::string> start_private_server(const TempDir& dir) {
@@ -113,6 +121,29 @@ inline std::map<std::string, std::string> start_private_server(const TempDir& di
     pclose(p);
     return env;
 }
+
+/// A server of the test's own (start_private_server), so stopping it disturbs no other test;
+/// stopped and removed at the end.
+struct PrivateServer {
+    PrivateServer() : env(start_private_server(dir)) {}
+    ~PrivateServer() {
+        std::system(
+            (EVEFLOW_SOURCE_DIR "/scripts/stop-postgres.sh '" + (dir / "pg") + "'").c_str());
+    }
+    bool started() const {
+        return env.count("EVEFLOW_TEST_PG_DSN") && env.count("EVEFLOW_TEST_PG_CTL");
+    }
+    std::string dsn() const { return env.at("EVEFLOW_TEST_PG_DSN"); }
+    /// Stops the server, waits `down`, starts it again; false if pg_ctl failed.
+    bool stop_and_start(std::chrono::milliseconds down) const {
+        const std::string ctl = env.at("EVEFLOW_TEST_PG_CTL");
+        if (std::system((ctl + " stop").c_str()) != 0) return false;
+        std::this_thread::sleep_for(down);
+        return std::system((ctl + " start").c_str()) == 0;
+    }
+    TempDir dir;
+    std::map<std::string, std::string> env;
+};
 
 /// A sink built from YAML (`{dsn}` replaced by the schema's DSN) with its own metrics.
 /// Ends one session of application `app` while it runs a COPY, once `running` such COPYs run
