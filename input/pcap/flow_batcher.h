@@ -17,9 +17,13 @@ namespace eveflow::input::pcap {
 /// and of what nDPI said. Names view nDPI's or the module's storage (alive as long as the
 /// meter); the per-flow strings are copied here.
 struct ExportedFlow {
-    Flow flow;  // flow.dpi is null
-    ExpiryReason reason = ExpiryReason::kEnd;
+    Flow flow;                                 // flow.dpi is null
+    ExpiryReason reason = ExpiryReason::kEnd;  // of a final record
+    FlowReport kind = FlowReport::kFinal;
     uint64_t id = 0;
+    int64_t at_us = 0;       // when the meter made the report, packet time
+    bool has_delta = false;  // interim updates on: `delta` is what this report adds
+    FlowDelta delta;
     bool has_dpi = false;
     DpiInfo dpi;  // hostname, ja3c, ja3s empty: they live in the arrays below
     uint8_t hostname_len = 0, ja3c_len = 0, ja3s_len = 0;

@@ -44,6 +44,9 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
                                     {{"source", config_.name}})),
       evicted_(ctx.stats.counter("eveflow_flows_evicted_total",
                                  "Flows expired early because the flow table was full")),
+      updates_(ctx.stats.counter("eveflow_flow_updates_total",
+                                 "Interim flow updates emitted by the meter",
+                                 {{"source", config_.name}})),
       active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
     for (size_t i = 1; i < skipped_.size(); ++i) {
         std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
@@ -296,6 +299,7 @@ bool PcapSource::publish(bool ended) {
         if (c.expired[i]) expired_[i]->inc(c.expired[i]);
     }
     evicted_.inc(c.expired[static_cast<size_t>(ExpiryReason::kEvicted)]);
+    updates_.inc(c.updates);
     auto active = static_cast<double>(meter_->active_flows());
     active_.add(active - active_reported_);
     active_reported_ = active;

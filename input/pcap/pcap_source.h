@@ -36,6 +36,7 @@ public:
     void open() override;
     Status run(std::stop_token stop, Publisher& out) override;
     bool publishes_progress() const override { return true; }
+    void set_lifecycle(bool wanted) override { config_.meter.lifecycle = wanted; }
     Progress progress() const override { return {done_bytes_.load(), total_bytes_}; }
 
 private:
@@ -75,6 +76,7 @@ private:
     Counter& kernel_dropped_;
     Counter& if_dropped_;
     Counter& evicted_;
+    Counter& updates_;
     Gauge& active_;
     double active_reported_ = 0;
     std::array<Counter*, static_cast<size_t>(SkipReason::kCount)> skipped_{};
