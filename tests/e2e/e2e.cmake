@@ -31,3 +31,9 @@ set_tests_properties(e2e_follow_restart PROPERTIES LABELS e2e SKIP_RETURN_CODE 7
 add_test(NAME e2e_pcap_no_late
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pcap_no_late.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Interim flow updates: each window's sums equal those of its packets, against a per-packet
+# reference over the shared captures and a generated minutes-long TCP transfer (dpkt, scapy).
+add_test(NAME e2e_flow_updates
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/flow_updates.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_flow_updates PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
+                     ENVIRONMENT "TZ=UTC;LC_ALL=C")
