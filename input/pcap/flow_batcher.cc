@@ -46,7 +46,8 @@ void FlowBatcher::add(const ExportedFlow& x) {
     p.raw_off = batch_.buffer.size();
     line_.clear();
     const bool insert = x.kind == FlowReport::kInsert;
-    if (insert) {  // no line of its own: app_proto alone, as a JSON string
+    const bool no_line = insert || !lines_;
+    if (no_line) {  // no line of its own: app_proto alone, as a JSON string
         std::string_view proto = dpi ? dpi->protocol : std::string_view();
         line_.append("\"").append(proto).append("\"");
         p.app_off = p.raw_off + 1;
@@ -63,7 +64,7 @@ void FlowBatcher::add(const ExportedFlow& x) {
         p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
     }
     batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
-    p.raw_len = insert ? 0 : line_.size();
+    p.raw_len = no_line ? 0 : line_.size();
     batch_.buffer.push_back('\n');
 
     Event e;

@@ -46,7 +46,10 @@ struct ExportedChunk {
 /// Builds one EventBatch at a time. Single-threaded.
 class FlowBatcher {
 public:
-    explicit FlowBatcher(std::string_view in_iface = {}) : in_iface_(in_iface) {}
+    /// `lines` false: no handler reads the flow records' lines (no `--flows-jsonl`, no forwarding
+    /// of flows): events get their fields only, which saves the rendering.
+    explicit FlowBatcher(std::string_view in_iface = {}, bool lines = true)
+        : in_iface_(in_iface), lines_(lines) {}
     void add(const ExportedFlow& e);
     size_t size() const { return pending_.size(); }
     /// The batch so far (views fixed up now, so the buffer could grow before).
@@ -57,6 +60,7 @@ private:
         size_t raw_off, raw_len, app_off, app_len;
     };
     std::string_view in_iface_;
+    bool lines_ = true;
     EventBatch batch_;
     std::vector<Pending> pending_;
     std::string line_;

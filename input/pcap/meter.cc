@@ -94,7 +94,7 @@ void Meter::after_packet(Flow& f, int64_t ts_us, bool open_span) {
         f.span_first_us = ts_us;
         if (config_.update_us > 0) {
             f.span_cell_end_us = cell_end(ts_us, config_.update_us);
-            if (!f.swept) {
+            if (config_.sweep && !f.swept) {
                 sweep_.push_back({table_.index_of(f), f.generation});
                 f.swept = true;
             }
@@ -120,7 +120,7 @@ void Meter::update(Flow& f, int64_t at_us) {
 
 void Meter::tick(int64_t now_us) {
     now_us_ = now_us;
-    if (config_.update_us > 0) sweep(now_us);
+    if (config_.sweep && config_.update_us > 0) sweep(now_us);
     table_.expire(now_us);
 }
 

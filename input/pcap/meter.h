@@ -37,6 +37,8 @@ struct MeterConfig {
     bool lifecycle = false;
     uint64_t insert_after_packets = 1;
     bool insert_after_dpi = false;
+    /// Live capture: silent flows are swept at each tick (see Meter::tick).
+    bool sweep = false;
     bool updates() const { return update_us > 0 || update_every_packets > 0; }
     /// Live capture: the interface, as `in_iface` (views storage that outlives the meter).
     std::string_view in_iface;
@@ -62,8 +64,10 @@ public:
 
     /// One captured frame at `ts_us`.
     void packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us);
-    /// Runs expiry at `now_us` (packet time for files, wall clock for live capture), after
-    /// reporting the flows whose unreported traffic lies in a grid cell that ended by then.
+    /// Runs expiry at `now_us` (packet time for files, wall clock for live capture). With
+    /// `sweep` (live capture) it first reports the flows whose unreported traffic lies in a grid
+    /// cell that ended by then (silent flows; in files a flow's next packet or its final record
+    /// reports that traffic, so no sweep is needed).
     void tick(int64_t now_us);
     /// Exports every flow (end of input, shutdown).
     void flush() { table_.flush(ExpiryReason::kEnd); }

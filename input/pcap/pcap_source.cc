@@ -89,6 +89,7 @@ void PcapSource::open() {
             if (config_.file.empty()) throw StartupError(config_.interface + ": " + open_error_);
         }
         config_.meter.in_iface = config_.interface;  // empty for files
+        config_.meter.sweep = config_.file.empty();
         meter_ =
             std::make_unique<Meter>(config_.meter, dlt, !config_.file.empty(), std::move(ndpi));
     }
@@ -163,7 +164,7 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
 }
 
 void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
-    FlowBatcher batcher(config_.interface);
+    FlowBatcher batcher(config_.interface, lines_);
     std::vector<ExportedChunk> got;
     // The progress of a chunk holds once all its flows are published: a batch that ends
     // within the next chunk carries it too (that chunk's flows were open then, so they are

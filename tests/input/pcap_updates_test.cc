@@ -196,9 +196,9 @@ TEST_F(PcapUpdates, InsertFollowsThePolicyAndPrecedesTheFlowsReports) {
     }
     using R = FlowReport;
     EXPECT_EQ(seen[1], (std::vector<R>{R::kInsert, R::kUpdate, R::kUpdate, R::kFinal}));
-    // Silent past the boundary at 2 s: the sweep reports b's and c's first cell.
-    EXPECT_EQ(seen[2], (std::vector<R>{R::kUpdate, R::kFinal}));
-    EXPECT_EQ(seen[3], (std::vector<R>{R::kInsert, R::kUpdate, R::kFinal}));
+    // b and c have no packet after their first cell: their final records report it.
+    EXPECT_EQ(seen[2], (std::vector<R>{R::kFinal}));
+    EXPECT_EQ(seen[3], (std::vector<R>{R::kInsert, R::kFinal}));
 }
 
 TEST_F(PcapUpdates, NoInsertsWithoutALifecycleOutput) {
@@ -229,6 +229,31 @@ TEST_F(PcapUpdates, InsertAfterDpiWaitsForDetection) {
         EXPECT_EQ(ev.fields.pkts_toserver, 3u);
     }
     EXPECT_EQ(inserts, 1u);
+}
+
+// Live capture's sweep: a flow silent past a boundary is reported at the next tick.
+TEST(PcapUpdatesSweep, ATickReportsFlowsSilentPastABoundary) {
+    SynthFlow f;
+    std::string frame = eveflow::testing::detail::frame(f, pkt(0, true, 10));
+    for (bool sweep : {false, true}) {
+        MeterConfig config;
+        config.dpi = false;
+        config.update_us = 2 * kSecond;
+        config.sweep = sweep;
+        Meter meter(config, 1, false, nullptr);
+        meter.packet(reinterpret_cast<const uint8_t*>(frame.data()),
+                     static_cast<uint32_t>(frame.size()), kBase + kSecond / 2);
+        meter.tick(kBase + kSecond);  // same cell: nothing to report
+        EXPECT_EQ(meter.pending(), 0u);
+        meter.tick(kBase + 2 * kSecond + 1);
+        auto got = meter.take_exported();
+        ASSERT_EQ(got.size(), sweep ? 1u : 0u);
+        if (!sweep) continue;
+        EXPECT_EQ(got[0].kind, FlowReport::kUpdate);
+        EXPECT_EQ(got[0].delta.pkts_toserver, 1u);
+        meter.tick(kBase + 4 * kSecond + 1);  // nothing new since
+        EXPECT_EQ(meter.pending(), 0u);
+    }
 }
 
 TEST_F(PcapUpdates, ConfigErrors) {
