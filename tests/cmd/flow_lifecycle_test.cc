@@ -129,6 +129,7 @@ std::vector<SynthFlow> flows_of_every_length() {
 struct FlowLines {
     std::map<uint64_t, uint64_t> final_packets;
     std::map<uint64_t, uint64_t> updates_after;
+    uint64_t updates_total = 0;
 };
 
 uint64_t number_after(const std::string& line, const std::string& key) {
@@ -143,6 +144,7 @@ FlowLines read_flow_lines(const std::string& path, uint64_t min_packets) {
         uint64_t id = number_after(line, "flow_id");
         uint64_t pkts = number_after(line, "pkts_toserver") + number_after(line, "pkts_toclient");
         if (line.find("\"reason\":\"update\"") != std::string::npos) {
+            ++out.updates_total;
             if (pkts >= min_packets) ++out.updates_after[id];
         } else {
             out.final_packets[id] = pkts;
@@ -174,10 +176,15 @@ TEST(FlowLifecyclePipeline, EachInsertedFlowIsInsertedUpdatedAndRemovedOnceInOrd
     std::shared_ptr<ConfigDiagnostics> diag;
     cmd::Plan plan = eveflow::testing::plan_from_yaml(yaml, ctx, diag);
     ASSERT_TRUE(diag->ok()) << diag->errors()[0];
+    double sent_total = 0, removes_total = 0, updates_total = 0;
     {
         cmd::Pipeline pipeline(ctx);
         pipeline.build(std::move(plan));
         ASSERT_EQ(pipeline.run(), 0);
+        // Read while the pipeline lives: its gauges read its queues.
+        sent_total = stats.sum("eveflow_lifecycle_records_total");
+        removes_total = stats.sum("eveflow_lifecycle_records_total", {{"op", "remove"}});
+        updates_total = stats.sum("eveflow_flow_updates_total");
     }
     const FlowLines lines = read_flow_lines(flows, 3);
     fs::remove_all(dir);
@@ -218,6 +225,11 @@ TEST(FlowLifecyclePipeline, EachInsertedFlowIsInsertedUpdatedAndRemovedOnceInOrd
         removed.insert(id);
     }
     EXPECT_EQ(removed, passed);  // flows under the policy's 3 packets: nothing at all
+    size_t sent = 0;
+    for (const auto& [id, seq] : ops) sent += seq.size();
+    EXPECT_EQ(sent_total, static_cast<double>(sent));
+    EXPECT_EQ(removes_total, static_cast<double>(passed.size()));
+    EXPECT_EQ(updates_total, static_cast<double>(lines.updates_total));
     EXPECT_EQ(passed.size(), 7u);
 }
 

@@ -339,9 +339,13 @@ def main():
         errors += check(binary, long_pcap, [(60, 60), (60, 20), (60, 15), (300, 60)], tmp,
                         "long_transfer")
         _, flows = run(binary, long_pcap, 60, 60, tmp)
-        _, _, _, updated = check_flow_records("long_transfer", flows)
+        _, _, first_ids, updated = check_flow_records("long_transfer", flows)
         if updated < 2:
             errors.append(f"long_transfer: {updated} flows with updates, want the long ones")
+        _, flows = run(binary, long_pcap, 60, 60, tmp)
+        _, _, second_ids, _ = check_flow_records("long_transfer", flows)
+        if first_ids & second_ids:
+            errors.append(f"flow_ids used again by a second run: {sorted(first_ids & second_ids)}")
         captures = sorted(os.path.join(r, n) for r, _, ns in os.walk(pcap_dir) for n in ns
                           if n.endswith((".pcap", ".pcapng")) and "/bad" not in r)
         for cap in captures:
