@@ -96,6 +96,9 @@ public:
     /// that renders its lines (the meter) may skip the others; sources that receive lines
     /// keep them anyway.
     virtual void set_raw_types(const EventTypeSet& /*types*/) {}
+    /// Told once before open() when some output keeps live flow tables: a source that meters
+    /// flows (the pcap meter) then publishes kInsert flow events and `live` flags.
+    virtual void set_lifecycle(bool /*wanted*/) {}
     /// Runs until end of input or until `stop` is requested; then drains what it accepted
     /// (reads accepted connections to EOF) unless ctx.aborting is set.
     virtual Status run(std::stop_token stop, Publisher& out) = 0;

@@ -7,25 +7,10 @@ namespace eveflow::output {
 namespace {
 
 // `,"name":`: every field but the first.
-void field(std::string& out, std::string_view name) {
-    out += ',';
-    json::append_key(out, name);
-}
-
-void field(std::string& out, std::string_view name, uint64_t v) {
-    field(out, name);
-    json::append_uint(out, v);
-}
-
-void field(std::string& out, std::string_view name, std::string_view v) {
-    field(out, name);
-    json::append_string(out, v);
-}
-
-void field_time(std::string& out, std::string_view name, Timestamp t) {
-    field(out, name);
-    json::append_time(out, t);
-}
+constexpr auto field = [](std::string& out, std::string_view name, auto... v) {
+    json::append_member(out, name, v...);
+};
+constexpr auto field_time = json::append_time_member;
 
 }  // namespace
 
@@ -43,6 +28,7 @@ void append_aggregate_json(std::string& out, const AggregateRecord& r, std::stri
     if (k & kKeyVlan) field(out, "vlan", r.vlan);
     if (k & kKeyInIface) field(out, "in_iface", r.in_iface);
     field(out, "flows", r.flows);
+    if (r.has_flows_active) field(out, "flows_active", r.flows_active);
     field(out, "src_ports", r.src_ports);
     field(out, "pkts_toserver", r.pkts_toserver);
     field(out, "pkts_toclient", r.pkts_toclient);

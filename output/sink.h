@@ -84,6 +84,16 @@ private:
 using SinkType = ComponentType<Sink, Context>;
 
 std::span<const SinkType> sink_types();
+
+/// Whether an output receives flow lifecycle records (insert / update / remove of live flows):
+/// not at all, only them (never aggregates nor raw events), or them besides its usual records.
+enum class LifecycleRoute : uint8_t { kNone, kOnly, kAlso };
+/// The one place that decides it, from the output's type and section: `redis` takes only
+/// lifecycle records, `postgres` with a `live_table` key takes both.
+LifecycleRoute takes_lifecycle(std::string_view type, const ConfigNode& node);
+/// Adds a sink type to the table make_sink() reads, after the built-in ones (a sink linked in
+/// by a test). Call before any plan is made; not thread-safe.
+void register_sink_type(const SinkType& type, LifecycleRoute route = LifecycleRoute::kNone);
 /// Builds the sink `node.type` names; unknown types are errors (nullptr returned).
 inline std::unique_ptr<Sink> make_sink(const ConfigNode& node, Context& ctx) {
     return make_component(sink_types(), node, ctx, "output");

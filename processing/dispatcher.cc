@@ -109,7 +109,7 @@ void Dispatcher::consume(const EventBatch& batch) {
     for (const Event& e : batch.events) {
         if (e.type == EventType::kOther) {
             other_counter(batch.source, e.type_name).inc();
-        } else {
+        } else if (e.fields.report != FlowReport::kInsert) {  // a signal, not an event read
             ++counts[static_cast<size_t>(e.type)];
         }
         if (e.fields.ts.valid() && e.fields.ts.us > max_us) max_us = e.fields.ts.us;

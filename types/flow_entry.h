@@ -10,6 +10,22 @@
 
 namespace eveflow {
 
+/// What a flow event reports. EVE input gives final records only; the pcap meter with interim
+/// updates on also gives kUpdate (a flow still alive, `"reason": "update"`) and, with a
+/// lifecycle output, kInsert (the flow passed the insert policy: no line, not aggregatable,
+/// never forwarded). Handlers that act once per flow act on kFinal only.
+enum class FlowReport : uint8_t { kFinal, kUpdate, kInsert };
+
+/// What a meter flow's update or final record adds since the flow's previous report: packets
+/// and bytes per direction and the first and last packet time of that span (none when the
+/// span has no packet). `prev_last` is the last packet time of the previous report (none for
+/// the first one), so a consumer knows whether the flow already had packets in a window.
+struct FlowDelta {
+    uint64_t pkts_toserver = 0, pkts_toclient = 0;
+    uint64_t bytes_toserver = 0, bytes_toclient = 0;
+    Timestamp first, last, prev_last;
+};
+
 /// Filled from any EVE event's common fields (what the line has), or by the pcap meter for
 /// a finished flow. Counters are set for flow events only; absent counters are 0.
 /// String views point into the owning EventBatch's buffer (or static storage).
@@ -33,6 +49,16 @@ struct FlowEntry {
     NameWords app_proto_words;
     std::string_view in_iface;
     std::string_view host;  // top-level "host": Suricata's sensor-name; empty if none
+    FlowReport report = FlowReport::kFinal;
+    /// Set by the pcap meter when interim updates are on: the counters above stay cumulative
+    /// (as Suricata prints them), `delta` holds what this record adds.
+    bool has_delta = false;
+    /// The flow passed the meter's insert policy: lifecycle outputs hold it (an update is sent
+    /// to them, a final record removes it). False for EVE input.
+    bool live = false;
+    FlowDelta delta;
+    /// When the meter made the report, in packet time (lifecycle records' `at`).
+    Timestamp reported_at;
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "types/ip_addr.h"
 #include "types/timestamp.h"
@@ -21,6 +22,24 @@ inline void append_time(std::string& out, Timestamp t) {
     out += '"';
     append_timestamp(out, t);
     out += '"';
+}
+
+/// `,"name":`, then the value: a member of an object after its first one.
+inline void append_member(std::string& out, std::string_view name) {
+    out += ',';
+    append_key(out, name);
+}
+inline void append_member(std::string& out, std::string_view name, uint64_t v) {
+    append_member(out, name);
+    append_uint(out, v);
+}
+inline void append_member(std::string& out, std::string_view name, std::string_view v) {
+    append_member(out, name);
+    append_string(out, v);
+}
+inline void append_time_member(std::string& out, std::string_view name, Timestamp t) {
+    append_member(out, name);
+    append_time(out, t);
 }
 
 }  // namespace eveflow::json

@@ -41,6 +41,10 @@ struct AggregateRecord {
     uint16_t vlan = 0;
     std::string app_proto, in_iface;
     uint64_t flows = 0, src_ports = 0;
+    /// With the meter's interim updates: distinct flows of the key with packets in the window
+    /// (printed only when `has_flows_active`).
+    uint64_t flows_active = 0;
+    bool has_flows_active = false;
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     Timestamp first_seen, last_seen;
     bool late = false;  // a record for a window already emitted: add it to the earlier ones

@@ -24,6 +24,7 @@ struct Shorthand {
     std::string period, flows_jsonl, metrics, bpf, ndpi_config_dir, sensor_id, log_level, state_dir;
     std::string kafka_input, kafka_input_topic, kafka_group;
     std::string redis_input, redis_key, redis_flows;
+    std::string flow_update_interval;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
 };
 
@@ -147,6 +148,7 @@ YAML::Node shorthand_tree(const Shorthand& s) {
     if (!s.sensor_id.empty()) flags["sensor_id"] = s.sensor_id;
     if (!s.state_dir.empty()) flags["state_dir"] = s.state_dir;
     if (!s.log_level.empty()) flags["log"]["level"] = s.log_level;
+    if (!s.flow_update_interval.empty()) flags["flow_update_interval"] = s.flow_update_interval;
     return flags;
 }
 
@@ -177,6 +179,13 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
     if (flags["sensor_id"]) root["sensor_id"] = flags["sensor_id"];
     if (flags["state_dir"]) root["state_dir"] = flags["state_dir"];
     if (flags["log"]) root["log"]["level"] = flags["log"]["level"];
+    // --flow-update-interval: every pcap input, the configuration file's too.
+    if (flags["flow_update_interval"] && root["inputs"].IsSequence()) {
+        for (auto in : root["inputs"]) {
+            if (in.IsMap() && in["type"] && in["type"].IsScalar() && in["type"].Scalar() == "pcap")
+                in["update_interval"] = flags["flow_update_interval"];
+        }
+    }
     // No output anywhere: aggregates go to stdout.
     if (!has_output_flag && (!root["outputs"] || root["outputs"].IsNull())) {
         YAML::Node outputs(YAML::NodeType::Sequence);
@@ -226,6 +235,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--bpf", s.bpf, "BPF filter for --pcap/--interface");
     app.add_flag("--no-flow-expiry", s.no_flow_expiry,
                  "One record per flow key for the whole capture (as ndpiReader)");
+    app.add_option("--flow-update-interval", s.flow_update_interval,
+                   "Interim flow updates every D of packet time on every pcap input "
+                   "(update_interval)");
     app.add_flag("--no-dpi", s.no_dpi, "Meter flows without nDPI classification");
     app.add_option("--ndpi-config-dir", s.ndpi_config_dir, "Directory of nDPI's config files");
     app.add_option("--kafka-input", s.kafka_input, "Consume EVE from these Kafka brokers");

@@ -40,6 +40,7 @@ void Pipeline::build(Plan plan) {
     for (auto& h : plan.handlers) handlers_.push_back(std::move(h.handler));
     for (auto& in : plan.inputs) {
         in.source->set_raw_types(plan.raw_types);
+        in.source->set_lifecycle(plan.lifecycle);
         SourceSlot slot;
         slot.name = std::move(in.name);
         slot.on_full = in.on_full;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "input/registry.h"
+#include "processing/flow_lifecycle/flow_lifecycle.h"
 #include "processing/forward/forward.h"
 #include "processing/traffic_metrics/traffic_metrics.h"
 
@@ -87,6 +88,7 @@ public:
         for (const auto& out : root_.items("outputs")) add_output(out, top_outputs_);
         plan_handlers();
         plan_raw_events();
+        plan_lifecycle();
         plan_inputs();
         plan_services();
         for (const auto& h : plan_.handlers) plan_.raw_types.add(h.handler->raw_types());
@@ -100,8 +102,21 @@ private:
         if (!sink) return;
         claim_paths(node, sink->paths());
         std::string label = node.str("type", "") + "[" + std::to_string(plan_.outputs.size()) + "]";
-        ids.push_back(static_cast<processing::SinkId>(plan_.outputs.size()));
+        auto id = static_cast<processing::SinkId>(plan_.outputs.size());
+        auto route = output::takes_lifecycle(node.str("type", ""), node);
+        if (route != output::LifecycleRoute::kOnly) ids.push_back(id);
+        if (route != output::LifecycleRoute::kNone) lifecycle_outputs_.push_back(id);
         plan_.outputs.push_back({std::move(sink), std::move(label)});
+    }
+
+    // Live flow tables: the meter's reports become lifecycle records, routed to the outputs
+    // that keep such tables and to no other. The handler comes after every other one, so an
+    // output that takes a flow's final record too gets it before the flow's remove.
+    void plan_lifecycle() {
+        if (lifecycle_outputs_.empty()) return;
+        plan_.lifecycle = true;
+        add_handler(std::make_unique<processing::FlowLifecycleHandler>(lifecycle_outputs_, ctx_),
+                    lifecycle_outputs_);
     }
 
     // Records what the component at `node` writes; a file another component writes already
@@ -240,6 +255,7 @@ private:
     Context& ctx_;
     Plan plan_;
     std::vector<processing::SinkId> top_outputs_;
+    std::vector<processing::SinkId> lifecycle_outputs_;
     std::vector<std::string> owned_ids_;  // identity_of() each of plan_.owned
 };
 

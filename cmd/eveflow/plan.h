@@ -33,7 +33,9 @@ struct PlannedHandler {
 
 /// The stages in the order they are built, with their routes:
 ///   inputs -> (enrichment: none yet) -> every handler that takes the event's type;
-///   a handler's records -> its outputs; a handler's events -> the other handlers of their type.
+///   a handler's records -> its outputs; a handler's events -> the other handlers of their type;
+///   flow reports -> the flow_lifecycle handler, last -> the lifecycle outputs (which take no
+///   other records when output::takes_lifecycle() says kOnly).
 /// Built by make_plan() with no side effects (--check-config builds it too); the pipeline takes
 /// its components and reads nothing else.
 struct Plan {
@@ -48,6 +50,8 @@ struct Plan {
     /// The raw lines some handler reads (forwarding, PostgreSQL raw events); every input is
     /// told, so a source that renders its lines (the meter) renders only these.
     EventTypeSet raw_types;
+    /// Some output keeps live flow tables: inputs that meter flows signal inserts.
+    bool lifecycle = false;
     size_t queue_events = 65536;       // queue.capacity
     size_t sink_queue_batches = 1024;  // queue.sink_capacity
 

@@ -34,6 +34,22 @@ std::string ndpi_file(const ConfigNode& node, const char* key, const std::string
     return is_file(candidate) ? candidate : std::string();
 }
 
+// Interim updates and the insert policy of lifecycle outputs.
+void parse_reports(const ConfigNode& node, MeterConfig& m) {
+    m.update_us = node.duration("update_interval", microseconds(0), microseconds(1000)).count();
+    m.update_every_packets =
+        static_cast<uint64_t>(node.integer("update_every_packets", 0, 0, int64_t{1} << 40));
+    m.insert_after_packets =
+        static_cast<uint64_t>(node.integer("insert_after_packets", 1, 1, int64_t{1} << 40));
+    m.insert_after_dpi = node.choice("insert_after", "packets", {"packets", "dpi"}) == "dpi";
+    if (m.insert_after_dpi && node.has("insert_after_packets")) {
+        node.error("insert_after_packets", "cannot be combined with insert_after: dpi");
+    }
+    if (m.insert_after_dpi && !node.boolean("dpi", true)) {
+        node.error("insert_after", "'dpi' needs dpi: true");
+    }
+}
+
 void parse_meter(const ConfigNode& node, MeterConfig& m) {
     FlowTableConfig& t = m.table;
     t.idle_us = node.duration("idle_timeout", seconds(120), microseconds(1'000'000), false).count();
@@ -50,6 +66,7 @@ void parse_meter(const ConfigNode& node, MeterConfig& m) {
     m.dpi_packets_tcp = static_cast<uint32_t>(node.integer("dpi_packets_tcp", 80, 1, 65535));
     m.dpi_packets_udp = static_cast<uint32_t>(node.integer("dpi_packets_udp", 24, 1, 65535));
     m.decapsulate = node.boolean("decapsulate", true);
+    parse_reports(node, m);
 }
 
 }  // namespace

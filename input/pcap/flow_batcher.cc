@@ -45,20 +45,31 @@ void FlowBatcher::add(const ExportedFlow& x) {
     Pending p{};
     p.raw_off = batch_.buffer.size();
     line_.clear();
-    render_flow(line_, f, x.reason, dpi, x.id, in_iface_);
+    const bool insert = x.kind == FlowReport::kInsert;
+    const bool no_line = insert || !lines_;
+    if (no_line) {  // no line of its own: app_proto alone, as a JSON string
+        std::string_view proto = dpi ? dpi->protocol : std::string_view();
+        line_.append("\"").append(proto).append("\"");
+        p.app_off = p.raw_off + 1;
+        p.app_len = proto.size();
+    } else {
+        std::string_view reason =
+            x.kind == FlowReport::kUpdate ? "update" : expiry_reason_name(x.reason);
+        render_flow(line_, f, reason, dpi, x.id, in_iface_);
+        // app_proto views its value inside the line (protocol names need no JSON escaping),
+        // so the buffer stays plain JSON lines.
+        constexpr std::string_view kApp = "\"app_proto\":\"";
+        size_t at = dpi ? line_.find(kApp) : std::string::npos;
+        p.app_off = at == std::string::npos ? p.raw_off : p.raw_off + at + kApp.size();
+        p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
+    }
     batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
-    p.raw_len = line_.size();
-    // app_proto views its value inside the line (protocol names need no JSON escaping), so
-    // the buffer stays plain JSON lines.
-    constexpr std::string_view kApp = "\"app_proto\":\"";
-    size_t at = dpi ? line_.find(kApp) : std::string::npos;
-    p.app_off = at == std::string::npos ? p.raw_off : p.raw_off + at + kApp.size();
-    p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
+    p.raw_len = no_line ? 0 : line_.size();
     batch_.buffer.push_back('\n');
 
     Event e;
     e.type = EventType::kFlow;
-    e.aggregatable = true;
+    e.aggregatable = !insert;
     FlowEntry& fe = e.fields;
     fe.ts = Timestamp::from_us(f.bidir.last_us);
     fe.start = Timestamp::from_us(f.bidir.first_us);
@@ -78,6 +89,11 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.pkts_toclient = f.dir[1].packets;
     fe.bytes_toserver = f.dir[0].bytes;
     fe.bytes_toclient = f.dir[1].bytes;
+    fe.report = x.kind;
+    fe.has_delta = x.has_delta;
+    fe.delta = x.delta;
+    fe.live = f.live;
+    fe.reported_at = Timestamp::from_us(x.at_us);
     batch_.events.push_back(e);
     pending_.push_back(p);
 }

@@ -17,9 +17,13 @@ namespace eveflow::input::pcap {
 /// and of what nDPI said. Names view nDPI's or the module's storage (alive as long as the
 /// meter); the per-flow strings are copied here.
 struct ExportedFlow {
-    Flow flow;  // flow.dpi is null
-    ExpiryReason reason = ExpiryReason::kEnd;
+    Flow flow;                                 // flow.dpi is null
+    ExpiryReason reason = ExpiryReason::kEnd;  // of a final record
+    FlowReport kind = FlowReport::kFinal;
     uint64_t id = 0;
+    int64_t at_us = 0;       // when the meter made the report, packet time
+    bool has_delta = false;  // interim updates on: `delta` is what this report adds
+    FlowDelta delta;
     bool has_dpi = false;
     DpiInfo dpi;  // hostname, ja3c, ja3s empty: they live in the arrays below
     uint8_t hostname_len = 0, ja3c_len = 0, ja3s_len = 0;
@@ -42,7 +46,10 @@ struct ExportedChunk {
 /// Builds one EventBatch at a time. Single-threaded.
 class FlowBatcher {
 public:
-    explicit FlowBatcher(std::string_view in_iface = {}) : in_iface_(in_iface) {}
+    /// `lines` false: no handler reads the flow records' lines (no `--flows-jsonl`, no forwarding
+    /// of flows): events get their fields only, which saves the rendering.
+    explicit FlowBatcher(std::string_view in_iface = {}, bool lines = true)
+        : in_iface_(in_iface), lines_(lines) {}
     void add(const ExportedFlow& e);
     size_t size() const { return pending_.size(); }
     /// The batch so far (views fixed up now, so the buffer could grow before).
@@ -53,6 +60,7 @@ private:
         size_t raw_off, raw_len, app_off, app_len;
     };
     std::string_view in_iface_;
+    bool lines_ = true;
     EventBatch batch_;
     std::vector<Pending> pending_;
     std::string line_;

@@ -164,7 +164,7 @@ void ndpi_object(std::string& out, const DpiInfo& d) {
 
 }  // namespace
 
-void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
+void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface) {
     out += '{';
     ts(out, "timestamp", f.bidir.last_us);
@@ -197,7 +197,7 @@ void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const Dpi
     ts(out, "end", f.bidir.last_us);
     num(out, "age", static_cast<uint64_t>((f.bidir.last_us - f.bidir.first_us) / 1'000'000));
     str(out, "state", state_of(f));
-    str(out, "reason", expiry_reason_name(reason));
+    str(out, "reason", reason);
     close_object(out);
     out += ',';
     if (dpi) ndpi_object(out, *dpi);

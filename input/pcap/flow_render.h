@@ -12,7 +12,8 @@ namespace eveflow::input::pcap {
 
 /// Appends the JSON object (no newline) for `f` to `out`: EVE flow fields, `ndpi` (when
 /// `dpi` is set) and `stats` (NFStream's feature names; times in µs). See docs/pcap.md.
-void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
+/// `reason` is flow.reason: an expiry reason's name, or "update" for an interim update.
+void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface = {});
 
 }  // namespace eveflow::input::pcap

@@ -72,6 +72,16 @@ struct Flow {
     bool rst = false, closed = false;
     int64_t closed_us = 0;
     DpiFlow* dpi = nullptr;
+    // The meter's reports: the flow's id, what the previous report counted (per direction),
+    // the last packet time it covered, and the unreported span's first packet and grid cell.
+    uint64_t id = 0;
+    uint64_t rep_pkts[2] = {0, 0}, rep_bytes[2] = {0, 0};
+    int64_t rep_last_us = std::numeric_limits<int64_t>::min();  // none before the first report
+    int64_t span_first_us = 0;
+    int64_t span_cell_end_us = std::numeric_limits<int64_t>::max();
+    bool live = false;      // passed the insert policy (lifecycle outputs hold it)
+    bool dpi_done = false;  // nDPI's detection completed
+    bool swept = false;     // in the meter's list of flows with unreported traffic
     // table links (slot indices; kNil when none)
     uint32_t hash_next = 0, lru_prev = 0, lru_next = 0, generation = 0;
     uint64_t hash = 0;
@@ -104,6 +114,12 @@ public:
     void flush(ExpiryReason reason = ExpiryReason::kEnd);
 
     size_t size() const { return size_; }
+    /// A flow's slot and generation, and the flow they name if it is still there (else null).
+    uint32_t index_of(const Flow& f) const { return static_cast<uint32_t>(&f - slots_.data()); }
+    Flow* at(uint32_t idx, uint32_t generation) {
+        Flow& f = slots_[idx];
+        return f.used && f.generation == generation ? &f : nullptr;
+    }
     /// First-packet time of the oldest open flow, INT64_MAX when none. While packet times do
     /// not go back this is the smallest first-packet time in the table (creation order).
     int64_t oldest_first_us() const {

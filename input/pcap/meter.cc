@@ -1,7 +1,24 @@
-// Meter: per packet decode, flow lookup, counters, DPI; per exported flow one event.
+// Meter: per packet decode, flow lookup, counters, DPI; per report (insert, interim update,
+// final record) one exported flow.
 #include "input/pcap/meter.h"
 
+#include <limits>
+
 namespace eveflow::input::pcap {
+namespace {
+
+constexpr int64_t kNoEnd = std::numeric_limits<int64_t>::max();
+
+// The end of the grid cell holding `t`: floor(t / step) * step + step.
+int64_t cell_end(int64_t t, int64_t step) {
+    int64_t q = t / step;
+    if (t % step < 0) --q;
+    return q * step + step;
+}
+
+bool unreported(const Flow& f) { return f.bidir.packets > f.rep_pkts[0] + f.rep_pkts[1]; }
+
+}  // namespace
 
 Meter::Meter(const MeterConfig& config, int dlt, bool strict_length,
              std::unique_ptr<NdpiModule> ndpi)
@@ -34,6 +51,7 @@ void Meter::packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += caplen;
     last_us_ = ts_us;
+    now_us_ = ts_us;
     SkipReason r = decoder_.decode(frame, caplen, pkt_);
     if (r != SkipReason::kNone) {
         ++counters_.skipped[static_cast<size_t>(r)];
@@ -42,24 +60,125 @@ void Meter::packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
     int dir = 0;
     bool created = false;
     Flow& f = table_.lookup(pkt_, ts_us, dir, created);
+    if (created) f.id = ids_.next();
+    const bool updates = config_.updates();
+    bool open_span = updates && unreported(f);
+    if (open_span) {
+        before_packet(f, ts_us);
+        open_span = unreported(f);
+    }
     table_.account(f, dir, size_of(pkt_, caplen), ts_us, pkt_.has_tcp_header ? pkt_.tcp_flags : 0);
-    if (!ndpi_) return;
-    if (created) f.dpi = ndpi_->new_flow();
-    if (!f.dpi) return;
-    uint32_t cap = f.proto == 6    ? config_.dpi_packets_tcp
-                   : f.proto == 17 ? config_.dpi_packets_udp
-                                   : config_.dpi_packets_other;
-    // A flow whose detection is complete returns at once (no nDPI call).
-    ndpi_->process(f.dpi, pkt_.l3, pkt_.l3_caplen, ts_us, f.bidir.packets, cap);
+    if (updates) after_packet(f, ts_us, open_span);
+    if (ndpi_) {
+        if (created) f.dpi = ndpi_->new_flow();
+        if (f.dpi) {
+            uint32_t cap = f.proto == 6    ? config_.dpi_packets_tcp
+                           : f.proto == 17 ? config_.dpi_packets_udp
+                                           : config_.dpi_packets_other;
+            // A flow whose detection is complete returns at once (no nDPI call).
+            f.dpi_done =
+                ndpi_->process(f.dpi, pkt_.l3, pkt_.l3_caplen, ts_us, f.bidir.packets, cap);
+        }
+    }
+    if (config_.lifecycle && !f.live) maybe_insert(f, ts_us);
+}
+
+// The packet falls in a later grid cell than the flow's unreported traffic: that cell's
+// update goes first, so each update holds the packets of one cell.
+void Meter::before_packet(Flow& f, int64_t ts_us) {
+    if (ts_us >= f.span_cell_end_us) update(f, ts_us);
+}
+
+void Meter::after_packet(Flow& f, int64_t ts_us, bool open_span) {
+    if (!open_span) {  // this packet opens the unreported span
+        f.span_first_us = ts_us;
+        if (config_.update_us > 0) {
+            f.span_cell_end_us = cell_end(ts_us, config_.update_us);
+            if (config_.sweep && !f.swept) {
+                sweep_.push_back({table_.index_of(f), f.generation});
+                f.swept = true;
+            }
+        }
+    }
+    const uint64_t every = config_.update_every_packets;
+    if (every > 0 && f.bidir.packets - f.rep_pkts[0] - f.rep_pkts[1] >= every) update(f, ts_us);
+}
+
+void Meter::maybe_insert(Flow& f, int64_t ts_us) {
+    bool pass =
+        config_.insert_after_dpi ? f.dpi_done : f.bidir.packets >= config_.insert_after_packets;
+    if (!pass) return;
+    f.live = true;
+    report(f, FlowReport::kInsert, ts_us);
+    ++counters_.inserts;
+}
+
+void Meter::update(Flow& f, int64_t at_us) {
+    report(f, FlowReport::kUpdate, at_us);
+    ++counters_.updates;
+}
+
+void Meter::tick(int64_t now_us) {
+    now_us_ = now_us;
+    if (config_.sweep && config_.update_us > 0) sweep(now_us);
+    table_.expire(now_us);
+}
+
+// Flows silent since their unreported traffic's cell ended are reported now; the others
+// stay listed while they have unreported traffic.
+void Meter::sweep(int64_t now_us) {
+    size_t kept = 0;
+    for (const SweepEntry& e : sweep_) {
+        Flow* f = table_.at(e.idx, e.generation);
+        if (f == nullptr) continue;
+        if (unreported(*f) && now_us >= f->span_cell_end_us) update(*f, now_us);
+        if (!unreported(*f)) {
+            f->swept = false;
+            continue;
+        }
+        sweep_[kept++] = e;
+    }
+    sweep_.resize(kept);
+}
+
+ExportedFlow& Meter::report(Flow& f, FlowReport kind, int64_t at_us) {
+    ExportedFlow& x = exported_.emplace_back();
+    x.flow = f;
+    x.flow.dpi = nullptr;
+    x.kind = kind;
+    x.id = f.id;
+    x.at_us = at_us;
+    // Inserts and updates describe detection as it stands: never nDPI's give-up guess.
+    if (kind != FlowReport::kFinal && ndpi_ && f.dpi) {
+        DpiInfo info;
+        ndpi_->describe(f.dpi, info);
+        x.set_dpi(info);
+    }
+    if (kind == FlowReport::kInsert) return x;
+    x.has_delta = config_.updates();
+    FlowDelta& d = x.delta;
+    d.pkts_toserver = f.dir[0].packets - f.rep_pkts[0];
+    d.pkts_toclient = f.dir[1].packets - f.rep_pkts[1];
+    d.bytes_toserver = f.dir[0].bytes - f.rep_bytes[0];
+    d.bytes_toclient = f.dir[1].bytes - f.rep_bytes[1];
+    d.prev_last = Timestamp{f.rep_last_us};
+    if (d.pkts_toserver + d.pkts_toclient > 0) {
+        d.first = Timestamp::from_us(f.span_first_us);
+        d.last = Timestamp::from_us(f.bidir.last_us);
+        f.rep_last_us = f.bidir.last_us;
+    }
+    for (int i = 0; i < 2; ++i) {
+        f.rep_pkts[i] = f.dir[i].packets;
+        f.rep_bytes[i] = f.dir[i].bytes;
+    }
+    f.span_cell_end_us = kNoEnd;
+    return x;
 }
 
 void Meter::on_export(Flow& f, ExpiryReason reason) {
     ++counters_.expired[static_cast<size_t>(reason)];
-    ExportedFlow& x = exported_.emplace_back();
-    x.flow = f;
-    x.flow.dpi = nullptr;
+    ExportedFlow& x = report(f, FlowReport::kFinal, now_us_);
     x.reason = reason;
-    x.id = next_flow_id_++;
     if (ndpi_ && f.dpi) {
         DpiInfo info;
         ndpi_->finish(f.dpi, info);

@@ -10,6 +10,7 @@
 
 #include "input/pcap/decoder.h"
 #include "input/pcap/flow_batcher.h"
+#include "input/pcap/flow_ids.h"
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
 #include "types/event.h"
@@ -27,6 +28,18 @@ struct MeterConfig {
     uint32_t dpi_packets_udp = 24;
     uint32_t dpi_packets_other = 24;
     bool decapsulate = true;
+    /// Interim updates: at each boundary of a grid of this step aligned to the epoch, in
+    /// packet time (0: off), and after every this many packets of a flow (0: off).
+    int64_t update_us = 0;
+    uint64_t update_every_packets = 0;
+    /// Lifecycle signals (kInsert events, `live` flags) for lifecycle outputs: a flow is
+    /// inserted once it has this many packets, or (insert_after_dpi) once nDPI classified it.
+    bool lifecycle = false;
+    uint64_t insert_after_packets = 1;
+    bool insert_after_dpi = false;
+    /// Live capture: silent flows are swept at each tick (see Meter::tick).
+    bool sweep = false;
+    bool updates() const { return update_us > 0 || update_every_packets > 0; }
     /// Live capture: the interface, as `in_iface` (views storage that outlives the meter).
     std::string_view in_iface;
 };
@@ -36,6 +49,7 @@ struct MeterCounters {
     uint64_t packets = 0, bytes = 0;
     std::array<uint64_t, static_cast<size_t>(SkipReason::kCount)> skipped{};
     std::array<uint64_t, static_cast<size_t>(ExpiryReason::kCount)> expired{};
+    uint64_t updates = 0, inserts = 0;
 };
 
 /// One meter per capture thread. Single-threaded. Finished flows accumulate in an
@@ -50,8 +64,11 @@ public:
 
     /// One captured frame at `ts_us`.
     void packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us);
-    /// Runs expiry at `now_us` (packet time for files, wall clock for live capture).
-    void tick(int64_t now_us) { table_.expire(now_us); }
+    /// Runs expiry at `now_us` (packet time for files, wall clock for live capture). With
+    /// `sweep` (live capture) it first reports the flows whose unreported traffic lies in a grid
+    /// cell that ended by then (silent flows; in files a flow's next packet or its final record
+    /// reports that traffic, so no sweep is needed).
+    void tick(int64_t now_us);
     /// Exports every flow (end of input, shutdown).
     void flush() { table_.flush(ExpiryReason::kEnd); }
 
@@ -75,6 +92,14 @@ public:
 
 private:
     void on_export(Flow& f, ExpiryReason reason);
+    /// A report of `f` (update, final or insert) at `at_us`, counters as they stand.
+    ExportedFlow& report(Flow& f, FlowReport kind, int64_t at_us);
+    void update(Flow& f, int64_t at_us);
+    /// Interim-update bookkeeping around counting a packet at `ts_us`.
+    void before_packet(Flow& f, int64_t ts_us);
+    void after_packet(Flow& f, int64_t ts_us, bool open_span);
+    void sweep(int64_t now_us);
+    void maybe_insert(Flow& f, int64_t ts_us);
     uint32_t size_of(const DecodedPacket& p, uint32_t caplen) const;
 
     MeterConfig config_;
@@ -85,7 +110,12 @@ private:
     DecodedPacket pkt_;
     std::vector<ExportedFlow> exported_;
     FlowBatcher batcher_;
-    uint64_t next_flow_id_ = 1;
+    FlowIds ids_;
+    struct SweepEntry {
+        uint32_t idx, generation;
+    };
+    std::vector<SweepEntry> sweep_;       // flows with unreported traffic (update_us > 0)
+    int64_t now_us_ = Timestamp::kNone;   // the latest packet or tick time
     int64_t last_us_ = Timestamp::kNone;  // time of the last packet read
 };
 

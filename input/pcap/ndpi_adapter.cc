@@ -120,13 +120,17 @@ bool NdpiModule::process(DpiFlow* d, const uint8_t* l3, uint32_t len, int64_t ts
 }
 
 void NdpiModule::finish(DpiFlow* d, DpiInfo& out) {
-    ndpi_detection_module_struct* nd = impl_->nd;
     if (!d->completed) {
         u_int8_t guessed = 0;
-        d->proto = ndpi_detection_giveup(nd, d->flow, 1, &guessed);
+        d->proto = ndpi_detection_giveup(impl_->nd, d->flow, 1, &guessed);
         d->guessed = guessed != 0;
         d->completed = true;
     }
+    describe(d, out);
+}
+
+void NdpiModule::describe(DpiFlow* d, DpiInfo& out) {
+    ndpi_detection_module_struct* nd = impl_->nd;
     const ndpi_protocol& p = d->proto;
     out = DpiInfo{};
     out.protocol = name_of(p.master_protocol, p.app_protocol);

@@ -45,6 +45,8 @@ public:
                  uint64_t flow_packets, uint32_t cap);
     /// Gives up (with guessing) if detection is not complete, then describes the flow.
     void finish(DpiFlow* flow, DpiInfo& out);
+    /// Describes the flow as detection stands, without giving up (interim updates).
+    void describe(DpiFlow* flow, DpiInfo& out);
     void release(DpiFlow* flow);
 
     static std::string_view risk_name(int bit);

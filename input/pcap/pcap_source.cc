@@ -44,6 +44,9 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
                                     {{"source", config_.name}})),
       evicted_(ctx.stats.counter("eveflow_flows_evicted_total",
                                  "Flows expired early because the flow table was full")),
+      updates_(ctx.stats.counter("eveflow_flow_updates_total",
+                                 "Interim flow updates emitted by the meter",
+                                 {{"source", config_.name}})),
       active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
     for (size_t i = 1; i < skipped_.size(); ++i) {
         std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
@@ -86,6 +89,7 @@ void PcapSource::open() {
             if (config_.file.empty()) throw StartupError(config_.interface + ": " + open_error_);
         }
         config_.meter.in_iface = config_.interface;  // empty for files
+        config_.meter.sweep = config_.file.empty();
         meter_ =
             std::make_unique<Meter>(config_.meter, dlt, !config_.file.empty(), std::move(ndpi));
     }
@@ -160,7 +164,7 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
 }
 
 void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
-    FlowBatcher batcher(config_.interface);
+    FlowBatcher batcher(config_.interface, lines_);
     std::vector<ExportedChunk> got;
     // The progress of a chunk holds once all its flows are published: a batch that ends
     // within the next chunk carries it too (that chunk's flows were open then, so they are
@@ -296,6 +300,7 @@ bool PcapSource::publish(bool ended) {
         if (c.expired[i]) expired_[i]->inc(c.expired[i]);
     }
     evicted_.inc(c.expired[static_cast<size_t>(ExpiryReason::kEvicted)]);
+    updates_.inc(c.updates);
     auto active = static_cast<double>(meter_->active_flows());
     active_.add(active - active_reported_);
     active_reported_ = active;

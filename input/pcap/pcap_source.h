@@ -36,6 +36,8 @@ public:
     void open() override;
     Status run(std::stop_token stop, Publisher& out) override;
     bool publishes_progress() const override { return true; }
+    void set_lifecycle(bool wanted) override { config_.meter.lifecycle = wanted; }
+    void set_raw_types(const EventTypeSet& types) override { lines_ = types.contains("flow"); }
     Progress progress() const override { return {done_bytes_.load(), total_bytes_}; }
 
 private:
@@ -63,6 +65,7 @@ private:
     Channel<ExportedChunk>* handoff_ = nullptr;  // set while run() runs
     SourceProgress handed_;                      // the progress last handed over
     std::atomic<bool> closed_{false};            // the event channel closed
+    bool lines_ = true;                          // some handler reads the flow records' lines
     std::atomic<uint64_t> done_bytes_{0};
     uint64_t total_bytes_ = 0;
     uint64_t last_kernel_drop_ = 0, last_if_drop_ = 0;
@@ -75,6 +78,7 @@ private:
     Counter& kernel_dropped_;
     Counter& if_dropped_;
     Counter& evicted_;
+    Counter& updates_;
     Gauge& active_;
     double active_reported_ = 0;
     std::array<Counter*, static_cast<size_t>(SkipReason::kCount)> skipped_{};

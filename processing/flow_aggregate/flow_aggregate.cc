@@ -78,36 +78,82 @@ FlowAggregate::~FlowAggregate() { open_keys_gauge_.add(-static_cast<double>(publ
 
 std::span<const EventType> FlowAggregate::event_types() const { return kTypes; }
 
+// What one flow event adds to its (window, key): the whole flow, or with interim updates
+// the delta since the flow's previous report, placed by the times of its packets.
+struct FlowAggregate::Contribution {
+    int64_t t = 0, first = 0, last = 0;
+    uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
+    uint64_t flows = 1;
+    bool has_active = false;  // a delta: flows_active is counted
+    bool active = false;      // the flow's first packets in this window
+    bool port = true;         // its source port counts
+};
+
+FlowAggregate::Contribution FlowAggregate::contribution(const FlowEntry& f) const {
+    Contribution c;
+    const FlowDelta& d = f.delta;
+    if (f.has_delta && d.pkts_toserver + d.pkts_toclient > 0) {
+        c.t = config_.time_field == TimeField::kFlowStart ? d.first.us : d.last.us;
+        c.first = d.first.us;
+        c.last = d.last.us;
+        c.pkts_toserver = d.pkts_toserver;
+        c.pkts_toclient = d.pkts_toclient;
+        c.bytes_toserver = d.bytes_toserver;
+        c.bytes_toclient = d.bytes_toclient;
+        c.flows = f.report == FlowReport::kFinal ? 1 : 0;
+        c.has_active = true;
+        // Reports come in packet order: the flow's first report with packets in this window
+        // is the one whose previous report ended in another window.
+        c.active =
+            !d.prev_last.valid() || floor_to(d.prev_last.us, period_) != floor_to(c.t, period_);
+        return c;
+    }
+    c.t = event_time(f, config_.time_field);
+    c.first = f.start.valid() ? f.start.us : f.ts.us;
+    c.last = f.end.valid() ? f.end.us : f.ts.us;
+    if (f.has_delta) {  // a final record that adds no packet: the flow ended here
+        c.first = c.last = f.ts.us;
+        c.has_active = true;
+        c.port = false;
+        return c;
+    }
+    c.pkts_toserver = f.pkts_toserver;
+    c.pkts_toclient = f.pkts_toclient;
+    c.bytes_toserver = f.bytes_toserver;
+    c.bytes_toclient = f.bytes_toclient;
+    return c;
+}
+
 void FlowAggregate::consume(const Event& e, Emitter& out) {
     if (!e.aggregatable) return;
     const FlowEntry& f = e.fields;
     seen_since_tick_ = true;
-    const int64_t t = event_time(f, config_.time_field);
-    if (t > max_event_time_ && !from_progress_source_) {
-        max_event_time_ = t;
-        advance(std::min(sat_sub(t, lateness_), progress_bound_), out);
+    const Contribution c = contribution(f);
+    if (c.t > max_event_time_ && !from_progress_source_) {
+        max_event_time_ = c.t;
+        advance(std::min(sat_sub(c.t, lateness_), progress_bound_), out);
     }
     const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_);
     bool late = false;
     bool inserted = false;
-    Accum& a = table_for(floor_to(t, period_), late).find_or_insert(key, hash_key(key), inserted);
-    const int64_t first = f.start.valid() ? f.start.us : f.ts.us;
-    const int64_t last = f.end.valid() ? f.end.us : f.ts.us;
+    Accum& a = table_for(floor_to(c.t, period_), late).find_or_insert(key, hash_key(key), inserted);
     if (inserted) {
-        a.first_seen = first;
-        a.last_seen = last;
+        a.first_seen = c.first;
+        a.last_seen = c.last;
         ++open_keys_;
     } else {
-        a.first_seen = std::min(a.first_seen, first);
-        a.last_seen = std::max(a.last_seen, last);
+        a.first_seen = std::min(a.first_seen, c.first);
+        a.last_seen = std::max(a.last_seen, c.last);
     }
-    ++a.flows;
-    pending_saturated_ += add_saturating(a.pkts_toserver, f.pkts_toserver) +
-                          add_saturating(a.pkts_toclient, f.pkts_toclient) +
-                          add_saturating(a.bytes_toserver, f.bytes_toserver) +
-                          add_saturating(a.bytes_toclient, f.bytes_toclient);
-    if (f.has_src_port) a.src_ports.add(f.src_port);
-    ++pending_flows_;
+    a.flows += c.flows;
+    a.has_active = a.has_active || c.has_active;
+    a.flows_active += c.active ? 1 : 0;
+    pending_saturated_ += add_saturating(a.pkts_toserver, c.pkts_toserver) +
+                          add_saturating(a.pkts_toclient, c.pkts_toclient) +
+                          add_saturating(a.bytes_toserver, c.bytes_toserver) +
+                          add_saturating(a.bytes_toclient, c.bytes_toclient);
+    if (f.has_src_port && c.port) a.src_ports.add(f.src_port);
+    pending_flows_ += c.flows;
     pending_late_ += late ? 1 : 0;
     if (open_keys_ > config_.max_keys) make_room(out);
 }
@@ -198,6 +244,8 @@ uint64_t FlowAggregate::emit_table(int64_t window_start, WindowTable& table, boo
         if (fields & kKeyInIface) r.in_iface = strings_.name(k.in_iface);
         if (k.sensor != 0) r.sensor_id = strings_.name(k.sensor);
         r.flows = a.flows;
+        r.flows_active = a.flows_active;
+        r.has_flows_active = a.has_active;
         a.src_ports.append_sorted(r.src_port_list);
         r.src_ports = r.src_port_list.size();
         r.pkts_toserver = a.pkts_toserver;

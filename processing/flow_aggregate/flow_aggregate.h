@@ -45,6 +45,8 @@ public:
 
 private:
     using Windows = std::map<int64_t, std::unique_ptr<WindowTable>>;
+    struct Contribution;
+    Contribution contribution(const FlowEntry& f) const;
 
     WindowTable& table_for(int64_t window_start, bool& late);
     WindowTable& open_table(Windows& windows, int64_t window_start);

@@ -12,6 +12,8 @@ namespace eveflow::processing {
 /// Running sums of one (window, key).
 struct Accum {
     uint64_t flows = 0;
+    uint64_t flows_active = 0;
+    bool has_active = false;  // fed by a record with a delta (interim updates on)
     uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
     int64_t first_seen = 0, last_seen = 0;
     PortSet src_ports;

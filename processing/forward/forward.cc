@@ -131,7 +131,8 @@ bool Forward::selected(const Event& e) const {
 }
 
 void Forward::consume(const Event& e, Emitter& out) {
-    if (sinks_.empty() || !selected(e)) return;
+    // A meter's insert signal has no line: it is for lifecycle outputs only.
+    if (sinks_.empty() || e.fields.report == FlowReport::kInsert || !selected(e)) return;
     RawEvent r;
     r.type = e.type;
     r.type_name.assign(e.type_name);

@@ -128,6 +128,14 @@ TrafficMetrics::Key TrafficMetrics::key_of(std::string_view app_proto, size_t pr
 
 void TrafficMetrics::count_flow(const Event& e) {
     const FlowEntry& f = e.fields;
+    if (f.report == FlowReport::kInsert) return;
+    // With interim updates each report adds its delta; a flow counts once, at its end.
+    const bool final = f.report == FlowReport::kFinal;
+    const uint64_t flows = final ? 1 : 0;
+    const uint64_t bytes[2] = {f.has_delta ? f.delta.bytes_toserver : f.bytes_toserver,
+                               f.has_delta ? f.delta.bytes_toclient : f.bytes_toclient};
+    const uint64_t pkts[2] = {f.has_delta ? f.delta.pkts_toserver : f.pkts_toserver,
+                              f.has_delta ? f.delta.pkts_toclient : f.pkts_toclient};
     const size_t slot = f.has_proto ? f.proto : kUnknownSlot;
     // The parser's words of the name save reading it from the line, which the processing
     // thread has not touched (a cache miss: most of this handler's cost without them).
@@ -135,17 +143,17 @@ void TrafficMetrics::count_flow(const Event& e) {
     const bool have_words = !f.app_proto.empty() && f.app_proto_words.size == f.app_proto.size();
     Pending& p =
         pending_for(name, have_words ? key_of(f.app_proto_words, slot) : key_of(name, slot));
-    ++p.flows;
-    p.bytes[0] += f.bytes_toserver;
-    p.bytes[1] += f.bytes_toclient;
-    p.pkts[0] += f.pkts_toserver;
-    p.pkts[1] += f.pkts_toclient;
+    p.flows += flows;
+    for (int d = 0; d < 2; ++d) {
+        p.bytes[d] += bytes[d];
+        p.pkts[d] += pkts[d];
+    }
     if (f.has_dest_port && ports_.test(f.dest_port)) {
         size_t ordinal = 0;
         while (cfg_.dest_ports[ordinal] != f.dest_port) ++ordinal;
         PortSeries& ps = port_series(slot, ordinal);
-        ++ps.pending_flows;
-        ps.pending_bytes += f.bytes_toserver + f.bytes_toclient;
+        ps.pending_flows += flows;
+        ps.pending_bytes += bytes[0] + bytes[1];
     }
 }
 
@@ -270,7 +278,9 @@ void TrafficMetrics::rerank() {
 void TrafficMetrics::fold_entries() {
     for (Entry* entry : used_entries_) {
         Entry& e = *entry;
-        if (e.pending.flows == 0) continue;
+        if (e.pending.flows == 0 &&
+            e.pending.bytes[0] + e.pending.bytes[1] + e.pending.pkts[0] + e.pending.pkts[1] == 0)
+            continue;
         e.name->volume += e.pending.bytes[0] + e.pending.bytes[1];
         Pending& to = series(*e.name->current, e.key.proto()).pending;
         to.flows += e.pending.flows;

@@ -96,4 +96,15 @@ want_line libpqxx "$(sed -n 's/^#define PQXX_VERSION "\(.*\)"/\1/p' /usr/include
 want_line libpq "$(pkgver libpq5)"
 want_line simdjson "$(pkg-config --modversion simdjson)"
 want_line yaml-cpp "$(pkg-config --modversion yaml-cpp)"
+# --flow-update-interval sets update_interval on every pcap input, the configuration file's too:
+# a bad value is reported for each of them.
+printf 'inputs: [{type: pcap, file: /dev/null}, {type: eve_file, path: /dev/null}]\n' >"$T/pcap.yaml"
+expect_error "$T/pcap.yaml:1: inputs[0].update_interval: must be a duration" \
+  --check-config -c "$T/pcap.yaml" --pcap /dev/null --flow-update-interval 5x
+grep -qF "(command line)" "$T/err" && fail "--flow-update-interval: wrong source named"
+grep -qF "inputs[2].update_interval: must be a duration" "$T/err" ||
+  { fail "--flow-update-interval not set on the flag's pcap input"; cat "$T/err"; }
+grep -qF "inputs[1].update_interval" "$T/err" && fail "--flow-update-interval set on an eve_file input"
+expect_ok -c "$T/pcap.yaml" --flow-update-interval 60s
+
 exit $fails

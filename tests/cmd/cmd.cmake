@@ -8,3 +8,5 @@ set_tests_properties(cli_config PROPERTIES LABELS unit)
 add_test(NAME run_summary COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cmd/run_summary.sh
     $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(run_summary PROPERTIES LABELS e2e SKIP_RETURN_CODE 77)
+# Flow lifecycle records: the plan's routes and a pipeline run with a sink of the test's own.
+eveflow_add_test(flow_lifecycle SOURCES cmd/flow_lifecycle_test.cc DEPS eveflow_app LABELS unit)

@@ -8,6 +8,7 @@
 #include "cmd/eveflow/app.h"
 #include "cmd/eveflow/cli.h"
 #include "cmd/eveflow/plan.h"
+#include "tests/cmd/plan_util.h"
 
 namespace eveflow {
 namespace {
@@ -21,12 +22,8 @@ Checked plan_of(const std::string& yaml) {
     Stats stats;
     Context ctx{stats, SystemClock::instance(), "s"};
     ctx.check_only = true;
-    auto diag = std::make_shared<ConfigDiagnostics>("eveflow.yaml");
-    ConfigNode root(YAML::Load(yaml), "", diag);
-    std::string level;
-    cmd::read_process_keys(root, ctx, level);
-    cmd::Plan plan = cmd::make_plan(root, ctx);
-    diag->report_unknown();
+    std::shared_ptr<ConfigDiagnostics> diag;
+    cmd::Plan plan = testing::plan_from_yaml(yaml, ctx, diag);
     return {diag->errors(), plan.describe()};
 }
 

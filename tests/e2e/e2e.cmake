@@ -41,3 +41,9 @@ set_tests_properties(e2e_redis_input PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 T
 add_test(NAME e2e_follow_pg_kill
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/follow_pg_kill.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_follow_pg_kill PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Interim flow updates: each window's sums equal those of its packets, against a per-packet
+# reference over the shared captures and a generated minutes-long TCP transfer (dpkt, scapy).
+add_test(NAME e2e_flow_updates
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/flow_updates.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_flow_updates PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
+                     ENVIRONMENT "TZ=UTC;LC_ALL=C")

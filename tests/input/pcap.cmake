@@ -45,3 +45,6 @@ if(TARGET eveflow)
     set_tests_properties(pcap_cli_ground_truth PROPERTIES LABELS e2e SKIP_RETURN_CODE 77
                          TIMEOUT 600 ENVIRONMENT "TZ=UTC;LC_ALL=C")
 endif()
+
+# Interim updates, flow ids and lifecycle signals of the meter.
+eveflow_add_test(pcap_updates SOURCES input/pcap_updates_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)

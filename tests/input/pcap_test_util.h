@@ -34,9 +34,10 @@ struct RunResult {
 };
 
 /// Parses `yaml` as one pcap input section, opens it and runs it to the end (or until
-/// `stop_after` fires) with a consumer draining the channel.
-inline RunResult run_source(const std::string& yaml, Stats& stats,
-                            std::stop_source* stop = nullptr) {
+/// `stop_after` fires) with a consumer draining the channel. `lifecycle`: as with a lifecycle
+/// output in the plan (insert signals, live flags).
+inline RunResult run_source(const std::string& yaml, Stats& stats, std::stop_source* stop = nullptr,
+                            bool lifecycle = false) {
     RunResult r;
     auto diag = std::make_shared<ConfigDiagnostics>("test.yaml");
     ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
@@ -45,6 +46,7 @@ inline RunResult run_source(const std::string& yaml, Stats& stats,
     r.diagnostics = diag->errors();
     r.config_ok = diag->ok();
     if (!r.config_ok) return r;
+    source->set_lifecycle(lifecycle);
     source->open();
     Channel<EventBatch> channel(64);
     Counter dropped;
