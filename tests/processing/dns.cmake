@@ -1,0 +1,10 @@
+eveflow_add_test(dns_event SOURCES processing/dns_event_test.cc
+    DEPS eveflow_processing_dns LABELS unit)
+eveflow_add_test(dns_config SOURCES processing/dns_config_test.cc
+    DEPS eveflow_processing_dns LABELS unit)
+# dns_aggregate and pdns over every real EVE file with DNS and the v3 fixtures, against a
+# reference written in Python.
+add_test(NAME e2e_dns_handlers
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/processing/dns_e2e.sh $<TARGET_FILE:eveflow>
+            ${PROJECT_SOURCE_DIR} ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_dns_handlers PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
