@@ -8,7 +8,7 @@ namespace {
 
 // What the lanes other than 0 may take: raw events only, and no checkpoint (those keep their
 // place behind the aggregates).
-bool raw_only(const Chunk& c) { return c.aggregate_rows == 0 && !c.checkpoint; }
+bool raw_only(const Chunk& c) { return c.aggregate_part_rows() == 0 && !c.checkpoint; }
 
 }  // namespace
 
@@ -45,7 +45,7 @@ void BatchQueue::add(Chunk& piece) {
 
 void BatchQueue::append(Part part, Chunk& piece) {
     Chunk& o = open_[part];
-    const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_rows;
+    const size_t rows = part == kRawPart ? piece.raw_rows : piece.aggregate_part_rows();
     if (rows == 0) return;
     // Aggregates between two checkpoints stay one batch, however many rows they are.
     const bool by_size = part == kRawPart || !checkpointing_();
@@ -59,6 +59,7 @@ void BatchQueue::append(Part part, Chunk& piece) {
         o.aggregates += piece.aggregates;
         o.aggregate_rows += piece.aggregate_rows;
         o.has_late = o.has_late || piece.has_late;
+        o.dns.append(std::move(piece.dns));
     }
     if (by_size && o.rows() >= cfg_.batch_size) seal(part);
 }
@@ -97,7 +98,7 @@ bool BatchQueue::flush_due() const {
 size_t BatchQueue::drop_uncovered() {
     Chunk& o = open_[kAggregatePart];
     if (!checkpointing_() || o.rows() == 0) return 0;
-    const size_t dropped = o.aggregate_rows;
+    const size_t dropped = o.aggregate_part_rows();
     bytes_ -= o.bytes();
     rows_ -= o.rows();
     o = Chunk{};

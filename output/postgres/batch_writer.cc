@@ -172,6 +172,12 @@ BatchWriter::Outcome BatchWriter::deliver(const Chunk& c) {
             apply_part(tx, c.aggregates, c.aggregate_rows, false, c.has_late, false);
         }
         if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, true, false, c.raw_text);
+        if (c.dns.rows()) {
+            merge_dns_rows(tx, c.dns, is_row_error,
+                           [this](const std::string& row, const std::string& why) {
+                               reject(row, false, false, first_line(why));
+                           });
+        }
         if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
             tx.abort();
             return Outcome::kFenced;

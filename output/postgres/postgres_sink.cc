@@ -125,6 +125,10 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
         } else {
             unstorable_->inc();
         }
+    } else if (const auto* dns = std::get_if<DnsAggregateRecord>(&r)) {
+        add_dns_row(piece.dns, *dns, ctx_.sensor_id, fixed);
+    } else if (const auto* pdns = std::get_if<PdnsRecord>(&r)) {
+        add_pdns_row(piece.dns, *pdns, ctx_.sensor_id, fixed);
     } else if (const auto* raw = std::get_if<RawEvent>(&r); raw && !cfg_.raw.types.empty()) {
         Timestamp ts = raw->fields.ts;
         // Years 1000-8999 only: a partition for a wild timestamp (year 1, 9999) would be
@@ -169,7 +173,8 @@ Status PostgresSink::write(std::span<const Record> batch) {
 // Aggregate pieces are kept out of the spill directory while a checkpoint is in play: a
 // spilled batch would be applied without the offsets of its events.
 bool PostgresSink::can_spill(const Chunk& piece) const {
-    return !cfg_.spill_dir.empty() && !(piece.aggregate_rows > 0 && checkpointing());
+    return !cfg_.spill_dir.empty() && !(piece.aggregate_rows > 0 && checkpointing()) &&
+           piece.dns.rows() == 0;
 }
 
 // A piece that does not fit in the buffer goes to the spill directory if it may and there is

@@ -50,6 +50,10 @@ public:
             closed_until_ = std::max(closed_until_, it->first + period_);
             it = open_.erase(it);
         }
+        // Every window that ended by `until` is closed, those that saw no event too.
+        if (ended_only && until != std::numeric_limits<int64_t>::min()) {
+            closed_until_ = std::max(closed_until_, window_of(until));
+        }
     }
 
     /// Emits everything: at shutdown (and on idle) every window closes.

@@ -9,3 +9,8 @@ eveflow_add_test(postgres_integration
         output/postgres_offsets_test.cc
     DEPS eveflow_output_postgres eveflow_input_eve eveflow_processing_flow_aggregate
     LABELS integration)
+# dns_aggregate and pdns partials (late records, a restart) merged exactly in PostgreSQL.
+add_test(NAME postgres_dns_e2e
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/output/postgres_dns_e2e.sh $<TARGET_FILE:eveflow>
+            ${PROJECT_SOURCE_DIR} ${EVEFLOW_SHARED_DATA})
+set_tests_properties(postgres_dns_e2e PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 600)

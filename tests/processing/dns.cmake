@@ -8,3 +8,5 @@ add_test(NAME e2e_dns_handlers
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/processing/dns_e2e.sh $<TARGET_FILE:eveflow>
             ${PROJECT_SOURCE_DIR} ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_dns_handlers PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+eveflow_add_test(dns_handlers SOURCES processing/dns_handlers_test.cc
+    DEPS eveflow_processing_dns eveflow_input_eve LABELS unit)

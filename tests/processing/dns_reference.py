@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Reference for the dns_aggregate and pdns handlers, computed from EVE files with `json`.
 
-  dns_reference.py [--period S] [--sensor ID] [--max-answers N] FILE...
+  dns_reference.py [--period S] [--sensor ID] [--max-answers N] FILE... [:: FILE...]
+
+A `::` between files stands for a restart of eveflow: what links events (a v1 query to its
+answers, a v1 response's events to each other) does not carry across it.
 
 Prints {"agg": [...], "pdns": [...]}: dns_aggregate totals per (window_start epoch seconds,
 sensor, rrname, rrtype) and pdns totals per (sensor, rrname, rrtype, rdata), in the form
@@ -127,8 +130,11 @@ def message(d):
     return m
 
 
-def events(paths):
+def events(paths, restart):
     for path in paths:
+        if path == "::":
+            restart()
+            continue
         with open(path, "rb") as f:
             for raw in f:
                 try:
@@ -152,6 +158,9 @@ class Aggregates:
         self.pending = {}
         self.last_v1 = None
         self.last_key = None
+
+    def restart(self):
+        self.pending, self.last_v1, self.last_key = {}, None, None
 
     def entry(self, t, sensor, name, rtype):
         k = (t // self.period * self.period // 1000000, sensor, name, rtype)
@@ -215,7 +224,7 @@ def main():
     a = ap.parse_args()
     agg = Aggregates(a.period, a.max_answers)
     pdns = {}
-    for e, t in events(a.files):
+    for e, t in events(a.files, agg.restart):
         sensor = e["host"] if isinstance(e.get("host"), str) and e["host"] else a.sensor
         m = message(e["dns"])
         agg.add(e, t, m, sensor)
