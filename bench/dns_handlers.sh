@@ -2,7 +2,8 @@
 # EVE pipeline events/s with dns_aggregate + pdns on against off, in one session, interleaved.
 #   dns_handlers.sh EVEFLOW_BINARY SHARED_DATA_DIR [REPS] [COPIES]
 # Inputs: eve_large.json (40k lines, 6% dns) repeated COPIES times, and a DNS-only file (every
-# dns event of the shared files, repeated to about the same size). Prints the median events/s.
+# dns event of the shared files, repeated to about the same size). Prints the median events/s
+# (wall) and events per CPU-second (user + system) of each.
 set -euo pipefail
 BIN=$1
 DATA=$2/eve
@@ -26,9 +27,13 @@ YAML
 }
 off="{type: flow_aggregate, period: 60s}"
 on="$off, {type: dns_aggregate, period: 60s}, {type: pdns, period: 60s}"
-run() {  # file, handlers -> events/s
+run() {  # file, handlers -> "events/s events/CPU-s"
   config "$1" "$2" >"$T/c.yaml"
-  "$BIN" -c "$T/c.yaml" --log-level error 2>&1 | sed -n 's/.*events\/s=\([0-9]*\).*/\1/p'
+  /usr/bin/time -f 'cpu %U %S' "$BIN" -c "$T/c.yaml" --log-level error 2>"$T/err"
+  local eps cpu
+  eps=$(sed -n 's/.*events\/s=\([0-9]*\).*/\1/p' "$T/err")
+  cpu=$(awk '/^cpu/ {print $2 + $3}' "$T/err")
+  echo "$eps $(awk -v n="$(wc -l <"$1")" -v c="$cpu" 'BEGIN {printf "%d", n / c}')"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for input in mixed dns; do
@@ -37,7 +42,9 @@ for input in mixed dns; do
     run "$T/$input.json" "$off" >>"$T/off"
     run "$T/$input.json" "$on" >>"$T/on"
   done
-  a=$(median <"$T/off"); b=$(median <"$T/on")
-  echo "$input: events=$(wc -l <"$T/$input.json") off=$a on=$b ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", b / a}')" \
-    "(off runs: $(tr '\n' ' ' <"$T/off")on runs: $(tr '\n' ' ' <"$T/on"))"
+  a=$(cut -d' ' -f1 "$T/off" | median); b=$(cut -d' ' -f1 "$T/on" | median)
+  ca=$(cut -d' ' -f2 "$T/off" | median); cb=$(cut -d' ' -f2 "$T/on" | median)
+  echo "$input: events=$(wc -l <"$T/$input.json") events/s off=$a on=$b ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", b / a}');" \
+    "events/CPU-s off=$ca on=$cb ratio=$(awk -v a="$ca" -v b="$cb" 'BEGIN {printf "%.3f", b / a}')" \
+    "(runs off: $(tr '\n' ',' <"$T/off") on: $(tr '\n' ',' <"$T/on"))"
 done

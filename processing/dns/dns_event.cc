@@ -198,7 +198,14 @@ DnsEventReader::DnsEventReader() : impl_(std::make_unique<Impl>()) {}
 DnsEventReader::~DnsEventReader() = default;
 
 bool DnsEventReader::read(std::string_view line, DnsMessage& out) {
-    out = DnsMessage{};
+    // Cleared, not replaced: the vectors keep their capacity from one event to the next.
+    out.queries.clear();
+    out.answers.clear();
+    out.authorities.clear();
+    out.layout = DnsLayout::kV1;
+    out.response = out.has_id = false;
+    out.id = 0;
+    out.rcode = {};
     impl_->rendered.clear();
     element root;
     if (impl_->parser.parse(line.data(), line.size(), true).get(root) != simdjson::SUCCESS) {
@@ -218,6 +225,23 @@ bool DnsEventReader::read(std::string_view line, DnsMessage& out) {
         impl_->v1v2(dns, out, version == 2);
     }
     return true;
+}
+
+const DnsMessage* read_shared(std::string_view line) {
+    struct Cache {
+        DnsEventReader reader;
+        DnsMessage msg;
+        std::string line;
+        bool ok = false;
+        bool valid = false;
+    };
+    thread_local Cache c;
+    if (!c.valid || c.line != line) {
+        c.line.assign(line);
+        c.ok = c.reader.read(c.line, c.msg);
+        c.valid = true;
+    }
+    return c.ok ? &c.msg : nullptr;
 }
 
 bool dns_client(const FlowEntry& f, IpAddr& out) {

@@ -72,6 +72,12 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// The line read by this thread's reader: several handlers on one processing thread that read
+/// the same event parse it once (the last line read is kept and compared). nullptr if it is
+/// not JSON or has no `dns` object. The message stays valid until the next call on this
+/// thread.
+const DnsMessage* read_shared(std::string_view line);
+
 /// The client of a DNS exchange: the endpoint not on port 53 when exactly one is (older
 /// Suricata logs responses in packet direction, newer ones in flow direction), else the
 /// source. False when the event has no address for it.

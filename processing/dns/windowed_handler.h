@@ -40,13 +40,14 @@ public:
     std::span<const EventType> event_types() const override { return kDnsEventTypes; }
 
     void consume(const Event& e, Emitter& out) override {
-        if (!e.fields.ts.valid() || !reader_.read(e.raw, msg_)) {
+        const DnsMessage* m = e.fields.ts.valid() ? read_shared(e.raw) : nullptr;
+        if (!m) {
             unreadable_.inc();
             return;
         }
         seen_since_tick_ = true;
         Table& table = windows_.table_for(e.fields.ts.us, emitter(out));
-        add(e, msg_, table);
+        add(e, *m, table);
     }
 
     void flush(Timestamp /*watermark*/, Emitter& out) override { windows_.close_all(emitter(out)); }
@@ -93,8 +94,6 @@ private:
     std::vector<SinkId> sinks_;
     bool sensor_from_host_;
     DnsWindows<Key, State, Hash> windows_;
-    DnsEventReader reader_;
-    DnsMessage msg_;
     Counter& records_;
     Counter& unreadable_;
     bool seen_since_tick_ = false;
