@@ -166,6 +166,17 @@ std::vector<Record> raw_events(const std::string& path) {
     return out;
 }
 
+// Each topic holds exactly `want[topic]` ("key\tvalue" lines), in any order.
+void expect_topics(const KafkaCluster& kafka,
+                   std::map<std::string, std::vector<std::string>>& want) {
+    for (auto& [topic, lines] : want) {
+        auto got = test::kcat_read(kafka.bootstrap(), topic);
+        std::sort(got.begin(), got.end());
+        std::sort(lines.begin(), lines.end());
+        EXPECT_EQ(got, lines) << topic;
+    }
+}
+
 TEST(KafkaSink, ForwardedEventsGoToTheirTypeTopicKeyedByFlowId) {
     require_kcat();
     std::string path = std::string(EVEFLOW_SHARED_DATA) + "/eve/rhaist-surevego/eve.json";
@@ -187,12 +198,7 @@ TEST(KafkaSink, ForwardedEventsGoToTheirTypeTopicKeyedByFlowId) {
     ASSERT_GE(want.size(), 5u);
     ASSERT_TRUE(write_all(*sink, records, 17).ok());
     ASSERT_TRUE(sink->close().ok());
-    for (auto& [topic, lines] : want) {
-        auto got = test::kcat_read(kafka.bootstrap(), topic);
-        std::sort(got.begin(), got.end());
-        std::sort(lines.begin(), lines.end());
-        EXPECT_EQ(got, lines) << topic;
-    }
+    expect_topics(kafka, want);
     EXPECT_EQ(h.delivered(), static_cast<double>(records.size()));
 }
 
@@ -334,12 +340,7 @@ TEST(KafkaSink, DnsRecordsGoToTheirTypeTopicKeyedByName) {
     }
     ASSERT_TRUE(sink->write(records).ok());
     ASSERT_TRUE(sink->close().ok());
-    for (auto& [topic, lines] : want) {
-        auto got = test::kcat_read(kafka.bootstrap(), topic);
-        std::sort(got.begin(), got.end());
-        std::sort(lines.begin(), lines.end());
-        EXPECT_EQ(got, lines) << topic;
-    }
+    expect_topics(kafka, want);
     EXPECT_EQ(h.delivered(), 60.0);
 }
 
