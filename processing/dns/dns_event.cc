@@ -51,6 +51,7 @@ uint64_t version_of(const element& dns) {
 struct DnsEventReader::Impl {
     simdjson::dom::parser parser;
     std::deque<std::string> rendered;  // rdata built from objects; a deque never moves them
+    std::string padded;                // the line being read, then SIMDJSON_PADDING bytes
 
     std::string_view keep(std::string s) { return rendered.emplace_back(std::move(s)); }
 
@@ -207,8 +208,13 @@ bool DnsEventReader::read(std::string_view line, DnsMessage& out) {
     out.id = 0;
     out.rcode = {};
     impl_->rendered.clear();
+    // The line with simdjson's padding after it, in a buffer kept from one line to the next
+    // (parse() would otherwise allocate a padded copy each time).
+    std::string& padded = impl_->padded;
+    padded.assign(line);
+    padded.append(simdjson::SIMDJSON_PADDING, '\0');
     element root;
-    if (impl_->parser.parse(line.data(), line.size(), true).get(root) != simdjson::SUCCESS) {
+    if (impl_->parser.parse(padded.data(), line.size(), false).get(root) != simdjson::SUCCESS) {
         return false;
     }
     element dns;
