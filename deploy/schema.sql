@@ -112,9 +112,42 @@ CREATE INDEX IF NOT EXISTS eve_raw_src_ip_idx ON eve_raw (src_ip);
 CREATE INDEX IF NOT EXISTS eve_raw_dest_idx ON eve_raw (dest_ip, dest_port);
 CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
 
+-- DNS aggregates (handler dns_aggregate): partial records of one key merge by adding the
+-- counts, uniting client_set and answers (clients = cardinality(client_set)) and adding the
+-- rcode counts.
+CREATE TABLE IF NOT EXISTS dns_aggregate (
+    window_start     timestamptz NOT NULL,
+    window_end       timestamptz NOT NULL,
+    sensor_id        text        NOT NULL,
+    rrname           text        NOT NULL,
+    rrtype           text        NOT NULL,
+    queries          bigint      NOT NULL,
+    responses        bigint      NOT NULL,
+    clients          integer     NOT NULL,
+    client_set       inet[]      NOT NULL,
+    rcodes           jsonb       NOT NULL,   -- {"NOERROR": 12, "NXDOMAIN": 1}
+    answers          text[]      NOT NULL,
+    answers_overflow bigint      NOT NULL,
+    PRIMARY KEY (window_start, window_end, sensor_id, rrname, rrtype)
+);
+
+-- Passive DNS (handler pdns), Passive DNS Common Output Format fields; times in epoch seconds.
+-- Partial records merge with sum(count), min(time_first), max(time_last).
+CREATE TABLE IF NOT EXISTS pdns (
+    rrname      text   NOT NULL,
+    rrtype      text   NOT NULL,
+    rdata       text   NOT NULL,
+    sensor_id   text   NOT NULL,
+    count       bigint NOT NULL,
+    time_first  bigint NOT NULL,
+    time_last   bigint NOT NULL,
+    PRIMARY KEY (rrname, rrtype, rdata, sensor_id)
+);
+CREATE INDEX IF NOT EXISTS pdns_rdata_idx ON pdns (rdata);
+
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
     ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('aggregate:flow_aggregate', 2),
-    ('raw:eve_raw', 1)
+    ('raw:eve_raw', 1), ('dns_aggregate', 1), ('pdns', 1)
 ON CONFLICT DO NOTHING;
 
 -- Live flows (outputs[].live_table: flow_live): one row per flow alive now, per sensor,

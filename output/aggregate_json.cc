@@ -12,6 +12,16 @@ constexpr auto field = [](std::string& out, std::string_view name, auto... v) {
 };
 constexpr auto field_time = json::append_time_member;
 
+void field_strings(std::string& out, std::string_view name, const std::vector<std::string>& v) {
+    field(out, name);
+    out += '[';
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ',';
+        json::append_string(out, v[i]);
+    }
+    out += ']';
+}
+
 }  // namespace
 
 void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id) {
@@ -37,6 +47,51 @@ void append_aggregate_json(std::string& out, const AggregateRecord& r, std::stri
     field_time(out, "first_seen", r.first_seen);
     field_time(out, "last_seen", r.last_seen);
     if (r.late) out += ",\"late\":true";
+    field(out, "sensor_id", sensor_of(r.sensor_id, sensor_id));
+    out += '}';
+}
+
+}  // namespace eveflow::output
+
+namespace eveflow::output {
+
+void append_dns_aggregate_json(std::string& out, const DnsAggregateRecord& r,
+                               std::string_view sensor_id) {
+    out += "{\"event_type\":\"dns_aggregate\"";
+    field_time(out, "window_start", r.window_start);
+    field_time(out, "window_end", r.window_end);
+    field(out, "rrname", r.rrname);
+    field(out, "rrtype", r.rrtype);
+    field(out, "queries", r.queries);
+    field(out, "responses", r.responses);
+    field(out, "clients", r.clients.size());
+    field_strings(out, "client_ips", r.clients);
+    field(out, "rcodes");
+    out += '{';
+    for (size_t i = 0; i < r.rcodes.size(); ++i) {
+        if (i) out += ',';
+        json::append_string(out, r.rcodes[i].first);
+        out += ':';
+        json::append_uint(out, r.rcodes[i].second);
+    }
+    out += '}';
+    field_strings(out, "answers", r.answers);
+    field(out, "answers_overflow", r.answers_overflow);
+    if (r.late) out += ",\"late\":true";
+    field(out, "sensor_id", sensor_of(r.sensor_id, sensor_id));
+    out += '}';
+}
+
+void append_pdns_json(std::string& out, const PdnsRecord& r, std::string_view sensor_id) {
+    out += "{\"event_type\":\"pdns\"";
+    field(out, "rrname", r.rrname);
+    field(out, "rrtype", r.rrtype);
+    field(out, "rdata", r.rdata);
+    field(out, "count", r.count);
+    field(out, "time_first");
+    json::append_int(out, r.time_first);
+    field(out, "time_last");
+    json::append_int(out, r.time_last);
     field(out, "sensor_id", sensor_of(r.sensor_id, sensor_id));
     out += '}';
 }

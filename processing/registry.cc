@@ -1,4 +1,6 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
+#include "processing/dns/dns_aggregate.h"
+#include "processing/dns/pdns.h"
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
@@ -12,6 +14,9 @@ constexpr HandlerType kHandlers[] = {
      &construct<Handler, FlowAggregate, &parse_flow_aggregate_config, HandlerContext>},
     {"forward", &Forward::create},
     {"traffic_metrics", &TrafficMetrics::create},
+    {"dns_aggregate",
+     &construct<Handler, dns::DnsAggregate, &dns::parse_dns_aggregate_config, HandlerContext>},
+    {"pdns", &construct<Handler, dns::Pdns, &dns::parse_pdns_config, HandlerContext>},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "types/dns_record.h"
 #include "types/event.h"
 #include "types/flow_entry.h"
 #include "types/ip_addr.h"
@@ -101,7 +102,8 @@ struct FlowLifecycle {
 
 /// What handlers hand to sinks: an aggregate, a raw event, a checkpoint mark or a flow
 /// lifecycle operation.
-using Record = std::variant<AggregateRecord, RawEvent, CheckpointMark, FlowLifecycle>;
+using Record = std::variant<AggregateRecord, RawEvent, CheckpointMark, FlowLifecycle,
+                            DnsAggregateRecord, PdnsRecord>;
 
 /// Proto as Suricata names it, else the number.
 std::string proto_text(uint8_t proto);

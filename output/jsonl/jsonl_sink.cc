@@ -154,6 +154,10 @@ Status JsonlSink::write(std::span<const Record> batch) {
             append_aggregate_json(buf_, *agg, ctx_.sensor_id);  // straight into the buffer
         } else if (const auto* raw = std::get_if<RawEvent>(&r)) {
             buf_ += raw->line;
+        } else if (const auto* dns = std::get_if<DnsAggregateRecord>(&r)) {
+            append_dns_aggregate_json(buf_, *dns, ctx_.sensor_id);
+        } else if (const auto* pdns = std::get_if<PdnsRecord>(&r)) {
+            append_pdns_json(buf_, *pdns, ctx_.sensor_id);
         } else {
             continue;  // lifecycle operations are for live flow tables only
         }

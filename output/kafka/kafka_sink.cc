@@ -110,20 +110,25 @@ Status KafkaSink::write(std::span<const Record> batch) {
     if (!rk_) return Status::error("not open");
     for (size_t i = 0; i < batch.size(); ++i) {
         const Record& r = batch[i];
+        const std::string_view event_type = record_event_type(r);
+        if (event_type.empty()) continue;
         const auto* agg = std::get_if<AggregateRecord>(&r);
         const auto* raw = std::get_if<RawEvent>(&r);
-        if (!agg && !raw) continue;
-        Topic* topic = topic_for(agg ? std::string_view("flow_aggregate") : raw->type_name);
+        Topic* topic = topic_for(event_type);
         if (!topic) {
             errors_produce_.inc();
             dropped_records().inc();
             continue;
         }
-        const FlowEntry* f = agg ? nullptr : &raw->fields;
+        const FlowEntry* f = raw ? &raw->fields : nullptr;
         KafkaKey k = config_.key;
         if (k == KafkaKey::kAuto) k = agg ? KafkaKey::kSrcIp : KafkaKey::kFlowId;
         key_.clear();
-        if (k == KafkaKey::kSrcIp && (agg || f->has_src_ip)) {
+        if (!agg && !raw) {
+            // DNS records: keyed by their name, so one name's records share a partition.
+            const auto* dns = std::get_if<DnsAggregateRecord>(&r);
+            key_ = dns ? dns->rrname : std::get<PdnsRecord>(r).rrname;
+        } else if (k == KafkaKey::kSrcIp && (agg || f->has_src_ip)) {
             (agg ? agg->src_ip : f->src_ip).append_to(key_);
         } else if (k == KafkaKey::kDestIp && (agg || f->has_dest_ip)) {
             (agg ? agg->dest_ip : f->dest_ip).append_to(key_);

@@ -8,10 +8,12 @@ namespace {
 
 // What the lanes other than 0 may take: raw events only, and no checkpoint (those keep their
 // place behind the aggregates).
-bool raw_only(const Chunk& c) { return c.aggregate_rows == 0 && c.live_rows == 0 && !c.checkpoint; }
+bool raw_only(const Chunk& c) {
+    return c.aggregate_part_rows() == 0 && c.live_rows == 0 && !c.checkpoint;
+}
 
 size_t part_rows(const Chunk& c, int part) {
-    const uint32_t rows[] = {c.aggregate_rows, c.raw_rows, c.live_rows};
+    const size_t rows[] = {c.aggregate_part_rows(), c.raw_rows, c.live_rows};
     return rows[part];
 }
 
@@ -81,6 +83,7 @@ void BatchQueue::append(Part part, Chunk& piece) {
         o.aggregates += piece.aggregates;
         o.aggregate_rows += piece.aggregate_rows;
         o.has_late = o.has_late || piece.has_late;
+        o.dns.append(std::move(piece.dns));
     }
     if (by_size && o.rows() >= cfg_.batch_size) seal(part);
 }
@@ -119,7 +122,7 @@ bool BatchQueue::flush_due() const {
 size_t BatchQueue::drop_uncovered() {
     Chunk& o = open_[kAggregatePart];
     if (!checkpointing_() || o.rows() == 0) return 0;
-    const size_t dropped = o.aggregate_rows;
+    const size_t dropped = o.aggregate_part_rows();
     bytes_ -= o.bytes();
     rows_ -= o.rows();
     o = Chunk{};

@@ -233,6 +233,12 @@ BatchWriter::Outcome BatchWriter::apply(const Chunk& c) {
         apply_part(tx, c.aggregates, c.aggregate_rows, Part::kAggregate, c.has_late, false);
     }
     if (c.raw_rows) apply_part(tx, c.raw, c.raw_rows, Part::kRaw, false, c.raw_text);
+    if (c.dns.rows()) {
+        merge_dns_rows(tx, c.dns, is_row_error,
+                       [this](const std::string& row, const std::string& why) {
+                           reject(row, Part::kAggregate, false, first_line(why));
+                       });
+    }
     if (c.live_rows) apply_part(tx, c.live, c.live_rows, Part::kLive, false, false);
     if (c.checkpoint && !store_offsets(tx, *c.checkpoint)) {
         tx.abort();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "output/postgres/config.h"
+#include "output/postgres/dns_tables.h"
 #include "types/checkpoint.h"
 #include "util/log.h"
 #include "util/stats.h"
@@ -40,9 +41,14 @@ struct Chunk {
     /// Consumer offsets stored in the same transaction (the aggregate batch ending at a
     /// checkpoint); never spilled, delivered by lane 0 in order.
     std::shared_ptr<const Checkpoint> checkpoint;
+    /// dns_aggregate and pdns rows: they travel with the aggregates (lane 0, in order, with
+    /// the checkpoints) and are never spilled.
+    DnsRows dns;
     /// What the buffer bound counts: additive, so pieces appended to a chunk sum up to it.
-    size_t bytes() const { return aggregates.size() + raw.size() + live.size(); }
-    size_t rows() const { return aggregate_rows + raw_rows + live_rows; }
+    size_t bytes() const { return aggregates.size() + raw.size() + live.size() + dns.bytes; }
+    size_t rows() const { return aggregate_rows + raw_rows + live_rows + dns.rows(); }
+    /// Rows of the aggregate part: flow aggregates and DNS rows.
+    size_t aggregate_part_rows() const { return aggregate_rows + dns.rows(); }
 };
 
 struct WriterMetrics {

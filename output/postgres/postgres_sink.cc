@@ -169,6 +169,10 @@ void PostgresSink::render(const Record& r, Chunk& piece, int64_t now_us, int64_t
             unstorable_->inc();
             dropped_->inc();
         }
+    } else if (const auto* dns = std::get_if<DnsAggregateRecord>(&r)) {
+        add_dns_row(piece.dns, *dns, ctx_.sensor_id, fixed);
+    } else if (const auto* pdns = std::get_if<PdnsRecord>(&r)) {
+        add_pdns_row(piece.dns, *pdns, ctx_.sensor_id, fixed);
     } else if (const auto* raw = std::get_if<RawEvent>(&r); raw && !cfg_.raw.types.empty()) {
         Timestamp ts = raw->fields.ts;
         // Years 1000-8999 only: a partition for a wild timestamp (year 1, 9999) would be
@@ -215,7 +219,7 @@ Status PostgresSink::write(std::span<const Record> batch) {
 // spilled batch would be applied without the offsets of its events. Lifecycle operations
 // never go there: spilled batches are written after the memory queue, out of order.
 bool PostgresSink::can_spill(const Chunk& piece) const {
-    return !cfg_.spill_dir.empty() && piece.live_rows == 0 &&
+    return !cfg_.spill_dir.empty() && piece.live_rows == 0 && piece.dns.rows() == 0 &&
            !(piece.aggregate_rows > 0 && checkpointing());
 }
 

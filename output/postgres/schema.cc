@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "output/postgres/copy_text.h"
+#include "output/postgres/dns_tables.h"
 #include "types/timestamp.h"
 
 namespace eveflow::output::postgres {
@@ -165,6 +166,8 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },
            [agg](auto& t) { return aggregate_v2(t, agg); }});
+    apply(tx, "dns_aggregate", {dns_aggregate_v1});
+    apply(tx, "pdns", {pdns_v1});
     if (!cfg.raw.types.empty()) {
         const std::string raw = cfg.raw.table;
         apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});

@@ -167,6 +167,17 @@ std::vector<Record> raw_events(const std::string& path) {
     return out;
 }
 
+// Each topic holds exactly `want[topic]` ("key\tvalue" lines), in any order.
+void expect_topics(const KafkaCluster& kafka,
+                   std::map<std::string, std::vector<std::string>>& want) {
+    for (auto& [topic, lines] : want) {
+        auto got = test::kcat_read(kafka.bootstrap(), topic);
+        std::sort(got.begin(), got.end());
+        std::sort(lines.begin(), lines.end());
+        EXPECT_EQ(got, lines) << topic;
+    }
+}
+
 TEST(KafkaSink, ForwardedEventsGoToTheirTypeTopicKeyedByFlowId) {
     require_kcat();
     std::string path = std::string(EVEFLOW_SHARED_DATA) + "/eve/rhaist-surevego/eve.json";
@@ -188,12 +199,7 @@ TEST(KafkaSink, ForwardedEventsGoToTheirTypeTopicKeyedByFlowId) {
     ASSERT_GE(want.size(), 5u);
     ASSERT_TRUE(write_all(*sink, records, 17).ok());
     ASSERT_TRUE(sink->close().ok());
-    for (auto& [topic, lines] : want) {
-        auto got = test::kcat_read(kafka.bootstrap(), topic);
-        std::sort(got.begin(), got.end());
-        std::sort(lines.begin(), lines.end());
-        EXPECT_EQ(got, lines) << topic;
-    }
+    expect_topics(kafka, want);
     EXPECT_EQ(h.delivered(), static_cast<double>(records.size()));
 }
 
@@ -299,6 +305,47 @@ TEST(KafkaSink, SecretsNeverReachTheLog) {
     EXPECT_NE(text.find("sasl.password=***"), std::string::npos);
     EXPECT_GT(text.size(), 1000u);  // librdkafka's debug lines were there
     EXPECT_EQ(text.find("hunter2secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace eveflow::output
+
+namespace eveflow::output {
+namespace {
+
+TEST(KafkaSink, DnsRecordsGoToTheirTypeTopicKeyedByName) {
+    require_kcat();
+    KafkaCluster kafka;
+    ASSERT_TRUE(kafka.ok());
+    Harness h;
+    auto sink = h.make("{type: kafka, brokers: '" + kafka.bootstrap() + "'}");
+    ASSERT_TRUE(h.diag->ok());
+    sink->open();
+    std::vector<Record> records;
+    std::map<std::string, std::vector<std::string>> want;  // topic -> "key\tline"
+    std::string line;
+    for (int i = 0; i < 30; ++i) {
+        DnsAggregateRecord d;
+        d.rrname = "host" + std::to_string(i) + ".example";
+        d.rrtype = "A";
+        d.queries = static_cast<uint64_t>(i);
+        d.clients = {"10.0.0." + std::to_string(i)};
+        PdnsRecord p;
+        p.rrname = d.rrname;
+        p.rrtype = "A";
+        p.rdata = "192.0.2." + std::to_string(i);
+        p.count = 1;
+        records.emplace_back(d);
+        records.emplace_back(p);
+        want["eveflow.dns_aggregate"].push_back(
+            d.rrname + "\t" + std::string(record_json(records[records.size() - 2], line, "s1")));
+        want["eveflow.pdns"].push_back(p.rrname + "\t" +
+                                       std::string(record_json(records.back(), line, "s1")));
+    }
+    ASSERT_TRUE(sink->write(records).ok());
+    ASSERT_TRUE(sink->close().ok());
+    expect_topics(kafka, want);
+    EXPECT_EQ(h.delivered(), 60.0);
 }
 
 }  // namespace

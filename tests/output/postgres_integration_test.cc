@@ -41,8 +41,8 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
     // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 and v2, raw v1, live v1,
-    // flow_log v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 8);
+    // flow_log v1, dns_aggregate v1, pdns v1.
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 10);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
