@@ -1,0 +1,2 @@
+eveflow_add_test(ioc_list SOURCES processing/ioc_list_test.cc
+    DEPS eveflow_processing_ioc LABELS unit)
