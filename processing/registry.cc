@@ -2,6 +2,7 @@
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
+#include "processing/ioc/ioc.h"
 #include "processing/traffic_metrics/traffic_metrics.h"
 
 namespace eveflow::processing {
@@ -12,6 +13,7 @@ constexpr HandlerType kHandlers[] = {
      &construct<Handler, FlowAggregate, &parse_flow_aggregate_config, HandlerContext>},
     {"forward", &Forward::create},
     {"traffic_metrics", &TrafficMetrics::create},
+    {"ioc", &construct<Handler, Ioc, &parse_ioc_config, HandlerContext>},
 };
 
 }  // namespace

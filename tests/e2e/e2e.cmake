@@ -31,3 +31,7 @@ set_tests_properties(e2e_follow_restart PROPERTIES LABELS e2e SKIP_RETURN_CODE 7
 add_test(NAME e2e_pcap_no_late
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pcap_no_late.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# IoC matching over the shared EVE files against an independent reference (Python json).
+add_test(NAME e2e_ioc
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/ioc.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_ioc PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
