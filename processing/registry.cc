@@ -1,4 +1,5 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
+#include "processing/alert_context/alert_context.h"
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
@@ -14,6 +15,8 @@ constexpr HandlerType kHandlers[] = {
     {"forward", &Forward::create},
     {"traffic_metrics", &TrafficMetrics::create},
     {"ioc", &construct<Handler, Ioc, &parse_ioc_config, HandlerContext>},
+    {"alert_context",
+     &construct<Handler, AlertContext, &parse_alert_context_config, HandlerContext>},
 };
 
 }  // namespace

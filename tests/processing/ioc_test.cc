@@ -240,38 +240,33 @@ TEST(Ioc, OnlyTheEventTypesSomeListNeedsAreTaken) {
     EXPECT_THAT(fx.handler->produced_types(), ElementsAre(EventType::kAlert));
 }
 
-std::vector<std::string> config_errors(const std::string& yaml) {
-    Stats stats;
-    FakeClock clock{0};
-    Context ctx{stats, clock, "s1"};
-    ctx.check_only = true;
-    Section s(yaml);
-    HandlerContext hctx{ctx, {}};
-    auto h = make_handler(s.node, hctx);
-    return s.errors();
-}
-
 TEST(Ioc, ConfigErrors) {
-    EXPECT_THAT(config_errors("{type: ioc}"),
+    EXPECT_THAT(testing::handler_config_errors("{type: ioc}"),
                 ElementsAre(HasSubstr("handlers[0].lists: must list at least one list")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: domian, path: /}]}"),
-                ElementsAre(HasSubstr("handlers[0].lists[0].kind: must be one of domain | ip | "
-                                      "url | sni | ja3 | hash (got \"domian\")")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: ip, path: /nonexistent/x}]}"),
+    EXPECT_THAT(
+        testing::handler_config_errors("{type: ioc, lists: [{name: a, kind: domian, path: /}]}"),
+        ElementsAre(HasSubstr("handlers[0].lists[0].kind: must be one of domain | ip | "
+                              "url | sni | ja3 | hash (got \"domian\")")));
+    EXPECT_THAT(testing::handler_config_errors(
+                    "{type: ioc, lists: [{name: a, kind: ip, path: /nonexistent/x}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[0].path: cannot read /nonexistent/x")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: ip, path: /, bloom: {}}]}"),
+    EXPECT_THAT(testing::handler_config_errors(
+                    "{type: ioc, lists: [{name: a, kind: ip, path: /, bloom: {}}]}"),
                 ElementsAre(HasSubstr(
                     "handlers[0].lists[0].bloom: only domain lists take a Bloom filter")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: domain, path: /, bloom: "
-                              "{false_positive_rate: 2}}]}"),
+    EXPECT_THAT(testing::handler_config_errors(
+                    "{type: ioc, lists: [{name: a, kind: domain, path: /, bloom: "
+                    "{false_positive_rate: 2}}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[0].bloom.false_positive_rate: must be a "
                                       "number in (0, 0.5) (got \"2\")")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: ip, path: /}, {name: a, kind: "
-                              "ip, path: /}]}"),
+    EXPECT_THAT(testing::handler_config_errors(
+                    "{type: ioc, lists: [{name: a, kind: ip, path: /}, {name: a, kind: "
+                    "ip, path: /}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[1].name: repeats the name")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, kind: ip, path: /, colour: red}]}"),
+    EXPECT_THAT(testing::handler_config_errors(
+                    "{type: ioc, lists: [{name: a, kind: ip, path: /, colour: red}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[0].colour")));
-    EXPECT_THAT(config_errors("{type: ioc, lists: [{name: a, path: /}]}"),
+    EXPECT_THAT(testing::handler_config_errors("{type: ioc, lists: [{name: a, path: /}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[0].kind: missing")));
 }
 
