@@ -223,6 +223,18 @@ TEST(Ioc, AListThatFailsToLoadKeepsItsPreviousVersion) {
     EXPECT_THAT(fx.feed(q_old), ElementsAre());
 }
 
+TEST(Ioc, AListMissingAtStartIsReadWhenItAppears) {
+    Fixture fx;
+    const std::string path = fx.dir + "/later.txt";
+    fx.make("{type: ioc, lists: [{name: d, kind: domain, path: " + path + "}]}");
+    EXPECT_EQ(fx.stats.sum("eveflow_ioc_list_loads_total", {{"result", "error"}}), 1);
+    const std::string q = ev("dns", R"("dns":{"type":"query","rrname":"late.test"})");
+    EXPECT_THAT(fx.feed(q), ElementsAre());
+    write_file(path, "late.test\n");
+    ASSERT_TRUE(wait_loads(fx, 1));
+    EXPECT_THAT(fx.feed(q), ElementsAre("dns.rrname late.test"));
+}
+
 TEST(Ioc, SighupReloadsEveryListEvenUnchanged) {
     Fixture fx;
     fx.make("{type: ioc, lists: [{name: d, kind: domain, path: " + fx.list("d", "a.test\n") +
@@ -247,9 +259,8 @@ TEST(Ioc, ConfigErrors) {
         testing::handler_config_errors("{type: ioc, lists: [{name: a, kind: domian, path: /}]}"),
         ElementsAre(HasSubstr("handlers[0].lists[0].kind: must be one of domain | ip | "
                               "url | sni | ja3 | hash (got \"domian\")")));
-    EXPECT_THAT(testing::handler_config_errors(
-                    "{type: ioc, lists: [{name: a, kind: ip, path: /nonexistent/x}]}"),
-                ElementsAre(HasSubstr("handlers[0].lists[0].path: cannot read /nonexistent/x")));
+    EXPECT_THAT(testing::handler_config_errors("{type: ioc, lists: [{name: a, kind: ip}]}"),
+                ElementsAre(HasSubstr("handlers[0].lists[0].path: missing")));
     EXPECT_THAT(testing::handler_config_errors(
                     "{type: ioc, lists: [{name: a, kind: ip, path: /, bloom: {}}]}"),
                 ElementsAre(HasSubstr(
