@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "input/eve/eve_parser.h"
@@ -279,6 +280,38 @@ TEST(Ioc, ConfigErrors) {
                 ElementsAre(HasSubstr("handlers[0].lists[0].colour")));
     EXPECT_THAT(testing::handler_config_errors("{type: ioc, lists: [{name: a, path: /}]}"),
                 ElementsAre(HasSubstr("handlers[0].lists[0].kind: missing")));
+}
+
+// The commented ioc and alert_context keys of deploy/eveflow.yaml, turned on, parse.
+TEST(Ioc, ShippedCommentedKeysParse) {
+    std::ifstream in(EVEFLOW_SOURCE_DIR "/deploy/eveflow.yaml");
+    std::string line, text = "handlers:\n";
+    bool on = false;
+    const std::regex key(R"(^  # (- |  )(.*))");
+    std::smatch m;
+    int items = 0;
+    while (std::getline(in, line)) {
+        if (line == "  # - type: ioc") on = true;
+        if (!on) continue;
+        if (std::regex_match(line, m, key)) {
+            text += "  " + m[1].str() + m[2].str() + "\n";
+            items += m[1].str() == "- ";
+        }
+        if (line.find("max_total_bytes:") != std::string::npos) break;
+    }
+    ASSERT_EQ(items, 2);
+    YAML::Node root = YAML::Load(text);
+    for (size_t i = 0; i < root["handlers"].size(); ++i) {
+        auto diag = std::make_shared<ConfigDiagnostics>("eveflow.yaml");
+        ConfigNode node(root["handlers"][i], "handlers[" + std::to_string(i) + "]", diag);
+        Stats stats;
+        Context ctx{stats, SystemClock::instance(), "s1"};
+        ctx.check_only = true;
+        HandlerContext hctx{ctx, {}};
+        auto h = make_handler(node, hctx);
+        diag->report_unknown();
+        EXPECT_THAT(diag->errors(), ElementsAre()) << text;
+    }
 }
 
 }  // namespace
