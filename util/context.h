@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "util/clock.h"
@@ -30,6 +31,8 @@ struct Context {
     /// Top-level `state_dir`: where inputs keep their position across restarts (a followed
     /// file's); empty: no state is kept.
     std::string state_dir{};
+    /// Bumped on SIGHUP: handlers that read files (indicator lists) read them again.
+    std::atomic<uint64_t> reload_requests{0};
 };
 
 }  // namespace eveflow

@@ -119,6 +119,7 @@ void Pipeline::watchdog() {
 }
 
 void Pipeline::request_reopen() {
+    ctx_.reload_requests.fetch_add(1);
     for (auto& s : sinks_) s->request_reopen();
 }
 

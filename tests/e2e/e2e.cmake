@@ -47,3 +47,14 @@ add_test(NAME e2e_flow_updates
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/flow_updates.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_flow_updates PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
                      ENVIRONMENT "TZ=UTC;LC_ALL=C")
+# IoC matching over the shared EVE files against an independent reference (Python json).
+add_test(NAME e2e_ioc
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/ioc.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_ioc PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# IoC lists replaced while events flow, and SIGHUP: matches switch at one event, none lost or doubled.
+add_test(NAME e2e_ioc_reload COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/ioc_reload.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_ioc_reload PROPERTIES LABELS e2e TIMEOUT 120)
+# alert_context over the shared EVE files with alerts, default and tight bounds, against a reference.
+add_test(NAME e2e_alert_context
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/alert_context.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_alert_context PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)

@@ -27,4 +27,16 @@ struct Section : ConfigSection {
         : ConfigSection(yaml, path) {}
 };
 
+/// The configuration errors of building the handler of `yaml` (a `handlers[0]` section),
+/// under --check-config (nothing opened or loaded).
+inline std::vector<std::string> handler_config_errors(const std::string& yaml) {
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "s1"};
+    ctx.check_only = true;
+    Section s(yaml);
+    processing::HandlerContext hctx{ctx, {}};
+    auto h = processing::make_handler(s.node, hctx);
+    return s.errors();
+}
+
 }  // namespace eveflow::testing
