@@ -1,7 +1,7 @@
 // Handler types. A new handler is a folder under processing/ plus one line here.
+#include "processing/alert_context/alert_context.h"
 #include "processing/dns/dns_aggregate.h"
 #include "processing/dns/pdns.h"
-#include "processing/alert_context/alert_context.h"
 #include "processing/flow_aggregate/flow_aggregate.h"
 #include "processing/forward/forward.h"
 #include "processing/handler.h"
