@@ -33,6 +33,9 @@ struct FlowEntry {
     NameWords app_proto_words;
     std::string_view in_iface;
     std::string_view host;  // top-level "host": Suricata's sensor-name; empty if none
+    /// The meter's process visibility: the comm of the local process at each end; empty
+    /// when the end is remote, unknown or the option is off (docs/process.md).
+    std::string_view src_process_name, dest_process_name;
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

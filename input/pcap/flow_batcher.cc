@@ -2,6 +2,7 @@
 #include "input/pcap/flow_batcher.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "input/pcap/flow_render.h"
 
@@ -42,10 +43,15 @@ void FlowBatcher::add(const ExportedFlow& x) {
         info = x.dpi_view();
         dpi = &info;
     }
+    std::optional<process::FlowProcesses> procs;
+    if (processes_) {
+        procs = processes_->lookup(f.proto, f.client, f.client_port, f.server, f.server_port,
+                                   f.bidir.last_us);
+    }
     Pending p{};
     p.raw_off = batch_.buffer.size();
     line_.clear();
-    render_flow(line_, f, x.reason, dpi, x.id, in_iface_);
+    render_flow(line_, f, x.reason, dpi, x.id, in_iface_, procs ? &*procs : nullptr);
     batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
     p.raw_len = line_.size();
     // app_proto views its value inside the line (protocol names need no JSON escaping), so
@@ -78,8 +84,19 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.pkts_toclient = f.dir[1].packets;
     fe.bytes_toserver = f.dir[0].bytes;
     fe.bytes_toclient = f.dir[1].bytes;
+    if (procs) {
+        fe.src_process_name = keep(procs->src.name);
+        fe.dest_process_name = keep(procs->dest.name);
+    }
     batch_.events.push_back(e);
     pending_.push_back(p);
+}
+
+std::string_view FlowBatcher::keep(const std::string& name) {
+    if (name.empty()) return {};
+    char* p = batch_.decoded.allocate(name.size());
+    std::copy(name.begin(), name.end(), p);
+    return {p, name.size()};
 }
 
 EventBatch FlowBatcher::take() {

@@ -9,6 +9,7 @@
 
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "input/process/process_attributor.h"
 #include "types/event.h"
 
 namespace eveflow::input::pcap {
@@ -42,7 +43,10 @@ struct ExportedChunk {
 /// Builds one EventBatch at a time. Single-threaded.
 class FlowBatcher {
 public:
-    explicit FlowBatcher(std::string_view in_iface = {}) : in_iface_(in_iface) {}
+    /// `processes`: attributes each flow's local ends (not owned; may be null).
+    explicit FlowBatcher(std::string_view in_iface = {},
+                         process::ProcessAttributor* processes = nullptr)
+        : in_iface_(in_iface), processes_(processes) {}
     void add(const ExportedFlow& e);
     size_t size() const { return pending_.size(); }
     /// The batch so far (views fixed up now, so the buffer could grow before).
@@ -52,7 +56,11 @@ private:
     struct Pending {
         size_t raw_off, raw_len, app_off, app_len;
     };
+    /// Copies a process name into the batch (its views must outlive `line_`).
+    std::string_view keep(const std::string& name);
+
     std::string_view in_iface_;
+    process::ProcessAttributor* processes_;
     EventBatch batch_;
     std::vector<Pending> pending_;
     std::string line_;

@@ -66,6 +66,9 @@ expect_error "eveflow: error: --kafka-group needs --kafka-input" --check-config 
 expect_ok --kafka-input 127.0.0.1:9 --kafka-input-topic t --kafka-group g
 # With no handlers configured, handlers[0] is the default handler: --set may edit it.
 expect_ok --eve-file /dev/null --set "handlers[0].max_keys=10"
+# Process visibility: live interfaces only (a capture file's processes are gone).
+expect_error "eveflow: error: --process-visibility needs --interface" --check-config --pcap /dev/null --process-visibility
+expect_error "inputs[0].process_visibility: applies to a live interface only" --check-config --pcap /dev/null --set inputs[0].process_visibility=true
 # An input of the configuration file is not one the flags apply to.
 printf 'inputs: [{type: pcap, file: /dev/null}]\n' >"$T/pcap.yaml"
 expect_error "eveflow: error: --bpf needs --pcap or --interface" --check-config -c "$T/pcap.yaml" --bpf tcp
