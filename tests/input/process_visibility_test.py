@@ -6,7 +6,7 @@ MODE ebpf:     the tracepoint backend must be the one running; every flow of the
                processes (50 curl requests to python's http.server, a UDP sendto without
                connect, a long-lived TCP connection) carries the right process names and
                pids on both ends, also for processes that exited before their flow was
-               exported.
+               exported; with process_cmdline, the command line, bounded.
 MODE fallback: EVEFLOW_PROCESS_FORCE_FALLBACK=1: the sock_diag backend attributes the
                long-lived connection and counts the short ones as not_seen.
 MODE nocaps:   eveflow without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN: the kernel refuses the
@@ -124,6 +124,8 @@ def start_eveflow(ns, tool, mode, out, metrics_port):
     cmd = [tool, "--interface", "lo", "--process-visibility", "--no-dpi", "--flows-jsonl", out,
            "--metrics", "127.0.0.1:%d" % metrics_port, "--set", "inputs[0].idle_timeout=2s"]
     env = dict(os.environ)
+    if mode == "ebpf":
+        cmd += ["--set", "inputs[0].process_cmdline=true"]
     if mode == "fallback":
         env["EVEFLOW_PROCESS_FORCE_FALLBACK"] = "1"
     if mode == "nocaps":
@@ -200,6 +202,12 @@ def check_ebpf(flows, pids):
     assert len(lt) == 1, lt
     assert proc(lt[0], "src") == (pids["ltclient"], "ltclient"), lt[0]
     assert proc(lt[0], "dest") == (pids["ltserver"], "ltserver"), lt[0]
+    # process_cmdline: the arguments, joined by spaces, bounded; the script itself is longer
+    # than the bound, so the line is cut.
+    cmdline = lt[0]["dest_process"]["cmdline"]
+    assert cmdline.startswith("/usr/bin/python3 -c import ctypes"), lt[0]
+    assert len(cmdline.encode()) <= 256, cmdline
+    assert "cmdline" not in udp[0]["src_process"] or udp[0]["src_process"]["cmdline"], udp[0]
     assert not [r for r in flows if "src_process_unknown" in r or "dest_process_unknown" in r], \
         [r for r in flows if "src_process_unknown" in r or "dest_process_unknown" in r]
 
