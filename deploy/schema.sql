@@ -112,6 +112,27 @@ CREATE INDEX IF NOT EXISTS eve_raw_src_ip_idx ON eve_raw (src_ip);
 CREATE INDEX IF NOT EXISTS eve_raw_dest_idx ON eve_raw (dest_ip, dest_port);
 CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
 
+-- Version 3: the pcap meter's process names (process_visibility) as key columns, and the
+-- unique key rebuilt with them. NULL when the handler's key leaves them out.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = 'flow_aggregate'
+                     AND column_name = 'src_process_name') THEN
+        ALTER TABLE flow_aggregate
+            ADD COLUMN src_process_name text,
+            ADD COLUMN dest_process_name text,
+            DROP CONSTRAINT flow_aggregate_key,
+            ADD CONSTRAINT flow_aggregate_key UNIQUE NULLS NOT DISTINCT (window_start,
+                window_end, sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto,
+                vlan, in_iface, src_process_name, dest_process_name);
+    END IF;
+END $$;
+
+INSERT INTO eveflow_schema_migrations (object, version) VALUES
+    ('aggregate:flow_aggregate', 3)
+ON CONFLICT DO NOTHING;
+
 -- DNS aggregates (handler dns_aggregate): partial records of one key merge by adding the
 -- counts, uniting client_set and answers (clients = cardinality(client_set)) and adding the
 -- rcode counts.

@@ -37,6 +37,8 @@ void append_aggregate_json(std::string& out, const AggregateRecord& r, std::stri
     if (k & kKeyAppProto) field(out, "app_proto", r.app_proto);
     if (k & kKeyVlan) field(out, "vlan", r.vlan);
     if (k & kKeyInIface) field(out, "in_iface", r.in_iface);
+    if (k & kKeySrcProcessName) field(out, "src_process_name", r.src_process_name);
+    if (k & kKeyDestProcessName) field(out, "dest_process_name", r.dest_process_name);
     field(out, "flows", r.flows);
     if (r.has_flows_active) field(out, "flows_active", r.flows_active);
     field(out, "src_ports", r.src_ports);

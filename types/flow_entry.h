@@ -59,6 +59,9 @@ struct FlowEntry {
     FlowDelta delta;
     /// When the meter made the report, in packet time (lifecycle records' `at`).
     Timestamp reported_at;
+    /// The meter's process visibility: the comm of the local process at each end; empty
+    /// when the end is remote, unknown or the option is off (docs/process.md).
+    std::string_view src_process_name, dest_process_name;
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

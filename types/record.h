@@ -26,11 +26,14 @@ enum KeyField : uint32_t {
     kKeyAppProto = 1u << 5,
     kKeyVlan = 1u << 6,
     kKeyInIface = 1u << 7,
+    kKeySrcProcessName = 1u << 8,  // the meter's process visibility (docs/process.md)
+    kKeyDestProcessName = 1u << 9,
 };
 constexpr uint32_t kDefaultKeyFields = kKeySrcIp | kKeyDestIp | kKeyDestPort | kKeyProto;
 /// Config names of the key fields, in bit order.
-constexpr std::string_view kKeyFieldNames[] = {"src_ip", "dest_ip",   "src_port", "dest_port",
-                                               "proto",  "app_proto", "vlan",     "in_iface"};
+constexpr std::string_view kKeyFieldNames[] = {
+    "src_ip",    "dest_ip", "src_port", "dest_port",        "proto",
+    "app_proto", "vlan",    "in_iface", "src_process_name", "dest_process_name"};
 
 /// One (window, key) aggregate. Fields outside `key_fields` are zero/empty and not printed.
 struct AggregateRecord {
@@ -41,6 +44,7 @@ struct AggregateRecord {
     uint8_t proto = 0;
     uint16_t vlan = 0;
     std::string app_proto, in_iface;
+    std::string src_process_name, dest_process_name;  // empty: remote, unknown or off
     uint64_t flows = 0, src_ports = 0;
     /// With the meter's interim updates: distinct flows of the key with packets in the window
     /// (printed only when `has_flows_active`).

@@ -26,6 +26,7 @@ struct Shorthand {
     std::string redis_input, redis_key, redis_flows;
     std::string flow_update_interval;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
+    bool process_visibility = false;
 };
 
 YAML::Node map_of(std::initializer_list<std::pair<const char*, std::string>> kv) {
@@ -52,7 +53,10 @@ void add_inputs(YAML::Node& flags, const Shorthand& s) {
         inputs.push_back(n);
     };
     for (const auto& p : s.pcaps) pcap("file", p);
-    for (const auto& i : s.interfaces) pcap("interface", i);
+    for (const auto& i : s.interfaces) {
+        pcap("interface", i);
+        if (s.process_visibility) inputs[inputs.size() - 1]["process_visibility"] = true;
+    }
     if (!s.kafka_input.empty()) {
         YAML::Node n = map_of({{"type", "kafka"}, {"brokers", s.kafka_input}});
         if (!s.kafka_input_topic.empty()) n["topics"].push_back(s.kafka_input_topic);
@@ -115,6 +119,9 @@ constexpr FlagRule kFlagRules[] = {
     {"--no-dpi", [](const Shorthand& s) { return s.no_dpi; }, has_meter, kMeterFlags},
     {"--ndpi-config-dir", [](const Shorthand& s) { return !s.ndpi_config_dir.empty(); }, has_meter,
      kMeterFlags},
+    {"--process-visibility", [](const Shorthand& s) { return s.process_visibility; },
+     [](const Shorthand& s) { return !s.interfaces.empty(); },
+     "--interface (a capture file's processes are gone)"},
     {"--follow", [](const Shorthand& s) { return s.follow; }, has_eve_file_path,
      "--eve-file with a file path (stdin, -, is always read to its end)"},
     {"--kafka-input-topic", [](const Shorthand& s) { return !s.kafka_input_topic.empty(); },
@@ -239,6 +246,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
                    "Interim flow updates every D of packet time on every pcap input "
                    "(update_interval)");
     app.add_flag("--no-dpi", s.no_dpi, "Meter flows without nDPI classification");
+    app.add_flag("--process-visibility", s.process_visibility,
+                 "Attribute --interface flows to local processes (docs/process.md)");
     app.add_option("--ndpi-config-dir", s.ndpi_config_dir, "Directory of nDPI's config files");
     app.add_option("--kafka-input", s.kafka_input, "Consume EVE from these Kafka brokers");
     app.add_option("--kafka-input-topic", s.kafka_input_topic, "Topic for --kafka-input");

@@ -95,6 +95,14 @@ PcapConfig parse_pcap_config(const ConfigNode& node) {
         ndpi_file(node, "ndpi_ja3_fingerprints", dir, "ja3_fingerprints.csv");
     c.ndpi_files.sha1_fingerprints =
         ndpi_file(node, "ndpi_sha1_fingerprints", dir, "sha1_fingerprints.csv");
+    c.process.enabled = node.boolean("process_visibility", false);
+    c.process.cmdline = node.boolean("process_cmdline", false);
+    if (c.process.enabled && !c.file.empty()) {
+        node.error("process_visibility",
+                   "applies to a live interface only: a capture file's processes are gone");
+    }
+    if (c.process.cmdline && !c.process.enabled)
+        node.error("process_cmdline", "needs process_visibility: true");
     return c;
 }
 

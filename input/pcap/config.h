@@ -6,6 +6,7 @@
 
 #include "input/pcap/meter.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "input/process/process_attributor.h"
 #include "util/config_node.h"
 
 namespace eveflow::input::pcap {
@@ -21,6 +22,7 @@ struct PcapConfig {
     size_t batch_size = 1024;  // flows per published batch
     MeterConfig meter;
     NdpiFiles ndpi_files;
+    process::ProcessConfig process;  // process_visibility, process_cmdline (docs/process.md)
 };
 
 /// Reads every key of an `inputs[i]` section of type pcap; errors go to the node's

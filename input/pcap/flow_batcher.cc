@@ -2,6 +2,7 @@
 #include "input/pcap/flow_batcher.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "input/pcap/flow_render.h"
 
@@ -42,6 +43,11 @@ void FlowBatcher::add(const ExportedFlow& x) {
         info = x.dpi_view();
         dpi = &info;
     }
+    std::optional<process::FlowProcesses> procs;
+    if (processes_) {
+        procs = processes_->lookup(f.proto, f.client, f.client_port, f.server, f.server_port,
+                                   f.bidir.last_us);
+    }
     Pending p{};
     p.raw_off = batch_.buffer.size();
     line_.clear();
@@ -55,7 +61,7 @@ void FlowBatcher::add(const ExportedFlow& x) {
     } else {
         std::string_view reason =
             x.kind == FlowReport::kUpdate ? "update" : expiry_reason_name(x.reason);
-        render_flow(line_, f, reason, dpi, x.id, in_iface_);
+        render_flow(line_, f, reason, dpi, x.id, in_iface_, procs ? &*procs : nullptr);
         // app_proto views its value inside the line (protocol names need no JSON escaping),
         // so the buffer stays plain JSON lines.
         constexpr std::string_view kApp = "\"app_proto\":\"";
@@ -94,8 +100,19 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.delta = x.delta;
     fe.live = f.live;
     fe.reported_at = Timestamp::from_us(x.at_us);
+    if (procs) {
+        fe.src_process_name = keep(procs->src.name);
+        fe.dest_process_name = keep(procs->dest.name);
+    }
     batch_.events.push_back(e);
     pending_.push_back(p);
+}
+
+std::string_view FlowBatcher::keep(const std::string& name) {
+    if (name.empty()) return {};
+    char* p = batch_.decoded.allocate(name.size());
+    std::copy(name.begin(), name.end(), p);
+    return {p, name.size()};
 }
 
 EventBatch FlowBatcher::take() {

@@ -9,6 +9,7 @@
 
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "input/process/process_attributor.h"
 #include "types/event.h"
 
 namespace eveflow::input::pcap {
@@ -47,9 +48,11 @@ struct ExportedChunk {
 class FlowBatcher {
 public:
     /// `lines` false: no handler reads the flow records' lines (no `--flows-jsonl`, no forwarding
-    /// of flows): events get their fields only, which saves the rendering.
-    explicit FlowBatcher(std::string_view in_iface = {}, bool lines = true)
-        : in_iface_(in_iface), lines_(lines) {}
+    /// of flows): events get their fields only, which saves the rendering. `processes`:
+    /// attributes each flow's local ends (not owned; may be null).
+    explicit FlowBatcher(std::string_view in_iface = {}, bool lines = true,
+                         process::ProcessAttributor* processes = nullptr)
+        : in_iface_(in_iface), lines_(lines), processes_(processes) {}
     void add(const ExportedFlow& e);
     size_t size() const { return pending_.size(); }
     /// The batch so far (views fixed up now, so the buffer could grow before).
@@ -59,8 +62,12 @@ private:
     struct Pending {
         size_t raw_off, raw_len, app_off, app_len;
     };
+    /// Copies a process name into the batch (its views must outlive `line_`).
+    std::string_view keep(const std::string& name);
+
     std::string_view in_iface_;
     bool lines_ = true;
+    process::ProcessAttributor* processes_;
     EventBatch batch_;
     std::vector<Pending> pending_;
     std::string line_;

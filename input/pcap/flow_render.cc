@@ -162,10 +162,30 @@ void ndpi_object(std::string& out, const DpiInfo& d) {
     out += "},";
 }
 
+// `"src_process":{"pid":..,"name":..,"user":..[,"cmdline":..]},` for a found local end,
+// `"src_process_unknown":"not_seen",` for a local end without one, nothing for a remote end.
+void process_object(std::string& out, std::string_view side, const process::EndpointProcess& p) {
+    using Kind = process::EndpointProcess::Kind;
+    if (p.kind == Kind::kRemote) return;
+    std::string key(side);
+    if (p.kind == Kind::kUnknown) {
+        str(out, key + "_process_unknown", process::unknown_reason_name(p.reason));
+        return;
+    }
+    append_key(out, key + "_process");
+    out += '{';
+    num(out, "pid", p.pid);
+    str(out, "name", p.name);
+    str(out, "user", p.user);
+    if (!p.cmdline.empty()) str(out, "cmdline", p.cmdline);
+    close_object(out);
+    out += ',';
+}
+
 }  // namespace
 
 void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
-                 uint64_t flow_id, std::string_view in_iface) {
+                 uint64_t flow_id, std::string_view in_iface, const process::FlowProcesses* procs) {
     out += '{';
     ts(out, "timestamp", f.bidir.last_us);
     num(out, "flow_id", flow_id);
@@ -187,6 +207,10 @@ void render_flow(std::string& out, const Flow& f, std::string_view reason, const
         out += "],";
     }
     if (dpi) str(out, "app_proto", dpi->protocol);
+    if (procs) {
+        process_object(out, "src", procs->src);
+        process_object(out, "dest", procs->dest);
+    }
     append_key(out, "flow");
     out += '{';
     num(out, "pkts_toserver", f.dir[0].packets);

@@ -7,13 +7,16 @@
 
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "input/process/process_attributor.h"
 
 namespace eveflow::input::pcap {
 
 /// Appends the JSON object (no newline) for `f` to `out`: EVE flow fields, `ndpi` (when
-/// `dpi` is set) and `stats` (NFStream's feature names; times in µs). See docs/pcap.md.
+/// `dpi` is set), `src_process` / `dest_process` (when `procs` is set; docs/process.md) and
+/// `stats` (NFStream's feature names; times in µs). See docs/pcap.md.
 /// `reason` is flow.reason: an expiry reason's name, or "update" for an interim update.
 void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
-                 uint64_t flow_id, std::string_view in_iface = {});
+                 uint64_t flow_id, std::string_view in_iface = {},
+                 const process::FlowProcesses* procs = nullptr);
 
 }  // namespace eveflow::input::pcap

@@ -64,6 +64,7 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
 
 PcapSource::~PcapSource() {
     meter_.reset();
+    processes_.reset();
     if (pc_) pcap_close(pc_);
     active_.add(-active_reported_);
 }
@@ -77,6 +78,10 @@ void PcapSource::open() {
     }
     if (config_.file.empty()) {
         open_live();
+        if (config_.process.enabled) {
+            processes_ = std::make_unique<process::ProcessAttributor>(config_.process, ctx_.stats,
+                                                                      config_.name);
+        }
     } else {
         open_file();
     }
@@ -164,7 +169,7 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
 }
 
 void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
-    FlowBatcher batcher(config_.interface, lines_);
+    FlowBatcher batcher(config_.interface, lines_, processes_.get());
     std::vector<ExportedChunk> got;
     // The progress of a chunk holds once all its flows are published: a batch that ends
     // within the next chunk carries it too (that chunk's flows were open then, so they are
@@ -178,6 +183,7 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
     while (!in.drained()) {
         got.clear();
         in.pop_batch(got, 4, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+        if (processes_ && !got.empty()) processes_->sync();
         for (const auto& chunk : got) {
             for (const auto& f : chunk.flows) {
                 batcher.add(f);

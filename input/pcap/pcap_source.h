@@ -8,6 +8,7 @@
 
 #include "input/pcap/config.h"
 #include "input/pcap/meter.h"
+#include "input/process/process_attributor.h"
 #include "input/source.h"
 #include "util/channel.h"
 #include "util/config_node.h"
@@ -71,6 +72,8 @@ private:
     uint64_t last_kernel_drop_ = 0, last_if_drop_ = 0;
     uint64_t total_packets_ = 0, total_flows_ = 0;  // this source's, for the end-of-file log
     log::RateLimit drop_log_{5};
+    /// Set when `process_visibility` is on (live interfaces only).
+    std::unique_ptr<process::ProcessAttributor> processes_;
 
     Counter& packets_;
     Counter& bytes_;

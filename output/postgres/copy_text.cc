@@ -205,6 +205,11 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     (k & kKeyInIface) ? append_text_field(out, r.in_iface, fixed) : void(out += "\\N");
     out += '\t';
     append_port_set(out, r);
+    // No process (a remote end, or one not found) is NULL, as when the key leaves it out.
+    for (const std::string* name : {&r.src_process_name, &r.dest_process_name}) {
+        out += '\t';
+        name->empty() ? void(out += "\\N") : append_text_field(out, *name, fixed);
+    }
     out += '\n';
     return true;
 }

@@ -19,11 +19,28 @@ struct Sanitised {
 };
 
 /// Columns of the aggregate staging table, in COPY order.
-inline constexpr const char* kAggregateColumns[] = {
-    "window_start",  "window_end",     "sensor_id",      "src_ip",     "dest_ip",
-    "dest_port",     "proto",          "flows",          "src_ports",  "pkts_toserver",
-    "pkts_toclient", "bytes_toserver", "bytes_toclient", "first_seen", "last_seen",
-    "src_port",      "app_proto",      "vlan",           "in_iface",   "src_port_set"};
+inline constexpr const char* kAggregateColumns[] = {"window_start",
+                                                    "window_end",
+                                                    "sensor_id",
+                                                    "src_ip",
+                                                    "dest_ip",
+                                                    "dest_port",
+                                                    "proto",
+                                                    "flows",
+                                                    "src_ports",
+                                                    "pkts_toserver",
+                                                    "pkts_toclient",
+                                                    "bytes_toserver",
+                                                    "bytes_toclient",
+                                                    "first_seen",
+                                                    "last_seen",
+                                                    "src_port",
+                                                    "app_proto",
+                                                    "vlan",
+                                                    "in_iface",
+                                                    "src_port_set",
+                                                    "src_process_name",
+                                                    "dest_process_name"};
 /// Columns of the raw events table, in COPY order.
 inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id", "src_ip",
                                               "src_port", "dest_ip",    "dest_port", "proto",

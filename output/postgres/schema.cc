@@ -58,6 +58,21 @@ std::string index_sql(pqxx::transaction_base& tx, const std::string& table, cons
            tx.quote_name(table) + " (" + cols + ");";
 }
 
+// Version 3: the meter's process names as key columns (docs/process.md); the unique key is
+// rebuilt to include them. Rows written before it have NULL, as when the key leaves them out.
+std::string aggregate_v3(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    const std::string key = tx.quote_name(table + "_key");
+    return "ALTER TABLE " + t +
+           " ADD COLUMN IF NOT EXISTS src_process_name text,"
+           " ADD COLUMN IF NOT EXISTS dest_process_name text,"
+           " DROP CONSTRAINT " +
+           key + ", ADD CONSTRAINT " + key +
+           " UNIQUE NULLS NOT DISTINCT (window_start, window_end, sensor_id, src_ip, dest_ip, "
+           "dest_port, proto, src_port, app_proto, vlan, in_iface, src_process_name, "
+           "dest_process_name)";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const char* suffix, const char* cols) {
@@ -165,7 +180,8 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
     const std::string agg = cfg.table;
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },
-           [agg](auto& t) { return aggregate_v2(t, agg); }});
+           [agg](auto& t) { return aggregate_v2(t, agg); },
+           [agg](auto& t) { return aggregate_v3(t, agg); }});
     apply(tx, "dns_aggregate", {dns_aggregate_v1});
     apply(tx, "pdns", {pdns_v1});
     if (!cfg.raw.types.empty()) {
@@ -186,7 +202,8 @@ void create_stage(pqxx::connection_base& conn) {
     const char* types[] = {"timestamptz", "timestamptz", "text",    "inet",        "inet",
                            "integer",     "text",        "bigint",  "bigint",      "bigint",
                            "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
-                           "integer",     "text",        "integer", "text",        "integer[]"};
+                           "integer",     "text",        "integer", "text",        "integer[]",
+                           "text",        "text"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -239,7 +256,7 @@ std::string merge_sql(const std::string& table, bool grouped) {
     // Quoting is not needed: `table` passed valid_identifier() (lower case, [a-z0-9_]).
     const std::string key =
         "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, "
-        "proto, src_port, app_proto, vlan, in_iface";
+        "proto, src_port, app_proto, vlan, in_iface, src_process_name, dest_process_name";
     std::string values;
     for (const char* c : kSummed) values += std::string(", ") + c;
     values += ", first_seen, last_seen, src_ports, src_port_set";

@@ -14,19 +14,23 @@ namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
-// Version 3: raw rows in binary COPY format. Versions 1 and 2 hold them as COPY text, and
-// files of version 1 lack the last aggregate column (src_port_set): read as NULL (unknown).
-constexpr const char* kMagic = "eveflow-postgres-batch-3";
+// Version 4: aggregate rows end with the process name columns. Version 3: raw rows in binary
+// COPY format. Versions 1 and 2 hold them as COPY text, and files of version 1 lack the
+// src_port_set column too. Missing last columns are read as NULL.
+constexpr const char* kMagic = "eveflow-postgres-batch-4";
+constexpr const char* kMagicV3 = "eveflow-postgres-batch-3";
 constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
-// Appends an empty (NULL) last field to every line of COPY text.
-std::string add_null_column(const std::string& lines) {
+// Appends `n` empty (NULL) last fields to every line of COPY text.
+std::string add_null_columns(const std::string& lines, int n) {
     std::string out;
-    out.reserve(lines.size() + lines.size() / 32);
+    out.reserve(lines.size() + lines.size() / 16);
     for (char ch : lines) {
-        if (ch == '\n') out += "\t\\N";
+        if (ch == '\n') {
+            for (int i = 0; i < n; ++i) out += "\t\\N";
+        }
         out += ch;
     }
     return out;
@@ -102,9 +106,9 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     c.raw.resize(raw_bytes);
     in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
-    if ((magic == kMagicV1 || magic == kMagicV2) && h && in) {
-        if (magic == kMagicV1) c.aggregates = add_null_column(c.aggregates);
-        c.raw_text = true;
+    if ((magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) && h && in) {
+        c.aggregates = add_null_columns(c.aggregates, magic == kMagicV1 ? 3 : 2);
+        c.raw_text = magic != kMagicV3;
         return true;
     }
     if (magic == kMagic && h && in) return true;

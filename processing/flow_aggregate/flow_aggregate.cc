@@ -242,6 +242,8 @@ uint64_t FlowAggregate::emit_table(int64_t window_start, WindowTable& table, boo
         r.vlan = k.vlan;
         if (fields & kKeyAppProto) r.app_proto = strings_.name(k.app_proto);
         if (fields & kKeyInIface) r.in_iface = strings_.name(k.in_iface);
+        if (fields & kKeySrcProcessName) r.src_process_name = strings_.name(k.src_process);
+        if (fields & kKeyDestProcessName) r.dest_process_name = strings_.name(k.dest_process);
         if (k.sensor != 0) r.sensor_id = strings_.name(k.sensor);
         r.flows = a.flows;
         r.flows_active = a.flows_active;

@@ -25,14 +25,15 @@ struct FlowKey {
     uint8_t proto = 0;
     uint8_t pad = 0;  // explicit, so every byte of the key is defined
     uint16_t app_proto = 0, in_iface = 0, sensor = 0;
-    uint16_t pad2 = 0;
+    uint16_t src_process = 0, dest_process = 0;  // process names (StringInterner ids)
+    uint16_t pad2[3] = {};
 
     bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 };
-static_assert(sizeof(FlowKey) == 48, "FlowKey must have no hidden padding");
+static_assert(sizeof(FlowKey) == 56, "FlowKey must have no hidden padding");
 static_assert(std::is_trivially_copyable_v<FlowKey>);
 
-/// Multiply-xorshift over the key's six 8-byte words, then a full-avalanche finaliser.
+/// Multiply-xorshift over the key's seven 8-byte words, then a full-avalanche finaliser.
 inline uint64_t hash_key(const FlowKey& k) {
     uint64_t w[sizeof(FlowKey) / 8];
     std::memcpy(w, &k, sizeof w);
@@ -88,6 +89,8 @@ inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner&
     if (key_fields & kKeyVlan) k.vlan = f.vlan;
     if (key_fields & kKeyAppProto) k.app_proto = strings.intern(f.app_proto);
     if (key_fields & kKeyInIface) k.in_iface = strings.intern(f.in_iface);
+    if (key_fields & kKeySrcProcessName) k.src_process = strings.intern(f.src_process_name);
+    if (key_fields & kKeyDestProcessName) k.dest_process = strings.intern(f.dest_process_name);
     if (by_sensor) k.sensor = strings.intern_repeated(f.host);
     return k;
 }

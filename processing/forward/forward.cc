@@ -141,6 +141,7 @@ void Forward::consume(const Event& e, Emitter& out) {
     r.fields.app_proto = {};
     r.fields.in_iface = {};
     r.fields.host = {};
+    r.fields.src_process_name = r.fields.dest_process_name = {};
     if (sensor_from_host_) r.sensor_id.assign(e.fields.host);
     for (size_t i = 0; i + 1 < sinks_.size(); ++i) out.emit(sinks_[i], Record(r));
     out.emit(sinks_.back(), Record(std::move(r)));

@@ -71,6 +71,9 @@ expect_error "inputs[0].address: must be HOST:PORT with a port of 1-65535 (got \
 expect_error "outputs[0].address: must be HOST:PORT with a port of 1-65535 (got \"h:x\")" --check-config --eve-file /dev/null --redis-flows h:x
 # With no handlers configured, handlers[0] is the default handler: --set may edit it.
 expect_ok --eve-file /dev/null --set "handlers[0].max_keys=10"
+# Process visibility: live interfaces only (a capture file's processes are gone).
+expect_error "eveflow: error: --process-visibility needs --interface" --check-config --pcap /dev/null --process-visibility
+expect_error "inputs[0].process_visibility: applies to a live interface only" --check-config --pcap /dev/null --set inputs[0].process_visibility=true
 # An input of the configuration file is not one the flags apply to.
 printf 'inputs: [{type: pcap, file: /dev/null}]\n' >"$T/pcap.yaml"
 expect_error "eveflow: error: --bpf needs --pcap or --interface" --check-config -c "$T/pcap.yaml" --bpf tcp

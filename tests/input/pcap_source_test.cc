@@ -160,6 +160,14 @@ TEST(PcapConfig, BadValuesAreReportedTogether) {
     EXPECT_TRUE(mentions(e, "no such directory '/nonexistent'"));
 }
 
+TEST(PcapConfig, ProcessVisibilityOnlyOnALiveInterface) {
+    auto e = config_errors("{type: pcap, file: a.pcap, process_visibility: true}");
+    EXPECT_TRUE(mentions(e, "inputs[0].process_visibility: applies to a live interface only"))
+        << ::testing::PrintToString(e);
+    EXPECT_TRUE(mentions(config_errors("{type: pcap, file: a.pcap, process_cmdline: true}"),
+                         "process_cmdline: needs process_visibility: true"));
+}
+
 TEST(PcapConfig, UnknownInterfaceIsAStartupError) {
     Stats stats;
     EXPECT_THROW(

@@ -53,6 +53,21 @@ TEST(AggregateJson, CustomKeyFieldsAndLateFlag) {
     EXPECT_NE(out.find("\"late\":true"), std::string::npos);
 }
 
+TEST(AggregateJson, ProcessNameKeyFields) {
+    AggregateRecord r = sample();
+    r.key_fields = kKeyDestPort | kKeySrcProcessName | kKeyDestProcessName;
+    r.src_process_name = "curl";
+    std::string out;
+    append_aggregate_json(out, r, "s1");
+    EXPECT_NE(out.find("\"src_process_name\":\"curl\",\"dest_process_name\":\"\","),
+              std::string::npos)
+        << out;
+    r.key_fields = kDefaultKeyFields;
+    out.clear();
+    append_aggregate_json(out, r, "s1");
+    EXPECT_EQ(out.find("process"), std::string::npos) << out;
+}
+
 TEST(AggregateJson, RecordsOwnSensorIdWinsOverTheConfiguredOne) {
     AggregateRecord r = sample();
     r.sensor_id = "sensor-\"7";

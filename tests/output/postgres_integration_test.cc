@@ -40,9 +40,9 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
         db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 and v2, raw v1, live v1,
+    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 to v3, raw v1, live v1,
     // flow_log v1, dns_aggregate v1, pdns v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 10);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 11);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
@@ -120,6 +120,27 @@ TEST(PostgresSink, LatePartialIsMergedIntoItsRow) {
               (std::vector<std::string>{"10.0.0.1\t10\t" + std::to_string(distinct.size()) +
                                             "\t10\t1011\t2\t10\t" + distinct_text,
                                         "10.0.0.9\t1\t1\t1\t7\t1\t2\t\\N"}));
+}
+
+// Process names are key columns: partials of one (window, key, process) merge, another
+// program on the same key gets a row of its own.
+TEST(PostgresSink, ProcessNamesAreKeyColumns) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    PgSinkHarness h("{type: postgres, dsn: {dsn}}", db.dsn);
+    h.sink->open();
+    std::vector<Record> batch;
+    for (const char* name : {"curl", "curl", "firefox-esr"}) {
+        batch.push_back(aggregate(0, "10.0.0.1", 443, 2, 100));
+        auto& a = std::get<AggregateRecord>(batch.back());
+        a.key_fields = kDefaultKeyFields | kKeySrcProcessName | kKeyDestProcessName;
+        a.src_process_name = name;
+    }
+    ASSERT_TRUE(h.sink->write(batch).ok());
+    ASSERT_TRUE(h.sink->close().ok());
+    EXPECT_EQ(db.rows("SELECT src_process_name, coalesce(dest_process_name, 'null'), flows, "
+                      "bytes_toserver FROM flow_aggregate ORDER BY 1"),
+              (std::vector<std::string>{"curl\tnull\t4\t200", "firefox-esr\tnull\t2\t100"}));
 }
 
 TEST(PostgresSink, RetriedCommittedBatchIsNotAppliedTwice) {

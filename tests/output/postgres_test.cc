@@ -243,7 +243,8 @@ TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\ts1\t10.0.0.1\t"
               "2001:db8::1\t53\tUDP\t2\t1\t0\t0\t0\t9223372036854775807\t"
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\t"
-              "\\N\n");  // src_port_set unknown: the list does not hold src_ports ports
+              "\\N\t\\N\t\\N\n");  // src_port_set unknown: the list does not hold src_ports
+                                   // ports; no process names
     EXPECT_EQ(f.out_of_range, 1u);
 }
 
@@ -257,7 +258,11 @@ TEST(PostgresCopyText, AggregateRowCarriesThePortSetAsAnArray) {
         EXPECT_TRUE(append_aggregate_row(out, r, "s1", f));
         EXPECT_EQ(std::count(out.begin(), out.end(), '\t') + 1,
                   static_cast<long>(std::size(kAggregateColumns)));
-        return out.substr(out.rfind('\t') + 1);
+        // The src_port_set field (the process name columns follow it).
+        size_t at = 0;
+        for (size_t i = 0; kAggregateColumns[i] != std::string_view("src_port_set"); ++i)
+            at = out.find('\t', at) + 1;
+        return out.substr(at, out.find('\t', at) - at) + "\n";
     };
     EXPECT_EQ(last_field(), "{}\n");  // no ports: the empty set
     r.src_port_list = {0, 53, 1024, 65535};
@@ -267,9 +272,10 @@ TEST(PostgresCopyText, AggregateRowCarriesThePortSetAsAnArray) {
     EXPECT_EQ(last_field(), "\\N\n");
 }
 
-// A batch spilled by a version without the src_port_set column is read with that column NULL
-// (set unknown), the way a current row with an unknown set is rendered.
-TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
+// A batch spilled by a version with fewer aggregate columns (version 1: without src_port_set
+// and the process names; versions 2 and 3: without the process names) is read with those
+// columns NULL (set unknown, no process key), the way a current row without them is rendered.
+void expect_old_spill_gains_null_columns(const char* magic, int missing) {
     AggregateRecord r;
     r.window_start = Timestamp::from_us(0);
     r.window_end = Timestamp::from_us(60000000);
@@ -278,16 +284,18 @@ TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
     std::string now;
     ASSERT_TRUE(append_aggregate_row(now, r, "s1", f));
     ASSERT_TRUE(append_aggregate_row(now, r, "s2", f));
-    std::string before;  // the same rows without their last field
+    std::string before;  // the same rows without their last `missing` fields
     for (size_t pos = 0; pos < now.size();) {
         const size_t nl = now.find('\n', pos);
-        before += now.substr(pos, now.rfind('\t', nl) - pos) + "\n";
+        size_t end = nl;
+        for (int i = 0; i < missing; ++i) end = now.rfind('\t', end - 1);
+        before += now.substr(pos, end - pos) + "\n";
         pos = nl + 1;
     }
     TempDir dir;
     testing::write_file(
         dir / "000000000000-old.batch",
-        "eveflow-postgres-batch-1 old 2 0 0 " + std::to_string(before.size()) + " 0 0\n" + before);
+        std::string(magic) + " old 2 0 0 " + std::to_string(before.size()) + " 0 0\n" + before);
     output::postgres::SpillDir spill(dir.path, 1 << 20);
     spill.open();
     auto path = spill.oldest();
@@ -296,7 +304,15 @@ TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
     ASSERT_TRUE(spill.read(*path, c));
     EXPECT_EQ(c.batch_id, "old");
     EXPECT_EQ(c.aggregate_rows, 2u);
-    EXPECT_EQ(c.aggregates, now);
+    EXPECT_EQ(c.aggregates, now) << magic;
+}
+
+TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 3);
+}
+
+TEST(PostgresSpill, VersionThreeFilesGainTheNullProcessColumns) {
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 2);
 }
 
 // Raw rows spilled by a version before binary COPY are COPY text: the chunk says so.

@@ -71,7 +71,7 @@ TEST(FlowAggregateConfig, UnknownKeyFieldListsValidOnes) {
     EXPECT_THAT(errors_of("{key: [src_ip, dst_ip]}"),
                 ElementsAre("eveflow.yaml:1: handlers[0].key: unknown key field 'dst_ip' (valid: "
                             "src_ip, dest_ip, src_port, dest_port, proto, app_proto, vlan, "
-                            "in_iface)"));
+                            "in_iface, src_process_name, dest_process_name)"));
 }
 
 TEST(FlowAggregateConfig, EmptyKeyList) {

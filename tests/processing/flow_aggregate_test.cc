@@ -439,6 +439,32 @@ TEST(FlowAggregate, CustomKeyFieldsZeroTheOthers) {
     }
 }
 
+// Bytes per program: the meter's process names as key fields (docs/process.md).
+TEST(FlowAggregate, ProcessNamesAreKeyFields) {
+    Fixture fx("{key: [dest_ip, dest_port, proto, src_process_name, dest_process_name]}");
+    auto curl = flow_event("10.0.0.1", "10.0.0.2", 5000, 80, 6, kBase);
+    curl.fields.src_process_name = "curl";
+    curl.fields.bytes_toserver = 100;
+    auto curl2 = curl;
+    curl2.fields.src_port = 5001;  // not in the key: merges
+    auto wget = curl;
+    wget.fields.src_process_name = "wget";  // in the key: separate
+    auto remote = curl;
+    remote.fields.src_process_name = {};  // no process: its own record, name empty
+    for (const auto* e : {&curl, &curl2, &wget, &remote}) fx.handler->consume(*e, fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    auto recs = fx.records();
+    ASSERT_EQ(recs.size(), 3u);
+    std::sort(recs.begin(), recs.end(),
+              [](const auto& x, const auto& y) { return x.src_process_name < y.src_process_name; });
+    EXPECT_EQ(recs[0].src_process_name, "");
+    EXPECT_EQ(recs[1].src_process_name, "curl");
+    EXPECT_EQ(recs[1].flows, 2u);
+    EXPECT_EQ(recs[1].bytes_toserver, 200u);
+    EXPECT_EQ(recs[2].src_process_name, "wget");
+    for (const auto& r : recs) EXPECT_EQ(r.dest_process_name, "");
+}
+
 Event timed_event(int64_t ts, int64_t start, int64_t end) {
     auto e = flow_event("10.0.0.1", "10.0.0.2", 1, 80, 6, ts);
     e.fields.start = start ? Timestamp::from_us(start) : Timestamp::none();
