@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "types/enrichment.h"
 #include "types/ip_addr.h"
 #include "types/name_words.h"
 #include "types/timestamp.h"
@@ -33,6 +34,10 @@ struct FlowEntry {
     NameWords app_proto_words;
     std::string_view in_iface;
     std::string_view host;  // top-level "host": Suricata's sensor-name; empty if none
+    uint8_t icmp_type = 0, icmp_code = 0;  // EVE icmp_type/icmp_code; the meter: first packet's
+    bool has_icmp = false;
+    std::string_view community_id;  // the line's own community_id (its text); empty if none
+    Enrichment enrich;              // set by the enrichment stage, before any handler
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

@@ -71,6 +71,9 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.has_src_port = fe.has_dest_port = true;
     fe.proto = f.proto;
     fe.has_proto = true;
+    fe.icmp_type = f.icmp_type;
+    fe.icmp_code = f.icmp_code;
+    fe.has_icmp = f.has_icmp;
     fe.vlan = f.vlan_count ? f.vlans[0] : 0;
     fe.flow_id = x.id;
     fe.in_iface = in_iface_;
@@ -78,6 +81,8 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.pkts_toclient = f.dir[1].packets;
     fe.bytes_toserver = f.dir[0].bytes;
     fe.bytes_toclient = f.dir[1].bytes;
+    // The rendered line carries it; the fixed copy outlives the line's views.
+    fe.enrich.community_id = flow_community_id(f);
     batch_.events.push_back(e);
     pending_.push_back(p);
 }

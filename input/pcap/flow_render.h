@@ -7,6 +7,7 @@
 
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "types/community_id.h"
 
 namespace eveflow::input::pcap {
 
@@ -14,5 +15,9 @@ namespace eveflow::input::pcap {
 /// `dpi` is set) and `stats` (NFStream's feature names; times in µs). See docs/pcap.md.
 void render_flow(std::string& out, const Flow& f, ExpiryReason reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface = {});
+
+/// The flow's Community ID (v1, seed 0): client to server, ICMP by its first packet's type
+/// and code.
+CommunityIdText flow_community_id(const Flow& f);
 
 }  // namespace eveflow::input::pcap

@@ -72,6 +72,8 @@ struct Flow {
     bool rst = false, closed = false;
     int64_t closed_us = 0;
     DpiFlow* dpi = nullptr;
+    uint8_t icmp_type = 0, icmp_code = 0;  // of the first packet (ICMP, ICMPv6)
+    bool has_icmp = false;
     // table links (slot indices; kNil when none)
     uint32_t hash_next = 0, lru_prev = 0, lru_next = 0, generation = 0;
     uint64_t hash = 0;

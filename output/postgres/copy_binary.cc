@@ -9,7 +9,7 @@ namespace eveflow::output::postgres {
 namespace {
 
 constexpr int64_t kPgEpochUs = 946684800LL * 1000000;  // 2000-01-01T00:00:00Z
-constexpr int16_t kRawFields = 10;
+constexpr int16_t kRawFields = 11;
 constexpr char kJsonbVersion = 1;
 // inet's binary families (PostgreSQL's PGSQL_AF_INET, PGSQL_AF_INET6: AF_INET + 0 and + 1).
 constexpr char kInet4 = 2, kInet6 = 3;
@@ -103,11 +103,16 @@ void append_raw_row_binary(std::string& out, const RawEvent& e, Timestamp ts,
         put32(out, 8);
         put64(out, f.flow_id);
     }
-    if (e.line.empty()) return put_null(out);
-    put_var(out, [&] {
-        out += kJsonbVersion;
-        append_json_field(out, in_jsonb_order(e.line), fixed, Escaping::kNone);
-    });
+    if (e.line.empty()) {
+        put_null(out);
+    } else {
+        put_var(out, [&] {
+            out += kJsonbVersion;
+            append_json_field(out, in_jsonb_order(e.line), fixed, Escaping::kNone);
+        });
+    }
+    const CommunityIdText& id = f.enrich.community_id;
+    id.known() ? put_text(out, id.text(), fixed) : put_null(out);
 }
 
 size_t binary_rows_size(std::string_view data, size_t rows) {

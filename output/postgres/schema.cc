@@ -17,6 +17,11 @@ constexpr int64_t kDayUs = 24 * kHourUs;
 constexpr int64_t kMondayOffsetUs = 4 * kDayUs;   // 1970-01-05 was a Monday
 constexpr long long kMigrationLock = 0x65766566;  // pg_advisory_xact_lock key ("evef")
 constexpr long long kPartitionLock = 0x65766670;  // the same for partition DDL ("evfp")
+// The aggregate table's unique key (schema version 3 on): what partial records merge on.
+constexpr const char* kAggregateKey =
+    "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, proto, src_port, "
+    "app_proto, vlan, in_iface, src_net, dest_net, home_direction, src_country, dest_country, "
+    "src_asn, dest_asn";
 
 std::string ts_literal(int64_t us) {
     std::string out = "'";  // built in steps: GCC 12 warns falsely on "'" + string + "'"
@@ -50,6 +55,21 @@ std::string aggregate_v2(pqxx::transaction_base& tx, const std::string& table) {
            " ADD COLUMN IF NOT EXISTS src_port_set integer[]";
 }
 
+// Version 3: the enrichment key fields, typed, and in the unique key (a key without them
+// leaves them NULL, and NULLS NOT DISTINCT keeps such rows merging as before).
+std::string aggregate_v3(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    const std::string key = tx.quote_name(table + "_key");
+    return "ALTER TABLE " + t +
+           " ADD COLUMN IF NOT EXISTS src_net cidr, ADD COLUMN IF NOT EXISTS dest_net cidr, "
+           "ADD COLUMN IF NOT EXISTS home_direction text, "
+           "ADD COLUMN IF NOT EXISTS src_country char(2), "
+           "ADD COLUMN IF NOT EXISTS dest_country char(2), "
+           "ADD COLUMN IF NOT EXISTS src_asn bigint, ADD COLUMN IF NOT EXISTS dest_asn bigint, "
+           "DROP CONSTRAINT " +
+           key + ", ADD CONSTRAINT " + key + " UNIQUE NULLS NOT DISTINCT (" + kAggregateKey + ")";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const std::string& suffix, const std::string& cols) {
@@ -63,6 +83,11 @@ std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
            "flow_id bigint, payload jsonb) PARTITION BY RANGE (ts);" +
            index("_ts_idx", "ts") + index("_src_ip_idx", "src_ip") +
            index("_dest_idx", "dest_ip, dest_port") + index("_event_type_idx", "event_type");
+}
+
+// Version 2: the Community ID of the event (its own, or computed by enrich.community_id).
+std::string raw_v2(pqxx::transaction_base& tx, const std::string& table) {
+    return "ALTER TABLE " + tx.quote_name(table) + " ADD COLUMN IF NOT EXISTS community_id text";
 }
 
 std::string bookkeeping_v1(pqxx::transaction_base& tx) {
@@ -116,10 +141,13 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
     const std::string agg = cfg.table;
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },
-           [agg](auto& t) { return aggregate_v2(t, agg); }});
+           [agg](auto& t) { return aggregate_v2(t, agg); },
+           [agg](auto& t) { return aggregate_v3(t, agg); }});
     if (!cfg.raw.types.empty()) {
         const std::string raw = cfg.raw.table;
-        apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});
+        apply(
+            tx, "raw:" + raw,
+            {[raw](auto& t) { return raw_v1(t, raw); }, [raw](auto& t) { return raw_v2(t, raw); }});
     }
     tx.commit();
 }
@@ -127,10 +155,11 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
 void create_stage(pqxx::connection_base& conn) {
     pqxx::nontransaction tx(conn, "eveflow_stage");
     std::string cols;
-    const char* types[] = {"timestamptz", "timestamptz", "text",    "inet",        "inet",
-                           "integer",     "text",        "bigint",  "bigint",      "bigint",
-                           "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
-                           "integer",     "text",        "integer", "text",        "integer[]"};
+    const char* types[] = {
+        "timestamptz", "timestamptz", "text",    "inet",    "inet",   "integer",   "text",
+        "bigint",      "bigint",      "bigint",  "bigint",  "bigint", "bigint",    "timestamptz",
+        "timestamptz", "integer",     "text",    "integer", "text",   "integer[]", "cidr",
+        "cidr",        "text",        "char(2)", "char(2)", "bigint", "bigint"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -181,9 +210,7 @@ std::string merged_ports() {
 
 std::string merge_sql(const std::string& table, bool grouped) {
     // Quoting is not needed: `table` passed valid_identifier() (lower case, [a-z0-9_]).
-    const std::string key =
-        "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, "
-        "proto, src_port, app_proto, vlan, in_iface";
+    const std::string key = kAggregateKey;
     std::string values;
     for (const char* c : kSummed) values += std::string(", ") + c;
     values += ", first_seen, last_seen, src_ports, src_port_set";
