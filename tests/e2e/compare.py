@@ -17,9 +17,13 @@ import sys
 COUNTERS = ("flows", "pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient")
 
 
+# Fields a record is keyed by; a field the key does not hold is absent (None) on both sides.
+KEY = ("window_start", "sensor_id", "src_ip", "dest_ip", "dest_port", "proto", "src_net",
+       "dest_net", "home_direction")
+
+
 def key_of(r):
-    return (r["window_start"], r["sensor_id"], r["src_ip"], r["dest_ip"], r["dest_port"],
-            r["proto"])
+    return tuple(r.get(f) for f in KEY)
 
 
 def main():
