@@ -8,3 +8,6 @@ set_tests_properties(cli_config PROPERTIES LABELS unit)
 add_test(NAME run_summary COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cmd/run_summary.sh
     $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(run_summary PROPERTIES LABELS e2e SKIP_RETURN_CODE 77)
+add_test(NAME enrich_config COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cmd/enrich_config.sh
+    $<TARGET_FILE:eveflow>)
+set_tests_properties(enrich_config PROPERTIES LABELS unit)
