@@ -36,8 +36,8 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
     PgSinkHarness again("{type: postgres, dsn: {dsn}, raw_events: {types: [alert]}}", db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    // bookkeeping v1, kafka_offsets v1, aggregate v1 and v2, raw v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 5);
+    // bookkeeping v1, kafka_offsets v1, aggregate v1 to v3, raw v1 and v2.
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 7);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});
