@@ -53,6 +53,36 @@ run "maxmind, plain fields" "table $T/table.json $T/out.jsonl" --geo-db "$T/test
 run "maxmind, key" "table $T/table.json $T/out.jsonl --grouped $T/ref.json" --geo-db "$T/test.mmdb" \
   --set 'handlers[0].key=[src_country,dest_country,src_asn,dest_asn,proto]'
 
+# SIGHUP reopens the database: events after it get the new file's values (their records come
+# from the second window), events before it keep the old one's.
+echo '[{"network": "10.1.1.0/24", "country": "NL", "asn": 64999}]' >"$T/table2.json"
+perl "$HERE/make_mmdb.pl" "$T/table2.json" "$T/new.mmdb"
+cp "$T/test.mmdb" "$T/live.mmdb"
+line() {  # hour
+  printf '{"timestamp":"2024-01-01T%s:00:00.000000+0000","event_type":"flow","src_ip":"10.1.1.5","src_port":1,"dest_ip":"10.1.1.6","dest_port":2,"proto":"TCP","flow":{"pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":1,"bytes_toclient":0}}\n' "$1"
+}
+"$BIN" --eve-socket "$T/in.sock" --geo-db "$T/live.mmdb" --jsonl "$T/hup.jsonl" --log-level info \
+  --set handlers[0].allowed_lateness=36500d 2>"$T/hup.log" &
+EVPID=$!
+for _ in $(seq 100); do [ -S "$T/in.sock" ] && break; sleep 0.05; done
+line 01 | $PY -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())' "$T/in.sock"
+sleep 0.5
+mv "$T/new.mmdb" "$T/live.mmdb"
+kill -HUP $EVPID
+for _ in $(seq 100); do grep -q "geo database reopened" "$T/hup.log" && break; sleep 0.05; done
+line 02 | $PY -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())' "$T/in.sock"
+sleep 0.5
+kill -TERM $EVPID; wait $EVPID
+got=$($PY -c '
+import json, sys
+print(" ".join("%s:%s/%s" % (r["window_start"][11:13], r.get("src_country"), r.get("src_asn"))
+               for r in sorted(map(json.loads, open(sys.argv[1])), key=lambda r: r["window_start"])))' "$T/hup.jsonl")
+if [ "$got" = "01:DE/64500 02:NL/64999" ]; then
+  echo "ok   SIGHUP reopens the database: $got"
+else
+  echo "FAIL SIGHUP: $got"; cat "$T/hup.log"; fails=$((fails + 1))
+fi
+
 # A file that is neither format is refused at start (exit 1), naming it.
 head -c 4096 /dev/urandom >"$T/junk.db"
 "$BIN" --eve-file "${files[0]}" --geo-db "$T/junk.db" --jsonl "$T/out.jsonl" 2>"$T/err.log"
