@@ -14,6 +14,8 @@ set -euo pipefail
 N=${1:-300000}
 REPS=${REPS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
+export DATA_DIR=${DATA_DIR:-/tmp/eveflow-enrich-bench}
+mkdir -p "$DATA_DIR"
 FWD='forward=[{types: [alert, dns], outputs: [{type: jsonl, path: /dev/null}]}]'
 OFF=(--set "$FWD")
 ON=(--set "$FWD" --home-net 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16

@@ -138,21 +138,19 @@ std::string_view binary_row_payload(std::string_view data) {
     if (data.size() < 2) return {};
     const size_t fields =
         static_cast<unsigned char>(data[0]) << 8 | static_cast<unsigned char>(data[1]);
+    constexpr size_t kPayloadField = 9;  // kRawColumns: payload follows flow_id
     size_t pos = 2;
-    std::string_view last;
+    std::string_view payload;
     for (size_t i = 0; i < fields && pos + 4 <= data.size(); ++i) {
         const uint32_t len = get32(data.data() + pos);
         pos += 4;
-        if (len == 0xFFFFFFFFu) {
-            last = {};
-            continue;
-        }
+        if (len == 0xFFFFFFFFu) continue;
         if (len > data.size() - pos) return {};
-        last = data.substr(pos, len);
+        if (i == kPayloadField) payload = data.substr(pos, len);
         pos += len;
     }
-    if (!last.empty() && last[0] == kJsonbVersion) last.remove_prefix(1);
-    return last;
+    if (!payload.empty() && payload[0] == kJsonbVersion) payload.remove_prefix(1);
+    return payload;
 }
 
 }  // namespace eveflow::output::postgres

@@ -8,26 +8,54 @@
 #include <system_error>
 #include <vector>
 
+#include "output/postgres/copy_text.h"
 #include "util/status.h"
 
 namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
+// Version 4: aggregate rows with the seven enrichment columns and raw rows with community_id.
 // Version 3: raw rows in binary COPY format. Versions 1 and 2 hold them as COPY text, and
 // files of version 1 lack the last aggregate column (src_port_set): read as NULL (unknown).
-constexpr const char* kMagic = "eveflow-postgres-batch-3";
+// Columns a file's version lacks are read as NULL.
+constexpr const char* kMagic = "eveflow-postgres-batch-4";
+constexpr const char* kMagicV3 = "eveflow-postgres-batch-3";
 constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
-// Appends an empty (NULL) last field to every line of COPY text.
-std::string add_null_column(const std::string& lines) {
+constexpr int kEnrichedColumns = 7;  // src_net .. dest_asn, added by version 4
+
+// Appends `n` empty (NULL) last fields to every line of COPY text.
+std::string add_null_columns(const std::string& lines, int n) {
     std::string out;
-    out.reserve(lines.size() + lines.size() / 32);
+    out.reserve(lines.size() + lines.size() / 8);
     for (char ch : lines) {
-        if (ch == '\n') out += "\t\\N";
+        if (ch == '\n') {
+            for (int i = 0; i < n; ++i) out += "\t\\N";
+        }
         out += ch;
+    }
+    return out;
+}
+
+// Appends a NULL last field to every binary COPY row (raw rows of version 3).
+std::string add_null_field_binary(const std::string& rows) {
+    std::string out;
+    out.reserve(rows.size() + rows.size() / 16);
+    size_t pos = 0;
+    while (pos < rows.size()) {
+        const size_t size = binary_rows_size(std::string_view(rows).substr(pos), 1);
+        if (size == std::string_view::npos || size < 2) break;
+        const auto fields = static_cast<uint16_t>((static_cast<unsigned char>(rows[pos]) << 8 |
+                                                   static_cast<unsigned char>(rows[pos + 1])) +
+                                                  1);
+        out += static_cast<char>(fields >> 8);
+        out += static_cast<char>(fields);
+        out.append(rows, pos + 2, size - 2);
+        out.append("\xff\xff\xff\xff", 4);
+        pos += size;
     }
     return out;
 }
@@ -102,9 +130,11 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     c.raw.resize(raw_bytes);
     in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
-    if ((magic == kMagicV1 || magic == kMagicV2) && h && in) {
-        if (magic == kMagicV1) c.aggregates = add_null_column(c.aggregates);
-        c.raw_text = true;
+    if ((magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) && h && in) {
+        const bool v1 = magic == kMagicV1;
+        c.aggregates = add_null_columns(c.aggregates, kEnrichedColumns + (v1 ? 1 : 0));
+        c.raw_text = magic != kMagicV3;
+        c.raw = c.raw_text ? add_null_columns(c.raw, 1) : add_null_field_binary(c.raw);
         return true;
     }
     if (magic == kMagic && h && in) return true;
