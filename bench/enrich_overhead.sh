@@ -16,17 +16,17 @@ REPS=${REPS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 export DATA_DIR=${DATA_DIR:-/tmp/eveflow-enrich-bench}
 mkdir -p "$DATA_DIR"
-FWD='forward=[{types: [alert, dns], outputs: [{type: jsonl, path: /dev/null}]}]'
+# eve_socket_vs_fever.sh splits EVEFLOW_ARGS on spaces: no argument may hold one (JSON flow).
+FWD='forward=[{"types":["alert","dns"],"outputs":[{"type":"jsonl","path":"/dev/null"}]}]'
 OFF=(--set "$FWD")
 ON=(--set "$FWD" --home-net 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
     --geo-db /usr/share/libloc-location/location.db --set enrich.community_id=true
     --set 'handlers[0].key=[src_net,dest_net,dest_port,proto,home_direction,dest_country,dest_asn]')
-quote() { local out=""; for a in "$@"; do out+=" $(printf '%q' "$a")"; done; echo "$out"; }
 
 one() {  # label, eveflow args...: prints "label events/s verified"
   local label=$1; shift
   local out
-  out=$(SKIP_FEVER=1 REPS=1 QUIET_WAIT=${QUIET_WAIT:-10} EVEFLOW_ARGS="$(quote "$@")" \
+  out=$(SKIP_FEVER=1 REPS=1 QUIET_WAIT=${QUIET_WAIT:-10} EVEFLOW_ARGS="$*" \
     bash "$HERE/eve_socket_vs_fever.sh" "$N" 2>&1)
   local line; line=$(grep '^run 1:' <<<"$out")
   echo "$label $(awk '{for (i = 1; i < NF; i++) if ($i == "events/s") {print $(i + 1); exit}}' <<<"$line") $(grep -o 'verified=[A-Za-z]* ([^)]*)' <<<"$line")"

@@ -12,7 +12,8 @@
 namespace eveflow::processing {
 
 /// One kind of enrichment (home direction, country and AS, Community ID): fills its part of
-/// each event's `fields.enrich`. enrich() and tick() run on the processing thread only;
+/// the `fields.enrich` of the events that use it (direction, country and AS: flow events,
+/// which the handlers aggregate and count). enrich() and tick() run on the processing thread only;
 /// open() once before the first event; request_reopen() from any thread (SIGHUP).
 class Enricher {
 public:

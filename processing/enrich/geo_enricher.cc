@@ -84,6 +84,7 @@ void GeoEnricher::tick() {
 
 void GeoEnricher::enrich(Event& e) {
     FlowEntry& f = e.fields;
+    if (e.type != EventType::kFlow) return;  // only flows are aggregated
     if (f.has_src_ip) {
         GeoInfo g = lookup(f.src_ip);
         f.enrich.src_country = g.country;

@@ -44,7 +44,8 @@ HomeDirection HomeNet::direction(const IpAddr& src, const IpAddr& dest) const {
 
 void HomeNetEnricher::enrich(Event& e) {
     FlowEntry& f = e.fields;
-    if (!f.has_src_ip || !f.has_dest_ip) return;
+    // Only flows are aggregated and counted; other events would pay for nothing.
+    if (e.type != EventType::kFlow || !f.has_src_ip || !f.has_dest_ip) return;
     f.enrich.home_direction = net_.direction(f.src_ip, f.dest_ip);
 }
 
