@@ -1,5 +1,5 @@
--- eveflow PostgreSQL schema (default table names): aggregate table version 2, the others
--- version 1.
+-- eveflow PostgreSQL schema (default table names): aggregate table version 3, raw events
+-- version 2, the others version 1.
 --
 -- eveflow creates and upgrades these tables itself at start (idempotent, versioned migrations
 -- recorded in eveflow_schema_migrations, under an advisory lock). This file is for DBAs who
@@ -111,6 +111,8 @@ CREATE INDEX IF NOT EXISTS eve_raw_ts_idx ON eve_raw (ts);
 CREATE INDEX IF NOT EXISTS eve_raw_src_ip_idx ON eve_raw (src_ip);
 CREATE INDEX IF NOT EXISTS eve_raw_dest_idx ON eve_raw (dest_ip, dest_port);
 CREATE INDEX IF NOT EXISTS eve_raw_event_type_idx ON eve_raw (event_type);
+-- Version 2: the event's Community ID (its own, or computed with enrich.community_id).
+ALTER TABLE eve_raw ADD COLUMN IF NOT EXISTS community_id text;
 
 -- Version 3: the pcap meter's process names (process_visibility) as key columns, and the
 -- unique key rebuilt with them. NULL when the handler's key leaves them out.
@@ -129,8 +131,21 @@ BEGIN
     END IF;
 END $$;
 
+-- Version 4: the enriched key fields (docs/enrichment.md), typed; they join the unique key.
+-- A country or AS outside the key is stored when a geo database knows it.
+ALTER TABLE flow_aggregate
+    ADD COLUMN IF NOT EXISTS src_net cidr, ADD COLUMN IF NOT EXISTS dest_net cidr,
+    ADD COLUMN IF NOT EXISTS home_direction text,
+    ADD COLUMN IF NOT EXISTS src_country char(2), ADD COLUMN IF NOT EXISTS dest_country char(2),
+    ADD COLUMN IF NOT EXISTS src_asn bigint, ADD COLUMN IF NOT EXISTS dest_asn bigint,
+    DROP CONSTRAINT flow_aggregate_key,
+    ADD CONSTRAINT flow_aggregate_key UNIQUE NULLS NOT DISTINCT (window_start, window_end,
+        sensor_id, src_ip, dest_ip, dest_port, proto, src_port, app_proto, vlan, in_iface,
+        src_process_name, dest_process_name, src_net, dest_net, home_direction, src_country,
+        dest_country, src_asn, dest_asn);
+
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
-    ('aggregate:flow_aggregate', 3)
+    ('aggregate:flow_aggregate', 3), ('aggregate:flow_aggregate', 4)
 ON CONFLICT DO NOTHING;
 
 -- DNS aggregates (handler dns_aggregate): partial records of one key merge by adding the
@@ -168,7 +183,7 @@ CREATE INDEX IF NOT EXISTS pdns_rdata_idx ON pdns (rdata);
 
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
     ('bookkeeping', 1), ('aggregate:flow_aggregate', 1), ('aggregate:flow_aggregate', 2),
-    ('raw:eve_raw', 1), ('dns_aggregate', 1), ('pdns', 1)
+    ('raw:eve_raw', 1), ('raw:eve_raw', 2), ('dns_aggregate', 1), ('pdns', 1)
 ON CONFLICT DO NOTHING;
 
 -- Live flows (outputs[].live_table: flow_live): one row per flow alive now, per sensor,

@@ -22,6 +22,48 @@ void field_strings(std::string& out, std::string_view name, const std::vector<st
     out += ']';
 }
 
+// A string field: printed when the key holds it (null without a value), else when known.
+void enriched(std::string& out, std::string_view name, bool in_key, std::string_view v) {
+    if (!in_key && v.empty()) return;
+    field(out, name);
+    if (v.empty()) {
+        out += "null";
+    } else {
+        json::append_string(out, v);
+    }
+}
+
+// An AS number, 0 standing for unknown, printed as enriched() prints strings.
+void enriched(std::string& out, std::string_view name, bool in_key, uint32_t asn) {
+    if (!in_key && asn == 0) return;
+    field(out, name);
+    if (asn == 0) {
+        out += "null";
+    } else {
+        json::append_uint(out, asn);
+    }
+}
+
+void field_cidr(std::string& out, std::string_view name, const IpAddr& net, uint8_t prefix) {
+    field(out, name);
+    out += '"';
+    append_cidr(out, net, prefix);
+    out += '"';
+}
+
+void append_enriched(std::string& out, const AggregateRecord& r) {
+    const uint32_t k = r.key_fields;
+    if (k & kKeySrcNet) field_cidr(out, "src_net", r.src_net, r.src_net_prefix);
+    if (k & kKeyDestNet) field_cidr(out, "dest_net", r.dest_net, r.dest_net_prefix);
+    if (k & kKeyHomeDirection) {
+        enriched(out, "home_direction", true, home_direction_name(r.home_direction));
+    }
+    enriched(out, "src_country", k & kKeySrcCountry, r.src_country.text());
+    enriched(out, "dest_country", k & kKeyDestCountry, r.dest_country.text());
+    enriched(out, "src_asn", k & kKeySrcAsn, r.src_asn);
+    enriched(out, "dest_asn", k & kKeyDestAsn, r.dest_asn);
+}
+
 }  // namespace
 
 void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id) {
@@ -39,6 +81,7 @@ void append_aggregate_json(std::string& out, const AggregateRecord& r, std::stri
     if (k & kKeyInIface) field(out, "in_iface", r.in_iface);
     if (k & kKeySrcProcessName) field(out, "src_process_name", r.src_process_name);
     if (k & kKeyDestProcessName) field(out, "dest_process_name", r.dest_process_name);
+    append_enriched(out, r);
     field(out, "flows", r.flows);
     if (r.has_flows_active) field(out, "flows_active", r.flows_active);
     field(out, "src_ports", r.src_ports);

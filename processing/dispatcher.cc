@@ -167,8 +167,14 @@ std::shared_ptr<const Checkpoint> Dispatcher::all_sinks_acknowledge(
     return each;
 }
 
+void Dispatcher::consume_enriched(EventBatch& batch) {
+    if (enrich_) enrich_->enrich(batch);
+    consume(batch);
+}
+
 void Dispatcher::tick() {
     auto now = ctx_.clock.steady_now();
+    if (enrich_) enrich_->tick();
     run_handlers(all_, [&](Handler* h) { h->tick(now, *this); });
     if (max_event_us_ != Timestamp::kNone) {
         lag_.set(static_cast<double>(ctx_.clock.now_us() - max_event_us_) / 1e6);
@@ -208,7 +214,7 @@ void Dispatcher::run(Channel<EventBatch>& in) {
     for (;;) {
         batches.clear();
         size_t n = in.pop_batch(batches, 8, std::chrono::steady_clock::now() + kTickInterval);
-        for (size_t i = 0; i < n; ++i) consume(batches[i]);
+        for (size_t i = 0; i < n; ++i) consume_enriched(batches[i]);
         batches.clear();  // releases buffers promptly
         auto now = ctx_.clock.steady_now();
         if (now - last_tick_ >= kTickInterval) {

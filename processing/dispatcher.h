@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "processing/enrich/enricher.h"
 #include "processing/handler.h"
 #include "util/channel.h"
 #include "util/context.h"
@@ -38,6 +39,11 @@ public:
     /// record into every sink queue, behind those records. A kWritten one goes the same way;
     /// it is done once every sink's runner has acknowledged its mark.
     void consume(const EventBatch& batch);
+    /// The enrichment stage run() applies to each batch before consume() (not owned; null:
+    /// none). Its tick() runs with the handlers'.
+    void set_enrich(EnrichStage* stage) { enrich_ = stage; }
+    /// Enriches and consumes one batch, as run() does.
+    void consume_enriched(EventBatch& batch);
     void tick();
     void finish();
 
@@ -66,6 +72,7 @@ private:
     std::vector<std::unique_ptr<Handler>> handlers_;
     std::vector<Handler*> all_;
     std::array<std::vector<Handler*>, kEventTypeCount> by_type_;
+    EnrichStage* enrich_ = nullptr;
     Handler* running_ = nullptr;  // the handler being called, for emit_event
     std::vector<Channel<RecordBatch>*> sinks_;
     std::vector<RecordBatch> pending_;

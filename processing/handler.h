@@ -44,6 +44,9 @@ public:
     /// The types of the events this handler makes through Emitter::emit_event; none by
     /// default. The plan refuses a cycle (a handler fed, through others, by its own events).
     virtual std::span<const EventType> produced_types() const { return {}; }
+    /// The enriched fields this handler reads (KeyField bits among home_direction and the
+    /// countries and ASNs): the plan refuses them when their enricher is not configured.
+    virtual uint32_t enriched_fields() const { return 0; }
     /// The event types whose raw line this handler reads (forwarding); none by default.
     virtual EventTypeSet raw_types() const { return {}; }
     /// Hot path: no I/O, no throw, no allocation per event where it can be avoided.

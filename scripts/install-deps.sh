@@ -16,6 +16,7 @@ PACKAGES=(
   libc-ares-dev dnsmasq-base
   libloc-dev libloc-database python3-location libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl
   libbpf-dev bpftool
+  libssl-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "types/enrichment.h"
 #include "types/ip_addr.h"
 #include "types/name_words.h"
 #include "types/timestamp.h"
@@ -62,6 +63,10 @@ struct FlowEntry {
     /// The meter's process visibility: the comm of the local process at each end; empty
     /// when the end is remote, unknown or the option is off (docs/process.md).
     std::string_view src_process_name, dest_process_name;
+    uint8_t icmp_type = 0, icmp_code = 0;  // EVE icmp_type/icmp_code; the meter: first packet's
+    bool has_icmp = false;
+    std::string_view community_id;  // the line's own community_id (its text); empty if none
+    Enrichment enrich;              // set by the enrichment stage, before any handler
 };
 
 /// Suricata's names for IP protocols: TCP, UDP, ICMP, IPv6-ICMP, SCTP, ... else nullptr.

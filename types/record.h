@@ -28,12 +28,23 @@ enum KeyField : uint32_t {
     kKeyInIface = 1u << 7,
     kKeySrcProcessName = 1u << 8,  // the meter's process visibility (docs/process.md)
     kKeyDestProcessName = 1u << 9,
+    kKeySrcNet = 1u << 10,
+    kKeyDestNet = 1u << 11,
+    kKeyHomeDirection = 1u << 12,
+    kKeySrcCountry = 1u << 13,
+    kKeyDestCountry = 1u << 14,
+    kKeySrcAsn = 1u << 15,
+    kKeyDestAsn = 1u << 16,
 };
 constexpr uint32_t kDefaultKeyFields = kKeySrcIp | kKeyDestIp | kKeyDestPort | kKeyProto;
 /// Config names of the key fields, in bit order.
 constexpr std::string_view kKeyFieldNames[] = {
-    "src_ip",    "dest_ip", "src_port", "dest_port",        "proto",
-    "app_proto", "vlan",    "in_iface", "src_process_name", "dest_process_name"};
+    "src_ip",    "dest_ip",  "src_port",       "dest_port",        "proto",
+    "app_proto", "vlan",     "in_iface",       "src_process_name", "dest_process_name",
+    "src_net",   "dest_net", "home_direction", "src_country",      "dest_country",
+    "src_asn",   "dest_asn"};
+/// Key fields that come from the enrichment stage's geo database.
+constexpr uint32_t kGeoKeyFields = kKeySrcCountry | kKeyDestCountry | kKeySrcAsn | kKeyDestAsn;
 
 /// One (window, key) aggregate. Fields outside `key_fields` are zero/empty and not printed.
 struct AggregateRecord {
@@ -64,6 +75,13 @@ struct AggregateRecord {
     /// that leaves it empty while `src_ports` > 0 means "set unknown". Not part of the JSON
     /// record format.
     std::vector<uint16_t> src_port_list;
+    /// Enriched fields. A key field among them with no value prints as null; outside the key,
+    /// countries and ASNs (of an address in the key, with a geo database) print when known.
+    IpAddr src_net, dest_net;  // with key src_net / dest_net
+    uint8_t src_net_prefix = 0, dest_net_prefix = 0;
+    HomeDirection home_direction = HomeDirection::kUnknown;
+    CountryCode src_country, dest_country;
+    uint32_t src_asn = 0, dest_asn = 0;
 };
 
 /// A raw event forwarded as received (plus configured fields).

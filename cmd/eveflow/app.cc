@@ -55,7 +55,7 @@ SignalThread::SignalThread(std::function<void()> on_stop, std::function<void()> 
             if (sig == SIGINT || sig == SIGTERM) {
                 on_stop();
             } else if (sig == SIGHUP) {
-                log::info("signal: SIGHUP: reopening output files");
+                log::info("signal: SIGHUP: reopening output files and databases");
                 on_reopen();
             }
         }

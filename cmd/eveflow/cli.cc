@@ -27,6 +27,7 @@ struct Shorthand {
     std::string flow_update_interval;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
     bool process_visibility = false;
+    std::string home_net, geo_db;
 };
 
 YAML::Node map_of(std::initializer_list<std::pair<const char*, std::string>> kv) {
@@ -146,6 +147,21 @@ std::vector<std::string> unused_flags(const Shorthand& s) {
     return errors;
 }
 
+// --home-net CIDR[,CIDR...] -> home_net; --geo-db PATH -> enrich.geo.database.
+void add_enrichment(YAML::Node& flags, const Shorthand& s) {
+    if (!s.home_net.empty()) {
+        YAML::Node nets(YAML::NodeType::Sequence);
+        std::string_view rest = s.home_net;
+        while (!rest.empty()) {
+            const size_t comma = rest.find(',');
+            nets.push_back(std::string(rest.substr(0, comma)));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+        flags["home_net"] = nets;
+    }
+    if (!s.geo_db.empty()) flags["geo_db"] = s.geo_db;
+}
+
 YAML::Node shorthand_tree(const Shorthand& s) {
     YAML::Node flags(YAML::NodeType::Map);
     add_inputs(flags, s);
@@ -156,6 +172,7 @@ YAML::Node shorthand_tree(const Shorthand& s) {
     if (!s.state_dir.empty()) flags["state_dir"] = s.state_dir;
     if (!s.log_level.empty()) flags["log"]["level"] = s.log_level;
     if (!s.flow_update_interval.empty()) flags["flow_update_interval"] = s.flow_update_interval;
+    add_enrichment(flags, s);
     return flags;
 }
 
@@ -193,6 +210,8 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
                 in["update_interval"] = flags["flow_update_interval"];
         }
     }
+    if (flags["home_net"]) root["home_net"] = flags["home_net"];
+    if (flags["geo_db"]) root["enrich"]["geo"]["database"] = flags["geo_db"];
     // No output anywhere: aggregates go to stdout.
     if (!has_output_flag && (!root["outputs"] || root["outputs"].IsNull())) {
         YAML::Node outputs(YAML::NodeType::Sequence);
@@ -267,6 +286,10 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--state-dir", s.state_dir,
                    "Keep followed files' positions in DIR across restarts (state_dir)");
     app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off");
+    app.add_option("--home-net", s.home_net,
+                   "Home networks, CIDR[,CIDR...] (!CIDR takes one out): sets home_net");
+    app.add_option("--geo-db", s.geo_db,
+                   "Country and AS database (libloc or MaxMind DB): sets enrich.geo.database");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

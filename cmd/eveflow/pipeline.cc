@@ -48,6 +48,7 @@ void Pipeline::build(Plan plan) {
         sources_.push_back(std::move(slot));
     }
     services_ = std::move(plan.services);
+    enrich_ = std::move(plan.enrich);
     owned_ = std::move(plan.owned);
 }
 
@@ -121,6 +122,7 @@ void Pipeline::watchdog() {
 void Pipeline::request_reopen() {
     ctx_.reload_requests.fetch_add(1);
     for (auto& s : sinks_) s->request_reopen();
+    if (enrich_) enrich_->request_reopen();
 }
 
 int Pipeline::run() {
@@ -128,6 +130,7 @@ int Pipeline::run() {
     // held, and nothing is discarded (truncated) before everything has opened.
     locks_ = lock_all(owned_);
     for (auto& s : services_) s->open();
+    if (enrich_) enrich_->open();
     for (auto& s : sinks_) s->sink().open();  // before the inputs: offset stores
     for (auto& s : sources_) s.source->open();
     for (auto& s : sinks_) s->sink().begin();
@@ -150,6 +153,7 @@ int Pipeline::run() {
         progress.push_back(s.source->publishes_progress());
     }
     processing::Dispatcher dispatcher(ctx_, std::move(handlers_), queues, names, progress);
+    dispatcher.set_enrich(enrich_.get());
 
     for (auto& s : sinks_) s->start();
     std::thread processing([&] { dispatcher.run(*events_); });

@@ -59,6 +59,7 @@ private:
     std::vector<std::unique_ptr<output::SinkRunner>> sinks_;
     std::vector<std::unique_ptr<processing::Handler>> handlers_;
     std::vector<std::unique_ptr<output::Service>> services_;
+    std::unique_ptr<processing::EnrichStage> enrich_;
     std::unique_ptr<Channel<EventBatch>> events_;
     size_t queue_events_ = 65536;
     size_t sink_queue_batches_ = 1024;

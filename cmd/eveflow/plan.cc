@@ -86,12 +86,15 @@ public:
         plan_.sink_queue_batches =
             static_cast<size_t>(queue.integer("sink_capacity", 1024, 1, int64_t{1} << 20));
         for (const auto& out : root_.items("outputs")) add_output(out, top_outputs_);
+        enrich_ = processing::parse_enrich_config(root_);
+        plan_.enrich = processing::EnrichStage::create(enrich_, ctx_);
         plan_handlers();
         plan_raw_events();
         plan_lifecycle();
         plan_inputs();
         plan_services();
         for (const auto& h : plan_.handlers) plan_.raw_types.add(h.handler->raw_types());
+        if (plan_.enrich) plan_.enrich->set_raw_types(plan_.raw_types);
         check_event_cycles();
         return std::move(plan_);
     }
@@ -150,11 +153,29 @@ private:
         if (h) plan_.handlers.push_back({std::move(h), std::move(to)});
     }
 
+    // Enriched fields a handler reads need their enricher configured.
+    void check_enriched(const ConfigNode& node, std::string_view key,
+                        const processing::Handler* h) {
+        const uint32_t used = h ? h->enriched_fields() : 0;
+        for (size_t i = 0; i < std::size(kKeyFieldNames); ++i) {
+            const uint32_t bit = 1u << i;
+            if (!(used & bit)) continue;
+            const std::string name(kKeyFieldNames[i]);
+            if (bit == kKeyHomeDirection && enrich_.home_net.empty()) {
+                node.error(key, name + " needs home_net (top level, or --home-net)");
+            } else if ((bit & kGeoKeyFields) && !enrich_.geo) {
+                node.error(key, name + " needs a geo database (enrich.geo, or --geo-db)");
+            }
+        }
+    }
+
     void plan_handlers() {
         if (root_.has("handlers")) {
             for (const auto& node : root_.items("handlers")) {
                 processing::HandlerContext hctx{ctx_, outputs_of(node, false)};
-                add_handler(processing::make_handler(node, hctx), hctx.outputs);
+                auto h = processing::make_handler(node, hctx);
+                check_enriched(node, "key", h.get());
+                add_handler(std::move(h), hctx.outputs);
             }
         } else {
             ConfigNode def(YAML::Node(YAML::NodeType::Map), "handlers[0]",
@@ -215,7 +236,9 @@ private:
             if (auto svc = st.create(node, ctx_)) plan_.services.push_back(std::move(svc));
             if (st.name != "metrics") continue;
             processing::HandlerContext hctx{ctx_, {}};
-            add_handler(processing::TrafficMetrics::create(node.child("traffic_labels"), hctx), {});
+            auto h = processing::TrafficMetrics::create(node.child("traffic_labels"), hctx);
+            check_enriched(node, "traffic_labels", h.get());
+            add_handler(std::move(h), {});
         }
     }
 
@@ -254,6 +277,7 @@ private:
     const ConfigNode& root_;
     Context& ctx_;
     Plan plan_;
+    processing::EnrichConfig enrich_;
     std::vector<processing::SinkId> top_outputs_;
     std::vector<processing::SinkId> lifecycle_outputs_;
     std::vector<std::string> owned_ids_;  // identity_of() each of plan_.owned

@@ -8,6 +8,7 @@
 
 #include "input/source.h"
 #include "output/sink.h"
+#include "processing/enrich/enricher.h"
 #include "processing/handler.h"
 #include "util/config_node.h"
 #include "util/context.h"
@@ -32,7 +33,7 @@ struct PlannedHandler {
 };
 
 /// The stages in the order they are built, with their routes:
-///   inputs -> (enrichment: none yet) -> every handler that takes the event's type;
+///   inputs -> enrichment (home_net, enrich:) -> every handler that takes the event's type;
 ///   a handler's records -> its outputs; a handler's events -> the other handlers of their type;
 ///   flow reports -> the flow_lifecycle handler, last -> the lifecycle outputs (which take no
 ///   other records when output::takes_lifecycle() says kOnly).
@@ -43,6 +44,8 @@ struct Plan {
     std::vector<PlannedHandler> handlers;
     std::vector<PlannedOutput> outputs;
     std::vector<std::unique_ptr<output::Service>> services;
+    /// The enrichment stage (top-level home_net and enrich:); null when nothing is enabled.
+    std::unique_ptr<processing::EnrichStage> enrich;
     /// What no other process may use at the same time: the inputs' and outputs' paths()
     /// (each at most once: two components on one file are a configuration error). The pipeline
     /// locks them all before anything opens.

@@ -372,6 +372,13 @@ private:
                 if (key_is(k, "in_iface")) {
                     return scalar(v, 1, [&](auto t) { string_value(t, f_.in_iface); });
                 }
+                if (key_is(k, "icmp_type")) return icmp(v, f_.icmp_type, true);
+                if (key_is(k, "icmp_code")) return icmp(v, f_.icmp_code, false);
+                break;
+            case 'c':
+                if (key_is(k, "community_id")) {
+                    return scalar(v, 1, [&](auto t) { string_value(t, f_.community_id); });
+                }
                 break;
             case 'h':
                 if (key_is(k, "host")) {
@@ -385,6 +392,18 @@ private:
                 break;
         }
         return json_.value(v, 1);
+    }
+
+    // icmp_type / icmp_code: a number 0-255 (anything else leaves the event without ICMP
+    // fields; they only feed the Community ID).
+    const char* icmp(const char* v, uint8_t& out, bool is_type) {
+        return scalar(v, 1, [&](std::string_view t) {
+            unsigned n = 0;
+            auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+            if (t.empty() || ec != std::errc() || end != t.data() + t.size() || n > 255) return;
+            out = static_cast<uint8_t>(n);
+            if (is_type) f_.has_icmp = true;
+        });
     }
 
     // A value at `depth`, checked, then given to `read` as its token: a scalar as written (a

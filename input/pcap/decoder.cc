@@ -272,6 +272,13 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth
             if (taken) out = inner;
             return taken ? r : SkipReason::kNone;
         }
+        case 1:  // ICMP and ICMPv6: type and code (the Community ID's "ports")
+        case 58:
+            if (l4_len < 2) return SkipReason::kNone;
+            out.icmp_type = c.u8(c.off);
+            out.icmp_code = c.u8(c.off + 1);
+            out.has_icmp = true;
+            return SkipReason::kNone;
         case 132:  // SCTP: ports like TCP/UDP
             if (l4_len < 12) return SkipReason::kNone;
             out.sport = c.be16(c.off);

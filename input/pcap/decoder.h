@@ -41,6 +41,8 @@ struct DecodedPacket {
     uint32_t ip_bytes = 0;                    // innermost IP datagram length (header + payload)
     uint32_t transport_bytes = 0;             // L4 header + payload
     uint32_t payload_bytes = 0;               // L4 payload
+    uint8_t icmp_type = 0, icmp_code = 0;     // ICMP / ICMPv6 with 2+ header bytes
+    bool has_icmp = false;
 };
 
 /// Decodes frames of one datalink. Stateless apart from its settings; cheap to copy.

@@ -88,6 +88,9 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.has_src_port = fe.has_dest_port = true;
     fe.proto = f.proto;
     fe.has_proto = true;
+    fe.icmp_type = f.icmp_type;
+    fe.icmp_code = f.icmp_code;
+    fe.has_icmp = f.has_icmp;
     fe.vlan = f.vlan_count ? f.vlans[0] : 0;
     fe.flow_id = x.id;
     fe.in_iface = in_iface_;
@@ -104,6 +107,8 @@ void FlowBatcher::add(const ExportedFlow& x) {
         fe.src_process_name = keep(procs->src.name);
         fe.dest_process_name = keep(procs->dest.name);
     }
+    // The rendered line carries it; the fixed copy outlives the line's views.
+    fe.enrich.community_id = flow_community_id(f);
     batch_.events.push_back(e);
     pending_.push_back(p);
 }

@@ -184,6 +184,16 @@ void process_object(std::string& out, std::string_view side, const process::Endp
 
 }  // namespace
 
+CommunityIdText flow_community_id(const Flow& f) {
+    CommunityTuple t{IpAddr::v6(f.client.data()), IpAddr::v6(f.server.data()), f.proto,
+                     f.client_port, f.server_port};
+    if (f.has_icmp) {
+        t.src_port = f.icmp_type;
+        t.dest_port = f.icmp_code;
+    }
+    return community_id_v1(t);
+}
+
 void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface, const process::FlowProcesses* procs) {
     out += '{';
@@ -197,6 +207,11 @@ void render_flow(std::string& out, const Flow& f, std::string_view reason, const
     num(out, "dest_port", f.server_port);
     const char* pn = proto_name(f.proto);
     str(out, "proto", pn ? std::string_view(pn) : std::string_view(std::to_string(f.proto)));
+    if (f.has_icmp) {
+        num(out, "icmp_type", f.icmp_type);
+        num(out, "icmp_code", f.icmp_code);
+    }
+    str(out, "community_id", flow_community_id(f).text());
     if (f.vlan_count) {
         append_key(out, "vlan");
         out += '[';

@@ -8,6 +8,7 @@
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
 #include "input/process/process_attributor.h"
+#include "types/community_id.h"
 
 namespace eveflow::input::pcap {
 
@@ -18,5 +19,9 @@ namespace eveflow::input::pcap {
 void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
                  uint64_t flow_id, std::string_view in_iface = {},
                  const process::FlowProcesses* procs = nullptr);
+
+/// The flow's Community ID (v1, seed 0): client to server, ICMP by its first packet's type
+/// and code.
+CommunityIdText flow_community_id(const Flow& f);
 
 }  // namespace eveflow::input::pcap

@@ -149,6 +149,9 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& 
     f.ip_version = p.ip_version;
     f.vlan_count = p.vlan_count;
     f.vlans = p.vlans;
+    f.icmp_type = p.icmp_type;
+    f.icmp_code = p.icmp_code;
+    f.has_icmp = p.has_icmp;
     f.hash_next = buckets_[h & mask_];
     buckets_[h & mask_] = idx;
     f.lru_prev = f.lru_next = kNil;

@@ -82,6 +82,8 @@ struct Flow {
     bool live = false;      // passed the insert policy (lifecycle outputs hold it)
     bool dpi_done = false;  // nDPI's detection completed
     bool swept = false;     // in the meter's list of flows with unreported traffic
+    uint8_t icmp_type = 0, icmp_code = 0;  // of the first packet (ICMP, ICMPv6)
+    bool has_icmp = false;
     // table links (slot indices; kNil when none)
     uint32_t hash_next = 0, lru_prev = 0, lru_next = 0, generation = 0;
     uint64_t hash = 0;

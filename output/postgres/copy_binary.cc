@@ -9,7 +9,7 @@ namespace eveflow::output::postgres {
 namespace {
 
 constexpr int64_t kPgEpochUs = 946684800LL * 1000000;  // 2000-01-01T00:00:00Z
-constexpr int16_t kRawFields = 10;
+constexpr int16_t kRawFields = 11;
 constexpr char kJsonbVersion = 1;
 // inet's binary families (PostgreSQL's PGSQL_AF_INET, PGSQL_AF_INET6: AF_INET + 0 and + 1).
 constexpr char kInet4 = 2, kInet6 = 3;
@@ -103,11 +103,16 @@ void append_raw_row_binary(std::string& out, const RawEvent& e, Timestamp ts,
         put32(out, 8);
         put64(out, f.flow_id);
     }
-    if (e.line.empty()) return put_null(out);
-    put_var(out, [&] {
-        out += kJsonbVersion;
-        append_json_field(out, in_jsonb_order(e.line), fixed, Escaping::kNone);
-    });
+    if (e.line.empty()) {
+        put_null(out);
+    } else {
+        put_var(out, [&] {
+            out += kJsonbVersion;
+            append_json_field(out, in_jsonb_order(e.line), fixed, Escaping::kNone);
+        });
+    }
+    const CommunityIdText& id = f.enrich.community_id;
+    id.known() ? put_text(out, id.text(), fixed) : put_null(out);
 }
 
 size_t binary_rows_size(std::string_view data, size_t rows) {
@@ -133,21 +138,19 @@ std::string_view binary_row_payload(std::string_view data) {
     if (data.size() < 2) return {};
     const size_t fields =
         static_cast<unsigned char>(data[0]) << 8 | static_cast<unsigned char>(data[1]);
+    constexpr size_t kPayloadField = 9;  // kRawColumns: payload follows flow_id
     size_t pos = 2;
-    std::string_view last;
+    std::string_view payload;
     for (size_t i = 0; i < fields && pos + 4 <= data.size(); ++i) {
         const uint32_t len = get32(data.data() + pos);
         pos += 4;
-        if (len == 0xFFFFFFFFu) {
-            last = {};
-            continue;
-        }
+        if (len == 0xFFFFFFFFu) continue;
         if (len > data.size() - pos) return {};
-        last = data.substr(pos, len);
+        if (i == kPayloadField) payload = data.substr(pos, len);
         pos += len;
     }
-    if (!last.empty() && last[0] == kJsonbVersion) last.remove_prefix(1);
-    return last;
+    if (!payload.empty() && payload[0] == kJsonbVersion) payload.remove_prefix(1);
+    return payload;
 }
 
 }  // namespace eveflow::output::postgres

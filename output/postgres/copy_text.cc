@@ -169,6 +169,35 @@ void append_json_field(std::string& out, std::string_view s, Sanitised& fixed, E
     }
 }
 
+namespace {
+
+// The enrichment columns: src_net, dest_net, home_direction, src_country, dest_country,
+// src_asn, dest_asn (NULL for a value the record does not have), each after a tab.
+void append_enriched_columns(std::string& out, const AggregateRecord& r) {
+    const uint32_t k = r.key_fields;
+    auto cidr = [&](bool in_key, const IpAddr& net, uint8_t prefix) {
+        out += '\t';
+        in_key ? append_cidr(out, net, prefix) : void(out += "\\N");
+    };
+    auto text = [&](std::string_view v) {
+        out += '\t';
+        v.empty() ? void(out += "\\N") : void(out.append(v));  // letters only: no escapes
+    };
+    auto asn = [&](uint32_t v) {
+        out += '\t';
+        v ? append_uint(out, v) : void(out += "\\N");
+    };
+    cidr(k & kKeySrcNet, r.src_net, r.src_net_prefix);
+    cidr(k & kKeyDestNet, r.dest_net, r.dest_net_prefix);
+    text(k & kKeyHomeDirection ? home_direction_name(r.home_direction) : std::string_view());
+    text(r.src_country.text());
+    text(r.dest_country.text());
+    asn(r.src_asn);
+    asn(r.dest_asn);
+}
+
+}  // namespace
+
 bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::string_view sensor_id,
                           Sanitised& fixed) {
     if (!storable(r.window_start) || !storable(r.window_end)) return false;
@@ -210,6 +239,7 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
         out += '\t';
         name->empty() ? void(out += "\\N") : append_text_field(out, *name, fixed);
     }
+    append_enriched_columns(out, r);
     out += '\n';
     return true;
 }
@@ -243,6 +273,9 @@ void append_raw_row(std::string& out, const RawEvent& e, Timestamp ts, std::stri
     }
     out += '\t';
     e.line.empty() ? void(out += "\\N") : append_json_field(out, in_jsonb_order(e.line), fixed);
+    out += '\t';
+    const CommunityIdText& id = f.enrich.community_id;
+    id.known() ? void(out.append(id.text())) : void(out += "\\N");  // base64: nothing to escape
     out += '\n';
 }
 

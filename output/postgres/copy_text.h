@@ -40,11 +40,18 @@ inline constexpr const char* kAggregateColumns[] = {"window_start",
                                                     "in_iface",
                                                     "src_port_set",
                                                     "src_process_name",
-                                                    "dest_process_name"};
+                                                    "dest_process_name",
+                                                    "src_net",
+                                                    "dest_net",
+                                                    "home_direction",
+                                                    "src_country",
+                                                    "dest_country",
+                                                    "src_asn",
+                                                    "dest_asn"};
 /// Columns of the raw events table, in COPY order.
-inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id", "src_ip",
-                                              "src_port", "dest_ip",    "dest_port", "proto",
-                                              "flow_id",  "payload"};
+inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id",   "src_ip",
+                                              "src_port", "dest_ip",    "dest_port",   "proto",
+                                              "flow_id",  "payload",    "community_id"};
 
 /// True if PostgreSQL's timestamptz can hold `t` (years 1 to 9999 here).
 bool storable(Timestamp t);

@@ -18,6 +18,11 @@ constexpr int64_t kDayUs = 24 * kHourUs;
 constexpr int64_t kMondayOffsetUs = 4 * kDayUs;   // 1970-01-05 was a Monday
 constexpr long long kMigrationLock = 0x65766566;  // pg_advisory_xact_lock key ("evef")
 constexpr long long kPartitionLock = 0x65766670;  // the same for partition DDL ("evfp")
+// The aggregate table's unique key (schema version 4 on): what partial records merge on.
+constexpr const char* kAggregateKey =
+    "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, proto, src_port, "
+    "app_proto, vlan, in_iface, src_process_name, dest_process_name, src_net, dest_net, "
+    "home_direction, src_country, dest_country, src_asn, dest_asn";
 
 std::string ts_literal(int64_t us) {
     std::string out = "'";  // built in steps: GCC 12 warns falsely on "'" + string + "'"
@@ -73,6 +78,21 @@ std::string aggregate_v3(pqxx::transaction_base& tx, const std::string& table) {
            "dest_process_name)";
 }
 
+// Version 4: the enrichment key fields, typed, and in the unique key (a key without them
+// leaves them NULL, and NULLS NOT DISTINCT keeps such rows merging as before).
+std::string aggregate_v4(pqxx::transaction_base& tx, const std::string& table) {
+    const std::string t = tx.quote_name(table);
+    const std::string key = tx.quote_name(table + "_key");
+    return "ALTER TABLE " + t +
+           " ADD COLUMN IF NOT EXISTS src_net cidr, ADD COLUMN IF NOT EXISTS dest_net cidr, "
+           "ADD COLUMN IF NOT EXISTS home_direction text, "
+           "ADD COLUMN IF NOT EXISTS src_country char(2), "
+           "ADD COLUMN IF NOT EXISTS dest_country char(2), "
+           "ADD COLUMN IF NOT EXISTS src_asn bigint, ADD COLUMN IF NOT EXISTS dest_asn bigint, "
+           "DROP CONSTRAINT " +
+           key + ", ADD CONSTRAINT " + key + " UNIQUE NULLS NOT DISTINCT (" + kAggregateKey + ")";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const char* suffix, const char* cols) {
@@ -116,6 +136,11 @@ std::string flow_log_v1(pqxx::transaction_base& tx, const std::string& table) {
            "last_seen timestamptz, flow_end timestamptz NOT NULL, flow jsonb, "
            "PRIMARY KEY (sensor_id, flow_id, flow_end)) PARTITION BY RANGE (flow_end);" +
            index("_src_ip_idx", "src_ip") + index("_dest_idx", "dest_ip, dest_port");
+}
+
+// Version 2: the Community ID of the event (its own, or computed by enrich.community_id).
+std::string raw_v2(pqxx::transaction_base& tx, const std::string& table) {
+    return "ALTER TABLE " + tx.quote_name(table) + " ADD COLUMN IF NOT EXISTS community_id text";
 }
 
 std::string bookkeeping_v1(pqxx::transaction_base& tx) {
@@ -181,12 +206,15 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
     apply(tx, "aggregate:" + agg,
           {[agg](auto& t) { return aggregate_v1(t, agg); },
            [agg](auto& t) { return aggregate_v2(t, agg); },
-           [agg](auto& t) { return aggregate_v3(t, agg); }});
+           [agg](auto& t) { return aggregate_v3(t, agg); },
+           [agg](auto& t) { return aggregate_v4(t, agg); }});
     apply(tx, "dns_aggregate", {dns_aggregate_v1});
     apply(tx, "pdns", {pdns_v1});
     if (!cfg.raw.types.empty()) {
         const std::string raw = cfg.raw.table;
-        apply(tx, "raw:" + raw, {[raw](auto& t) { return raw_v1(t, raw); }});
+        apply(
+            tx, "raw:" + raw,
+            {[raw](auto& t) { return raw_v1(t, raw); }, [raw](auto& t) { return raw_v2(t, raw); }});
     }
     if (cfg.live.enabled()) {
         const std::string live = cfg.live.table, log = cfg.live.log.table;
@@ -203,7 +231,8 @@ void create_stage(pqxx::connection_base& conn) {
                            "integer",     "text",        "bigint",  "bigint",      "bigint",
                            "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
                            "integer",     "text",        "integer", "text",        "integer[]",
-                           "text",        "text"};
+                           "text",        "text",        "cidr",    "cidr",        "text",
+                           "char(2)",     "char(2)",     "bigint",  "bigint"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -254,9 +283,7 @@ std::string merged_ports() {
 
 std::string merge_sql(const std::string& table, bool grouped) {
     // Quoting is not needed: `table` passed valid_identifier() (lower case, [a-z0-9_]).
-    const std::string key =
-        "window_start, window_end, sensor_id, src_ip, dest_ip, dest_port, "
-        "proto, src_port, app_proto, vlan, in_iface, src_process_name, dest_process_name";
+    const std::string key = kAggregateKey;
     std::string values;
     for (const char* c : kSummed) values += std::string(", ") + c;
     values += ", first_seen, last_seen, src_ports, src_port_set";

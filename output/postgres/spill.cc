@@ -8,30 +8,54 @@
 #include <system_error>
 #include <vector>
 
+#include "output/postgres/copy_text.h"
 #include "util/status.h"
 
 namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
-// Version 4: aggregate rows end with the process name columns. Version 3: raw rows in binary
-// COPY format. Versions 1 and 2 hold them as COPY text, and files of version 1 lack the
-// src_port_set column too. Missing last columns are read as NULL.
+// Version 4: aggregate rows end with the process name columns and the seven enrichment
+// columns, raw rows with community_id. Version 3: raw rows in binary COPY format. Versions 1
+// and 2 hold them as COPY text, and files of version 1 lack the src_port_set column too.
+// Columns a file's version lacks are read as NULL.
 constexpr const char* kMagic = "eveflow-postgres-batch-4";
 constexpr const char* kMagicV3 = "eveflow-postgres-batch-3";
 constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
+constexpr int kV4Columns = 9;  // src_process_name .. dest_asn, added by version 4
+
 // Appends `n` empty (NULL) last fields to every line of COPY text.
 std::string add_null_columns(const std::string& lines, int n) {
     std::string out;
-    out.reserve(lines.size() + lines.size() / 16);
+    out.reserve(lines.size() + lines.size() / 8);
     for (char ch : lines) {
         if (ch == '\n') {
             for (int i = 0; i < n; ++i) out += "\t\\N";
         }
         out += ch;
+    }
+    return out;
+}
+
+// Appends a NULL last field to every binary COPY row (raw rows of version 3).
+std::string add_null_field_binary(const std::string& rows) {
+    std::string out;
+    out.reserve(rows.size() + rows.size() / 16);
+    size_t pos = 0;
+    while (pos < rows.size()) {
+        const size_t size = binary_rows_size(std::string_view(rows).substr(pos), 1);
+        if (size == std::string_view::npos || size < 2) break;
+        const auto fields = static_cast<uint16_t>((static_cast<unsigned char>(rows[pos]) << 8 |
+                                                   static_cast<unsigned char>(rows[pos + 1])) +
+                                                  1);
+        out += static_cast<char>(fields >> 8);
+        out += static_cast<char>(fields);
+        out.append(rows, pos + 2, size - 2);
+        out.append("\xff\xff\xff\xff", 4);
+        pos += size;
     }
     return out;
 }
@@ -107,8 +131,10 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     in.read(c.aggregates.data(), static_cast<std::streamsize>(agg_bytes));
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
     if ((magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) && h && in) {
-        c.aggregates = add_null_columns(c.aggregates, magic == kMagicV1 ? 3 : 2);
+        const bool v1 = magic == kMagicV1;
+        c.aggregates = add_null_columns(c.aggregates, kV4Columns + (v1 ? 1 : 0));
         c.raw_text = magic != kMagicV3;
+        c.raw = c.raw_text ? add_null_columns(c.raw, 1) : add_null_field_binary(c.raw);
         return true;
     }
     if (magic == kMagic && h && in) return true;

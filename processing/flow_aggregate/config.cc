@@ -64,6 +64,8 @@ FlowAggregateConfig parse_flow_aggregate_config(const ConfigNode& node) {
     c.key_fields = parse_key_fields(node);
     c.max_keys = static_cast<uint64_t>(node.integer("max_keys", static_cast<int64_t>(c.max_keys), 1,
                                                     std::numeric_limits<int32_t>::max()));
+    c.net_prefix_v4 = static_cast<uint8_t>(node.integer("net_prefix_v4", c.net_prefix_v4, 0, 32));
+    c.net_prefix_v6 = static_cast<uint8_t>(node.integer("net_prefix_v6", c.net_prefix_v6, 0, 128));
     return c;
 }
 

@@ -21,6 +21,8 @@ struct FlowAggregateConfig {
     TimeField time_field = TimeField::kTimestamp;
     uint32_t key_fields = kDefaultKeyFields;  // KeyField bits
     uint64_t max_keys = 1'000'000;
+    uint8_t net_prefix_v4 = 24;  // of the src_net / dest_net key fields
+    uint8_t net_prefix_v6 = 64;
 };
 
 /// Reads a `handlers[i]` section. Problems are recorded on the node's diagnostics (all at

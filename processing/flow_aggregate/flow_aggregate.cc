@@ -133,7 +133,8 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
         max_event_time_ = c.t;
         advance(std::min(sat_sub(c.t, lateness_), progress_bound_), out);
     }
-    const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_);
+    const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_,
+                                 {config_.net_prefix_v4, config_.net_prefix_v6});
     bool late = false;
     bool inserted = false;
     Accum& a = table_for(floor_to(c.t, period_), late).find_or_insert(key, hash_key(key), inserted);
@@ -245,6 +246,7 @@ uint64_t FlowAggregate::emit_table(int64_t window_start, WindowTable& table, boo
         if (fields & kKeySrcProcessName) r.src_process_name = strings_.name(k.src_process);
         if (fields & kKeyDestProcessName) r.dest_process_name = strings_.name(k.dest_process);
         if (k.sensor != 0) r.sensor_id = strings_.name(k.sensor);
+        set_enriched(r, k);
         r.flows = a.flows;
         r.flows_active = a.flows_active;
         r.has_flows_active = a.has_active;
@@ -266,6 +268,20 @@ uint64_t FlowAggregate::emit_table(int64_t window_start, WindowTable& table, boo
     log::debug("flow_aggregate: emitted handler={} window_start={} records={} late={}",
                config_.name, format_timestamp({window_start}), n, late);
     return n;
+}
+
+void FlowAggregate::set_enriched(AggregateRecord& r, const FlowKey& k) const {
+    const uint32_t fields = config_.key_fields;
+    const uint8_t v4 = config_.net_prefix_v4, v6 = config_.net_prefix_v6;
+    if (fields & kKeySrcNet) r.src_net = network_of(k.src_ip, v4, v6, r.src_net_prefix);
+    if (fields & kKeyDestNet) r.dest_net = network_of(k.dest_ip, v4, v6, r.dest_net_prefix);
+    if (!(fields & kKeySrcIp)) r.src_ip = IpAddr();
+    if (!(fields & kKeyDestIp)) r.dest_ip = IpAddr();
+    r.home_direction = k.home_direction;
+    r.src_country = k.src_country;
+    r.dest_country = k.dest_country;
+    r.src_asn = k.src_asn;
+    r.dest_asn = k.dest_asn;
 }
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {

@@ -31,6 +31,9 @@ public:
 
     std::string_view name() const override { return config_.name; }
     std::span<const EventType> event_types() const override;
+    uint32_t enriched_fields() const override {
+        return config_.key_fields & (kKeyHomeDirection | kGeoKeyFields);
+    }
     void consume(const Event& e, Emitter& out) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
@@ -61,6 +64,7 @@ private:
     uint64_t emit_late(Emitter& out);
     uint64_t emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
     void emit_record(AggregateRecord&& rec, Emitter& out);
+    void set_enriched(AggregateRecord& r, const FlowKey& k) const;
     void release(std::unique_ptr<WindowTable> table);
     void publish_counts();
 

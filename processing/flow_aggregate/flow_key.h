@@ -26,14 +26,21 @@ struct FlowKey {
     uint8_t pad = 0;  // explicit, so every byte of the key is defined
     uint16_t app_proto = 0, in_iface = 0, sensor = 0;
     uint16_t src_process = 0, dest_process = 0;  // process names (StringInterner ids)
-    uint16_t pad2[3] = {};
+    uint16_t pad2 = 0;
+    // Enriched fields. src_net / dest_net need no room: src_ip / dest_ip hold the network when
+    // the address itself is not in the key. With a geo database, the country and AS of an
+    // address in the key are kept too (they follow from it, so they split no key).
+    uint32_t src_asn = 0, dest_asn = 0;
+    CountryCode src_country, dest_country;
+    HomeDirection home_direction = HomeDirection::kUnknown;
+    uint8_t pad3[7] = {};
 
     bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 };
-static_assert(sizeof(FlowKey) == 56, "FlowKey must have no hidden padding");
+static_assert(sizeof(FlowKey) == 72, "FlowKey must have no hidden padding");
 static_assert(std::is_trivially_copyable_v<FlowKey>);
 
-/// Multiply-xorshift over the key's seven 8-byte words, then a full-avalanche finaliser.
+/// Multiply-xorshift over the key's 8-byte words, then a full-avalanche finaliser.
 inline uint64_t hash_key(const FlowKey& k) {
     uint64_t w[sizeof(FlowKey) / 8];
     std::memcpy(w, &k, sizeof w);
@@ -77,12 +84,36 @@ private:
     uint16_t last_id_ = 0;
 };
 
+/// Prefix lengths of the src_net / dest_net key fields.
+struct NetPrefixes {
+    uint8_t v4 = 24, v6 = 64;
+};
+
+/// The country and AS of the addresses in the key, and the geo key fields.
+inline void add_geo(FlowKey& k, const Enrichment& en, uint32_t key_fields) {
+    if (key_fields & (kKeySrcIp | kKeySrcCountry)) k.src_country = en.src_country;
+    if (key_fields & (kKeyDestIp | kKeyDestCountry)) k.dest_country = en.dest_country;
+    if (key_fields & (kKeySrcIp | kKeySrcAsn)) k.src_asn = en.src_asn;
+    if (key_fields & (kKeyDestIp | kKeyDestAsn)) k.dest_asn = en.dest_asn;
+}
+
 /// The key of `f` with only the fields in `key_fields` set, and its sensor when `by_sensor`.
 inline FlowKey make_key(const FlowEntry& f, uint32_t key_fields, StringInterner& strings,
-                        bool by_sensor) {
+                        bool by_sensor, NetPrefixes nets = {}) {
     FlowKey k;
-    if (key_fields & kKeySrcIp) k.src_ip = f.src_ip;
-    if (key_fields & kKeyDestIp) k.dest_ip = f.dest_ip;
+    uint8_t prefix = 0;
+    if (key_fields & kKeySrcIp) {
+        k.src_ip = f.src_ip;
+    } else if (key_fields & kKeySrcNet) {
+        k.src_ip = network_of(f.src_ip, nets.v4, nets.v6, prefix);
+    }
+    if (key_fields & kKeyDestIp) {
+        k.dest_ip = f.dest_ip;
+    } else if (key_fields & kKeyDestNet) {
+        k.dest_ip = network_of(f.dest_ip, nets.v4, nets.v6, prefix);
+    }
+    if (key_fields & kKeyHomeDirection) k.home_direction = f.enrich.home_direction;
+    add_geo(k, f.enrich, key_fields);
     if (key_fields & kKeySrcPort) k.src_port = f.src_port;
     if (key_fields & kKeyDestPort) k.dest_port = f.dest_port;
     if (key_fields & kKeyProto) k.proto = f.proto;

@@ -75,6 +75,16 @@ void splice_last_brace(std::string& out, std::string_view line, std::string_view
     out.append(line.substr(close));
 }
 
+// The line's own community_id goes where a computed one would (fixed storage: the view is
+// cleared with the others), so raw rows have it in a column either way.
+void keep_own_community_id(FlowEntry& f) {
+    CommunityIdText& id = f.enrich.community_id;
+    if (!id.known() && f.community_id.size() == CommunityIdText::kSize) {
+        std::copy(f.community_id.begin(), f.community_id.end(), id.c.begin());
+    }
+    f.community_id = {};
+}
+
 }  // namespace
 
 void splice_fields(std::string& out, std::string_view line, std::span<const AddedField> added,
@@ -111,6 +121,9 @@ Forward::Forward(ForwardConfig config, std::vector<SinkId> sinks, Context& ctx)
       forwarded_(ctx.stats.counter("eveflow_forward_events_total", "Raw events forwarded by a rule",
                                    {{"rule", config_.name}})),
       sensor_from_host_(ctx.sensor_id_from_host) {
+    with_id_ = config_.added;
+    for (const auto& a : config_.added) adds_id_ = adds_id_ && a.key != "community_id";
+    with_id_.push_back({"community_id", {}, {}});
     if (config_.all_types) return;
     for (const auto& n : config_.type_names) {
         EventType t = event_type_from_name(n);
@@ -136,8 +149,9 @@ void Forward::consume(const Event& e, Emitter& out) {
     RawEvent r;
     r.type = e.type;
     r.type_name.assign(e.type_name);
-    splice_fields(r.line, e.raw, config_.added, config_.splice);
+    splice(r.line, e);
     r.fields = e.fields;
+    keep_own_community_id(r.fields);
     r.fields.app_proto = {};
     r.fields.in_iface = {};
     r.fields.host = {};
@@ -146,6 +160,19 @@ void Forward::consume(const Event& e, Emitter& out) {
     for (size_t i = 0; i + 1 < sinks_.size(); ++i) out.emit(sinks_[i], Record(r));
     out.emit(sinks_.back(), Record(std::move(r)));
     ++pending_;
+}
+
+void Forward::splice(std::string& out, const Event& e) {
+    const CommunityIdText& id = e.fields.enrich.community_id;
+    if (!id.known() || !e.fields.community_id.empty() || !adds_id_) {
+        splice_fields(out, e.raw, config_.added, config_.splice);
+        return;
+    }
+    AddedField& f = with_id_.back();
+    f.value.assign(1, '"').append(id.text()).append(1, '"');
+    f.member.assign(",\"community_id\":").append(f.value);
+    with_id_splice_.assign(config_.splice).append(f.member);
+    splice_fields(out, e.raw, with_id_, with_id_splice_);
 }
 
 void Forward::flush(Timestamp /*watermark*/, Emitter& /*out*/) {

@@ -36,10 +36,16 @@ public:
 
 private:
     bool selected(const Event& e) const;
+    /// The line with the added fields and, when the enrichment stage computed one, the
+    /// event's Community ID as one more added field.
+    void splice(std::string& out, const Event& e);
 
     ForwardConfig config_;
     std::vector<SinkId> sinks_;
-    std::vector<EventType> types_;  // empty: all
+    std::vector<EventType> types_;     // empty: all
+    std::vector<AddedField> with_id_;  // config_.added and community_id (its value per event)
+    std::string with_id_splice_;
+    bool adds_id_ = true;  // false when add_fields sets community_id itself
     uint64_t pending_ = 0;
     Counter& forwarded_;
     bool sensor_from_host_;

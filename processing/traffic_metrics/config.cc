@@ -9,6 +9,7 @@ TrafficMetricsConfig parse_traffic_metrics_config(const ConfigNode& node) {
     TrafficMetricsConfig cfg;
     if (!node.is_map()) return cfg;
     cfg.app_proto_top = static_cast<int>(node.integer("app_proto_top", cfg.app_proto_top, 0, 1000));
+    cfg.home_direction = node.boolean("home_direction", false);
     if (!node.has("dest_ports")) return cfg;
     cfg.dest_ports.clear();
     for (const std::string& s : node.strings("dest_ports")) {

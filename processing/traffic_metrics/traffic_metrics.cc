@@ -137,12 +137,15 @@ void TrafficMetrics::count_flow(const Event& e) {
     const uint64_t pkts[2] = {f.has_delta ? f.delta.pkts_toserver : f.pkts_toserver,
                               f.has_delta ? f.delta.pkts_toclient : f.pkts_toclient};
     const size_t slot = f.has_proto ? f.proto : kUnknownSlot;
+    const size_t series_slot =
+        slot + kProtoSlots * static_cast<size_t>(cfg_.home_direction ? f.enrich.home_direction
+                                                                     : HomeDirection::kUnknown);
     // The parser's words of the name save reading it from the line, which the processing
     // thread has not touched (a cache miss: most of this handler's cost without them).
     const std::string_view name = f.app_proto.empty() ? kUnknownName : f.app_proto;
     const bool have_words = !f.app_proto.empty() && f.app_proto_words.size == f.app_proto.size();
-    Pending& p =
-        pending_for(name, have_words ? key_of(f.app_proto_words, slot) : key_of(name, slot));
+    Pending& p = pending_for(
+        name, have_words ? key_of(f.app_proto_words, series_slot) : key_of(name, series_slot));
     p.flows += flows;
     for (int d = 0; d < 2; ++d) {
         p.bytes[d] += bytes[d];
@@ -223,8 +226,12 @@ TrafficMetrics::Name* TrafficMetrics::add_name(std::string_view app_proto, NameS
 TrafficMetrics::Series& TrafficMetrics::make_series(Bucket& b, size_t proto_slot) {
     auto& s = b.by_proto[proto_slot];
     s = std::make_unique<Series>();
-    const std::string proto = proto_label(proto_slot);
+    const std::string proto = proto_label(proto_slot % kProtoSlots);
     Labels base = {{"proto", proto}, {"app_proto", b.label}};
+    if (cfg_.home_direction) {
+        auto dir = home_direction_name(static_cast<HomeDirection>(proto_slot / kProtoSlots));
+        base.emplace_back("home_direction", dir.empty() ? "unknown" : std::string(dir));
+    }
     s->flows = &stats_.counter("eveflow_traffic_flows_total", "Flow events", base);
     for (int d = 0; d < 2; ++d) {
         Labels l = base;
@@ -249,6 +256,8 @@ TrafficMetrics::PortSeries& TrafficMetrics::make_port_series(size_t proto_slot, 
 TrafficMetrics::Bucket* TrafficMetrics::make_bucket(std::string label) {
     buckets_.push_back(std::make_unique<Bucket>());
     buckets_.back()->label = std::move(label);
+    // Five home directions (unknown first) when that label is on.
+    buckets_.back()->by_proto.resize(kProtoSlots * (cfg_.home_direction ? 5 : 1));
     return buckets_.back().get();
 }
 

@@ -22,6 +22,7 @@ namespace eveflow::processing {
 int alert_severity(std::string_view raw, size_t from = 0);
 
 /// Counts flow events into eveflow_traffic_{flows,bytes,packets}_total{proto,app_proto[,direction]}
+/// (with traffic_labels.home_direction, a home_direction label on each of them too)
 /// and eveflow_traffic_port_{flows,bytes}_total{proto,dest_port}, and alert events into
 /// eveflow_alerts_total{severity}.
 ///
@@ -46,6 +47,9 @@ public:
 
     std::string_view name() const override { return "traffic_metrics"; }
     std::span<const EventType> event_types() const override;
+    uint32_t enriched_fields() const override {
+        return cfg_.home_direction ? uint32_t{kKeyHomeDirection} : 0u;
+    }
     void consume(const Event& e, Emitter& out) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
@@ -66,10 +70,11 @@ private:
         Counter* pkts[2];
         Pending pending;
     };
-    /// One app_proto label value and its series per IP protocol (created on first use).
+    /// One app_proto label value and its series per IP protocol (created on first use); with
+    /// the home_direction label, per protocol and direction: slot + kProtoSlots * direction.
     struct Bucket {
         std::string label;
-        std::array<std::unique_ptr<Series>, kProtoSlots> by_proto;
+        std::vector<std::unique_ptr<Series>> by_proto;
     };
     struct Name {
         std::string text;

@@ -10,3 +10,6 @@ add_test(NAME run_summary COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cmd/run_summa
 set_tests_properties(run_summary PROPERTIES LABELS e2e SKIP_RETURN_CODE 77)
 # Flow lifecycle records: the plan's routes and a pipeline run with a sink of the test's own.
 eveflow_add_test(flow_lifecycle SOURCES cmd/flow_lifecycle_test.cc DEPS eveflow_app LABELS unit)
+add_test(NAME enrich_config COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cmd/enrich_config.sh
+    $<TARGET_FILE:eveflow>)
+set_tests_properties(enrich_config PROPERTIES LABELS unit)

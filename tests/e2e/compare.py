@@ -17,15 +17,20 @@ import sys
 COUNTERS = ("flows", "pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient")
 
 
+# Fields a record is keyed by; the enriched ones only when the reference has them.
+KEY = ["window_start", "sensor_id", "src_ip", "dest_ip", "dest_port", "proto"]
+ENRICHED = ("src_net", "dest_net", "home_direction")
+
+
 def key_of(r):
-    return (r["window_start"], r["sensor_id"], r["src_ip"], r["dest_ip"], r["dest_port"],
-            r["proto"])
+    return tuple(r.get(f) for f in KEY)
 
 
 def main():
     out_path, ref_path, err_path = sys.argv[1:4]
     exact_ports = "--exact-ports" in sys.argv
     ref = json.load(open(ref_path))
+    KEY.extend(f for f in ENRICHED if any(f in r for r in ref["aggregates"]))
     problems = []
     got = {}
     for n, line in enumerate(open(out_path, "rb"), 1):

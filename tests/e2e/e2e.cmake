@@ -58,3 +58,15 @@ set_tests_properties(e2e_ioc_reload PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e_alert_context
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/alert_context.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_alert_context PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# home_direction and src_net/dest_net over the shared EVE files against Python's ipaddress.
+add_test(NAME e2e_enrich_nets
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_nets.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_enrich_nets PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Country and AS from libloc (python3-location) and from a MaxMind DB file the test writes.
+add_test(NAME e2e_enrich_geo
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_geo.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_enrich_geo PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Community ID: forwarded EVE events (enrich.community_id) and meter flow records.
+add_test(NAME e2e_enrich_community_id
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_community_id.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_enrich_community_id PROPERTIES LABELS e2e TIMEOUT 600)

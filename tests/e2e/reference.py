@@ -166,12 +166,39 @@ def records_of(line, stats):
         line = line[glued:]
 
 
+def network_of(ip_text):
+    """The /24 (IPv4) or /64 (IPv6) of an address, as CIDR text."""
+    ip = ipaddress.ip_address(ip_text)
+    return str(ipaddress.ip_network("%s/%d" % (ip, 24 if ip.version == 4 else 64), strict=False))
+
+
+class HomeNet:
+    """Suricata's HOME_NET: in a listed network and in no `!` one (all, when none is listed)."""
+
+    def __init__(self, spec):
+        items = [s for s in spec.split(",") if s]
+        self.include = [ipaddress.ip_network(s, strict=False) for s in items if s[0] != "!"]
+        self.exclude = [ipaddress.ip_network(s[1:], strict=False) for s in items if s[0] == "!"]
+
+    def contains(self, ip_text):
+        ip = ipaddress.ip_address(ip_text)
+        inside = lambda nets: any(ip.version == n.version and ip in n for n in nets)
+        return not inside(self.exclude) and (not self.include or inside(self.include))
+
+    def direction(self, src, dst):
+        s, d = self.contains(src), self.contains(dst)
+        return {(True, True): "internal", (True, False): "outbound",
+                (False, True): "inbound", (False, False): "external"}[(s, d)]
+
+
 class Aggregator:
-    def __init__(self, period_us, time_field, sensor_id):
+    def __init__(self, period_us, time_field, sensor_id, home_net=None):
         self.period = period_us
         self.time_field = time_field
         self.sensor_id = sensor_id
         self.windows = {}
+        # With home_net: key [src_net, dest_net, dest_port, proto, home_direction].
+        self.home_net = HomeNet(home_net) if home_net else None
 
     def add(self, ev):
         ts = parse_ts(ev.get("timestamp"))
@@ -188,6 +215,9 @@ class Aggregator:
         host = ev.get("host")
         sensor = host if isinstance(host, str) and host else self.sensor_id
         key = (window, sensor, src, dst, port(ev.get("dest_port")) or 0, proto)
+        if self.home_net:
+            key = (window, sensor, network_of(src), network_of(dst), key[4], proto,
+                   self.home_net.direction(src, dst))
         a = self.windows.setdefault(key, {"flows": 0, "ports": set(), "pkts_toserver": 0,
                                           "pkts_toclient": 0, "bytes_toserver": 0,
                                           "bytes_toclient": 0, "first": None, "last": None})
@@ -205,10 +235,12 @@ class Aggregator:
 
     def records(self):
         out = []
-        for (window, sensor, src, dst, dport, proto), a in sorted(self.windows.items()):
+        for (window, sensor, src, dst, dport, proto, *direction), a in sorted(self.windows.items()):
+            where = {"src_ip": src, "dest_ip": dst}
+            if self.home_net:
+                where = {"src_net": src, "dest_net": dst, "home_direction": direction[0]}
             out.append({"window_start": fmt_ts(window), "window_end": fmt_ts(window + self.period),
-                        "sensor_id": sensor,
-                        "src_ip": src, "dest_ip": dst, "dest_port": dport, "proto": proto,
+                        "sensor_id": sensor, **where, "dest_port": dport, "proto": proto,
                         "flows": a["flows"], "src_ports": len(a["ports"]),
                         "pkts_toserver": a["pkts_toserver"], "pkts_toclient": a["pkts_toclient"],
                         "bytes_toserver": a["bytes_toserver"],
@@ -234,10 +266,12 @@ def main():
                     choices=["timestamp", "flow_start", "flow_end"])
     ap.add_argument("--sensor-id", default="e2e",
                     help="sensor of events without a top-level string \"host\"")
+    ap.add_argument("--home-net", default=None,
+                    help="CIDR[,!CIDR...]: key on src_net, dest_net and home_direction instead")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
     stats = {"malformed": 0, "events": {}, "events_by_sensor": {}, "flows_aggregated": 0}
-    agg = Aggregator(args.period * 1_000_000, args.time_field, args.sensor_id)
+    agg = Aggregator(args.period * 1_000_000, args.time_field, args.sensor_id, args.home_net)
     for path in args.files:
         for line in lines_of(path):
             if len(line) > MAX_LINE:

@@ -117,7 +117,8 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
     // Back to version 1, with one row written then.
     PgSchema::exec(db.dsn,
                    "ALTER TABLE flow_aggregate DROP COLUMN src_port_set;"
-                   "DELETE FROM eveflow_schema_migrations WHERE version = 2;"
+                   "DELETE FROM eveflow_schema_migrations WHERE version >= 2 AND "
+                   "object = 'aggregate:flow_aggregate';"
                    "INSERT INTO flow_aggregate (window_start, window_end, sensor_id, src_ip, "
                    "dest_ip, dest_port, proto, flows, src_ports, pkts_toserver, pkts_toclient, "
                    "bytes_toserver, bytes_toclient) VALUES ('1970-01-01Z', '1970-01-01 00:01Z', "
@@ -139,7 +140,7 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
               (std::vector<std::string>{"10.0.0.1\t11\t8\t\\N", "10.0.0.2\t2\t2\t9,10"}));
     EXPECT_EQ(db.scalar("SELECT max(version) FROM eveflow_schema_migrations WHERE object = "
                         "'aggregate:flow_aggregate'"),
-              2);
+              3);
 }
 
 }  // namespace

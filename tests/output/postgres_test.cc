@@ -199,7 +199,7 @@ TEST(PostgresCopyBinary, RowLayoutAndRowBoundaries) {
     append_raw_row_binary(one, e, Timestamp::from_us(946684800LL * 1000000 + 1), "s", f);
     using namespace std::string_literals;
     const std::string want =
-        "\0\x0a"s                        // 10 fields
+        "\0\x0b"s                        // 11 fields
         "\0\0\0\x08\0\0\0\0\0\0\0\x01"s  // ts: 1 us after 2000
         "\0\0\0\x03"
         "dns"s                                       // event_type
@@ -211,7 +211,8 @@ TEST(PostgresCopyBinary, RowLayoutAndRowBoundaries) {
         "\0\0\0\x04\0\0\0\x35"s          // dest_port 53
         "\xff\xff\xff\xff"s              // proto NULL
         "\0\0\0\x08\0\0\0\0\0\0\0\x07"s  // flow_id 7
-        "\0\0\0\x08\x01{\"x\":1}"s;      // jsonb version 1
+        "\0\0\0\x08\x01{\"x\":1}"s       // jsonb version 1
+        "\xff\xff\xff\xff"s;             // community_id NULL
     EXPECT_EQ(one, want);
     std::string three = one + one + one;
     EXPECT_EQ(binary_rows_size(three, 0), 0u);
@@ -243,8 +244,9 @@ TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\ts1\t10.0.0.1\t"
               "2001:db8::1\t53\tUDP\t2\t1\t0\t0\t0\t9223372036854775807\t"
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\t"
-              "\\N\t\\N\t\\N\n");  // src_port_set unknown: the list does not hold src_ports
-                                   // ports; no process names
+              "\\N"         // src_port_set unknown: the list does not hold src_ports ports
+              "\t\\N\t\\N"  // no process names
+              "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n");  // no enriched field
     EXPECT_EQ(f.out_of_range, 1u);
 }
 
@@ -264,17 +266,17 @@ TEST(PostgresCopyText, AggregateRowCarriesThePortSetAsAnArray) {
             at = out.find('\t', at) + 1;
         return out.substr(at, out.find('\t', at) - at) + "\n";
     };
-    EXPECT_EQ(last_field(), "{}\n");  // no ports: the empty set
+    EXPECT_EQ(last_field(), "{}");  // no ports: the empty set
     r.src_port_list = {0, 53, 1024, 65535};
     r.src_ports = 4;
-    EXPECT_EQ(last_field(), "{0,53,1024,65535}\n");
+    EXPECT_EQ(last_field(), "{0,53,1024,65535}");
     r.src_ports = 5;
-    EXPECT_EQ(last_field(), "\\N\n");
+    EXPECT_EQ(last_field(), "\\N");
 }
 
-// A batch spilled by a version with fewer aggregate columns (version 1: without src_port_set
-// and the process names; versions 2 and 3: without the process names) is read with those
-// columns NULL (set unknown, no process key), the way a current row without them is rendered.
+// A batch spilled by a version with fewer aggregate columns (version 1: without src_port_set,
+// the process names and the enriched columns; versions 2 and 3: without the last two) is read with
+// those columns NULL (set unknown, no process key), the way a current row without them is rendered.
 void expect_old_spill_gains_null_columns(const char* magic, int missing) {
     AggregateRecord r;
     r.window_start = Timestamp::from_us(0);
@@ -308,11 +310,11 @@ void expect_old_spill_gains_null_columns(const char* magic, int missing) {
 }
 
 TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 3);
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 10);
 }
 
-TEST(PostgresSpill, VersionThreeFilesGainTheNullProcessColumns) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 2);
+TEST(PostgresSpill, VersionThreeFilesGainTheNullProcessAndEnrichedColumns) {
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 9);
 }
 
 // Raw rows spilled by a version before binary COPY are COPY text: the chunk says so.
@@ -323,10 +325,12 @@ TEST(PostgresSpill, VersionTwoFilesHoldRawRowsAsText) {
     Sanitised f;
     std::string text;
     append_raw_row(text, e, Timestamp::from_us(0), "s1", f);
+    // Version 2 rows lack the community_id column (read as NULL).
+    const std::string v2 = text.substr(0, text.rfind('\t')) + "\n";
     TempDir dir;
     testing::write_file(
         dir / "000000000000-old.batch",
-        "eveflow-postgres-batch-2 old 0 1 0 0 " + std::to_string(text.size()) + " 1 0\n" + text);
+        "eveflow-postgres-batch-2 old 0 1 0 0 " + std::to_string(v2.size()) + " 1 0\n" + v2);
     output::postgres::SpillDir spill(dir.path, 1 << 20);
     spill.open();
     output::postgres::Chunk c;
@@ -345,6 +349,32 @@ TEST(PostgresSpill, VersionTwoFilesHoldRawRowsAsText) {
     ASSERT_TRUE(spill.read(*spill.oldest(), back));
     EXPECT_FALSE(back.raw_text);
     EXPECT_EQ(back.raw, now.raw);
+}
+
+// Version 3 binary rows lack the community_id field: read with it NULL, rows kept whole.
+TEST(PostgresSpill, VersionThreeRowsGainTheNullCommunityId) {
+    RawEvent e;
+    e.type_name = "dns";
+    e.line = R"({"a":1})";
+    Sanitised f;
+    std::string now;
+    append_raw_row_binary(now, e, Timestamp::from_us(0), "s1", f);
+    now += now;  // two rows
+    const size_t one = now.size() / 2;
+    std::string row3 = now.substr(0, one - 4);  // without the trailing NULL field
+    row3[1] = static_cast<char>(row3[1] - 1);   // one field fewer
+    const std::string v3 = row3 + row3;
+    TempDir dir;
+    testing::write_file(
+        dir / "000000000000-old.batch",
+        "eveflow-postgres-batch-3 old 0 2 0 0 " + std::to_string(v3.size()) + " 1 0\n" + v3);
+    output::postgres::SpillDir spill(dir.path, 1 << 20);
+    spill.open();
+    output::postgres::Chunk c;
+    ASSERT_TRUE(spill.read(*spill.oldest(), c));
+    EXPECT_FALSE(c.raw_text);
+    EXPECT_EQ(c.raw, now);
+    EXPECT_EQ(binary_row_payload(c.raw), R"({"a":1})");
 }
 
 TEST(PostgresPartitions, NamesAndBounds) {

@@ -71,7 +71,8 @@ TEST(FlowAggregateConfig, UnknownKeyFieldListsValidOnes) {
     EXPECT_THAT(errors_of("{key: [src_ip, dst_ip]}"),
                 ElementsAre("eveflow.yaml:1: handlers[0].key: unknown key field 'dst_ip' (valid: "
                             "src_ip, dest_ip, src_port, dest_port, proto, app_proto, vlan, "
-                            "in_iface, src_process_name, dest_process_name)"));
+                            "in_iface, src_process_name, dest_process_name, src_net, dest_net, "
+                            "home_direction, src_country, dest_country, src_asn, dest_asn)"));
 }
 
 TEST(FlowAggregateConfig, EmptyKeyList) {

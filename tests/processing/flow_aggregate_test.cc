@@ -714,5 +714,28 @@ TEST(FlowAggregate, SumsSaturateAndCountIt) {
     EXPECT_EQ(fx.stats.sum("eveflow_aggregate_saturated_total"), 2.0);  // b's bytes and pkts
 }
 
+// Subnets with configured prefixes: addresses that share the network share a record, printed
+// as the network's CIDR text (prefixes that do not end on a byte boundary included).
+TEST(FlowAggregate, SubnetKeysUseTheConfiguredPrefixes) {
+    Fixture fx("{key: [src_net, dest_net, proto], net_prefix_v4: 20, net_prefix_v6: 52}");
+    for (const char* src : {"10.1.16.1", "10.1.31.255", "10.1.32.1"}) {
+        fx.handler->consume(flow_event(src, "2001:db8:1:ffff::1", 1, 80, 6, kBase), fx.emitter);
+    }
+    fx.handler->consume(flow_event("10.1.17.2", "2001:db8:1:1000::1", 1, 80, 6, kBase), fx.emitter);
+    fx.handler->flush(Timestamp::max(), fx.emitter);
+    std::map<std::string, uint64_t> flows;
+    for (const auto& r : fx.records()) {
+        std::string key;
+        append_cidr(key, r.src_net, r.src_net_prefix);
+        key += ' ';
+        append_cidr(key, r.dest_net, r.dest_net_prefix);
+        flows[key] += r.flows;
+    }
+    std::map<std::string, uint64_t> want = {{"10.1.16.0/20 2001:db8:1:f000::/52", 2},
+                                            {"10.1.32.0/20 2001:db8:1:f000::/52", 1},
+                                            {"10.1.16.0/20 2001:db8:1:1000::/52", 1}};
+    EXPECT_EQ(flows, want);
+}
+
 }  // namespace
 }  // namespace eveflow::processing
