@@ -58,3 +58,8 @@ set_tests_properties(e2e_ioc_reload PROPERTIES LABELS e2e TIMEOUT 120)
 add_test(NAME e2e_alert_context
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/alert_context.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_alert_context PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Flow lifecycle into a real redis-server through the binary: per flow HSET at insert, one per
+# update, one HDEL, checked from MONITOR; the insert policy; a server restart mid-run; the plan.
+add_test(NAME e2e_lifecycle_redis
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_redis.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_lifecycle_redis PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
