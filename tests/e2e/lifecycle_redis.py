@@ -19,8 +19,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from services import service
 
 CAPTURES = ["android.pcap", "quickplay.pcap", "synscan.pcap"]
 KEY_PREFIX = "eveflow:flows:"
@@ -237,13 +238,9 @@ def main():
     if not os.path.isdir(pcaps):
         print(f"skipped: shared captures not found at {pcaps}")
         return 77
-    addr = os.environ.get("EVEFLOW_TEST_REDIS")
-    if not addr:
-        if os.environ.get("EVEFLOW_REQUIRE_SERVICES"):
-            print("FAIL: EVEFLOW_TEST_REDIS is not set")
-            return 1
-        print("skipped: EVEFLOW_TEST_REDIS not set (scripts/start-redis.sh)")
-        return 77
+    addr, rc = service("EVEFLOW_TEST_REDIS", "scripts/start-redis.sh")
+    if rc is not None:
+        return rc
     errors = []
     with tempfile.TemporaryDirectory(prefix="eveflow-life-redis.") as tmp:
         run = Run(binary, addr, tmp)
