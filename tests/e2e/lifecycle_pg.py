@@ -150,7 +150,8 @@ class Veth:
 
     def __init__(self):
         tag = os.getpid() % 250 + 1
-        self.ns, self.host_if, self.ns_if = f"eveflow-life-{os.getpid()}", f"evl{tag}h", f"evl{tag}n"
+        self.ns = f"eveflow-life-{os.getpid()}"
+        self.host_if, self.ns_if = f"evl{tag}h", f"evl{tag}n"
         self.host_ip, self.ns_ip = f"10.231.{tag}.1", f"10.231.{tag}.2"
         sh("ip", "netns", "add", self.ns)
         sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if,
