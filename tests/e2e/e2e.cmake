@@ -70,3 +70,18 @@ set_tests_properties(e2e_enrich_geo PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TI
 add_test(NAME e2e_enrich_community_id
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_community_id.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_enrich_community_id PROPERTIES LABELS e2e TIMEOUT 600)
+# Flow lifecycle into a real redis-server through the binary: per flow HSET at insert, one per
+# update, one HDEL, checked from MONITOR; the insert policy; a server restart mid-run; the plan.
+add_test(NAME e2e_lifecycle_redis
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_redis.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_lifecycle_redis PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
+# PostgreSQL live table through the binary: after a capture file flow_live is empty and flow_log
+# holds each flow of --flows-jsonl once, with its final counters.
+add_test(NAME e2e_lifecycle_pg
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_pg.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA} capture)
+set_tests_properties(e2e_lifecycle_pg PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Live capture on a veth pair into a network namespace: a long TCP connection's flow_live row
+# grows at each update interval, then leaves for flow_log once the connection closes.
+add_test(NAME e2e_lifecycle_live
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_pg.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA} live)
+set_tests_properties(e2e_lifecycle_live PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)

@@ -264,7 +264,7 @@ TEST(PostgresCopyText, AggregateRowCarriesThePortSetAsAnArray) {
         size_t at = 0;
         for (size_t i = 0; kAggregateColumns[i] != std::string_view("src_port_set"); ++i)
             at = out.find('\t', at) + 1;
-        return out.substr(at, out.find('\t', at) - at) + "\n";
+        return out.substr(at, out.find('\t', at) - at);
     };
     EXPECT_EQ(last_field(), "{}");  // no ports: the empty set
     r.src_port_list = {0, 53, 1024, 65535};
