@@ -109,7 +109,7 @@ if stage tsan; then
   step "TSan build of the concurrency tests"
   TSAN="$BUILD_ROOT/tsan"
   # The tests whose code runs several threads at once.
-  names="channel dispatcher stats eve_socket unix_socket_sink prometheus progress"
+  names="channel dispatcher stats eve_socket unix_socket_sink prometheus progress redis_sink"
   targets=$(for n in $names; do echo "${n}_test"; done)
   if configure_build "$TSAN" -DCMAKE_BUILD_TYPE=Debug -DEVEFLOW_SANITIZE=thread \
       -DEVEFLOW_BENCH=OFF && cmake --build "$TSAN" -j"$JOBS" --target $targets; then
@@ -127,6 +127,10 @@ if stage fuzz && [ -x tests/fuzz/run.sh ]; then
   step "fuzz ($FUZZ_SECONDS s per target, clang, ASan+UBSan)"
   JOBS=$JOBS tests/fuzz/run.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" 2>&1 | tail -15 || fail "fuzz eve"
   JOBS=$JOBS tests/fuzz/run_pcap.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" 2>&1 | tail -15 || fail "fuzz pcap"
+  JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" dns_event_fuzz \
+    tests/data/eve || fail "fuzz dns"
+  JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" ioc_list_fuzz \
+    tests/data || fail "fuzz ioc lists"
 fi
 
 if stage format; then

@@ -16,6 +16,11 @@ void render_lifecycle_json(std::string& out, const FlowEntry& f) {
     using json::append_member;
     out += "{\"flow_id\":";
     json::append_uint(out, f.flow_id);
+    if (f.enrich.community_id.known()) {
+        append_member(out, "community_id", f.enrich.community_id.text());
+    } else if (!f.community_id.empty()) {
+        append_member(out, "community_id", f.community_id);
+    }
     append_member(out, "src_ip");
     json::append_ip(out, f.src_ip);
     append_member(out, "src_port", f.src_port);

@@ -35,7 +35,8 @@ set_tests_properties(e2e_pcap_no_late PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 
 # restart lose nothing in list mode.
 add_test(NAME e2e_redis_input
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/redis_input.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
-set_tests_properties(e2e_redis_input PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+set_tests_properties(e2e_redis_input PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300
+                     RESOURCE_LOCK redis)
 # --follow with a PostgreSQL output: kill -9 at random points and restarts give totals in
 # PostgreSQL equal to the reference (the position is stored with the aggregates).
 add_test(NAME e2e_follow_pg_kill
@@ -74,7 +75,8 @@ set_tests_properties(e2e_enrich_community_id PROPERTIES LABELS e2e TIMEOUT 600)
 # update, one HDEL, checked from MONITOR; the insert policy; a server restart mid-run; the plan.
 add_test(NAME e2e_lifecycle_redis
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_redis.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
-set_tests_properties(e2e_lifecycle_redis PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
+set_tests_properties(e2e_lifecycle_redis PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120
+                     RESOURCE_LOCK redis)
 # PostgreSQL live table through the binary: after a capture file flow_live is empty and flow_log
 # holds each flow of --flows-jsonl once, with its final counters.
 add_test(NAME e2e_lifecycle_pg

@@ -25,9 +25,9 @@ from services import service
 
 CAPTURES = ["android.pcap", "quickplay.pcap", "synscan.pcap"]
 KEY_PREFIX = "eveflow:flows:"
-CONTRACT = ["flow_id", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "app_proto",
-            "pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "start", "end",
-            "updated"]
+CONTRACT = ["flow_id", "community_id", "src_ip", "src_port", "dest_ip", "dest_port", "proto",
+            "app_proto", "pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient",
+            "start", "end", "updated"]
 COUNTERS = ["pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient"]
 QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b"}
@@ -98,8 +98,8 @@ def check_value(fid, value, final, errors):
     if missing:
         errors.append(f"flow {fid}: HSET value lacks {missing}: {value}")
         return d
-    for k in ["src_ip", "src_port", "dest_ip", "dest_port", "proto"]:
-        if d[k] != final.get(k):
+    for k in ["src_ip", "src_port", "dest_ip", "dest_port", "proto", "community_id"]:
+        if d.get(k) != final.get(k):
             errors.append(f"flow {fid}: {k} {d[k]!r} but the final record has {final.get(k)!r}")
     if d["flow_id"] != fid or d["start"] != final["flow"]["start"]:
         errors.append(f"flow {fid}: flow_id or start differ from the final record: {value}")

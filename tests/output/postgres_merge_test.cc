@@ -140,7 +140,7 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
               (std::vector<std::string>{"10.0.0.1\t11\t8\t\\N", "10.0.0.2\t2\t2\t9,10"}));
     EXPECT_EQ(db.scalar("SELECT max(version) FROM eveflow_schema_migrations WHERE object = "
                         "'aggregate:flow_aggregate'"),
-              3);
+              4);
 }
 
 }  // namespace
