@@ -144,8 +144,13 @@ ALTER TABLE flow_aggregate
         src_process_name, dest_process_name, src_net, dest_net, home_direction, src_country,
         dest_country, src_asn, dest_asn);
 
+-- Version 5: flows_active, the distinct flows with packets in the window (the pcap meter's
+-- interim updates only, NULL otherwise); partial records add up (docs/aggregation.md).
+ALTER TABLE flow_aggregate ADD COLUMN IF NOT EXISTS flows_active bigint;
+
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
-    ('aggregate:flow_aggregate', 3), ('aggregate:flow_aggregate', 4)
+    ('aggregate:flow_aggregate', 3), ('aggregate:flow_aggregate', 4),
+    ('aggregate:flow_aggregate', 5)
 ON CONFLICT DO NOTHING;
 
 -- DNS aggregates (handler dns_aggregate): partial records of one key merge by adding the

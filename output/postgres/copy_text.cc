@@ -240,6 +240,8 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
         name->empty() ? void(out += "\\N") : append_text_field(out, *name, fixed);
     }
     append_enriched_columns(out, r);
+    out += '\t';  // flows_active: only with the meter's interim updates (docs/aggregation.md)
+    r.has_flows_active ? append_uint(out, r.flows_active) : void(out += "\\N");
     out += '\n';
     return true;
 }

@@ -47,7 +47,8 @@ inline constexpr const char* kAggregateColumns[] = {"window_start",
                                                     "src_country",
                                                     "dest_country",
                                                     "src_asn",
-                                                    "dest_asn"};
+                                                    "dest_asn",
+                                                    "flows_active"};
 /// Columns of the raw events table, in COPY order.
 inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id",   "src_ip",
                                               "src_port", "dest_ip",    "dest_port",   "proto",

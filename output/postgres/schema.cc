@@ -93,6 +93,12 @@ std::string aggregate_v4(pqxx::transaction_base& tx, const std::string& table) {
            key + ", ADD CONSTRAINT " + key + " UNIQUE NULLS NOT DISTINCT (" + kAggregateKey + ")";
 }
 
+// Version 5: flows_active, the distinct flows with packets in the window (the meter's interim
+// updates only; NULL otherwise). Partials add up, so a merged row can count a flow twice.
+std::string aggregate_v5(pqxx::transaction_base& tx, const std::string& table) {
+    return "ALTER TABLE " + tx.quote_name(table) + " ADD COLUMN IF NOT EXISTS flows_active bigint";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const char* suffix, const char* cols) {
@@ -207,7 +213,8 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
           {[agg](auto& t) { return aggregate_v1(t, agg); },
            [agg](auto& t) { return aggregate_v2(t, agg); },
            [agg](auto& t) { return aggregate_v3(t, agg); },
-           [agg](auto& t) { return aggregate_v4(t, agg); }});
+           [agg](auto& t) { return aggregate_v4(t, agg); },
+           [agg](auto& t) { return aggregate_v5(t, agg); }});
     apply(tx, "dns_aggregate", {dns_aggregate_v1});
     apply(tx, "pdns", {pdns_v1});
     if (!cfg.raw.types.empty()) {
@@ -232,7 +239,7 @@ void create_stage(pqxx::connection_base& conn) {
                            "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
                            "integer",     "text",        "integer", "text",        "integer[]",
                            "text",        "text",        "cidr",    "cidr",        "text",
-                           "char(2)",     "char(2)",     "bigint",  "bigint"};
+                           "char(2)",     "char(2)",     "bigint",  "bigint",      "bigint"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -257,6 +264,7 @@ std::string grouped_select(const std::string& key) {
         sql += std::string(", sum(") + c + ") FILTER (WHERE i IS NULL OR i = 1)::bigint";
     }
     sql += ", min(first_seen), max(last_seen)";
+    sql += ", sum(flows_active) FILTER (WHERE i IS NULL OR i = 1)::bigint";
     sql += ", CASE WHEN " + known +
            " THEN count(DISTINCT p) ELSE greatest(max(src_ports), count(DISTINCT p)) END::integer";
     sql +=
@@ -286,7 +294,7 @@ std::string merge_sql(const std::string& table, bool grouped) {
     const std::string key = kAggregateKey;
     std::string values;
     for (const char* c : kSummed) values += std::string(", ") + c;
-    values += ", first_seen, last_seen, src_ports, src_port_set";
+    values += ", first_seen, last_seen, flows_active, src_ports, src_port_set";
     std::string sql = "INSERT INTO " + table + " AS t (" + key + values + ") ";
     if (grouped) {
         sql += grouped_select(key);
@@ -297,7 +305,9 @@ std::string merge_sql(const std::string& table, bool grouped) {
     for (const char* c : kSummed) sql += std::string(c) + " = t." + c + " + excluded." + c + ", ";
     sql +=
         "first_seen = least(t.first_seen, excluded.first_seen), "
-        "last_seen = greatest(t.last_seen, excluded.last_seen), " +
+        "last_seen = greatest(t.last_seen, excluded.last_seen), "
+        "flows_active = CASE WHEN t.flows_active IS NULL AND excluded.flows_active IS NULL "
+        "THEN NULL ELSE coalesce(t.flows_active, 0) + coalesce(excluded.flows_active, 0) END, " +
         merged_ports();
     return sql;
 }

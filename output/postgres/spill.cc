@@ -15,17 +15,17 @@ namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
-// Version 4: aggregate rows end with the process name columns and the seven enrichment
-// columns, raw rows with community_id. Version 3: raw rows in binary COPY format. Versions 1
-// and 2 hold them as COPY text, and files of version 1 lack the src_port_set column too.
-// Columns a file's version lacks are read as NULL.
+// Version 4: aggregate rows end with the process name columns, the seven enrichment columns
+// and flows_active, raw rows with community_id. Version 3: raw rows in binary COPY format. Versions
+// 1 and 2 hold them as COPY text, and files of version 1 lack the src_port_set column too. Columns
+// a file's version lacks are read as NULL.
 constexpr const char* kMagic = "eveflow-postgres-batch-4";
 constexpr const char* kMagicV3 = "eveflow-postgres-batch-3";
 constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
-constexpr int kV4Columns = 9;  // src_process_name .. dest_asn, added by version 4
+constexpr int kV4Columns = 10;  // src_process_name .. flows_active, added by version 4
 
 // Appends `n` empty (NULL) last fields to every line of COPY text.
 std::string add_null_columns(const std::string& lines, int n) {

@@ -77,6 +77,7 @@ TEST(PostgresMerge, OverlappingPartialsMergeToTheExactDistinctCount) {
                             {53, 53, 1},     {1, 200, 0},      {30000, 30100, 50}};
     std::map<std::string, std::set<uint16_t>> want;
     std::map<std::string, uint64_t> want_flows;
+    std::map<std::string, uint64_t> want_active;  // flows_active: summed; keys without: NULL
     std::vector<AggregateRecord> chunks[3];
     for (size_t k = 0; k < std::size(shapes); ++k) {
         const std::string src = "10.0.0." + std::to_string(k + 1);
@@ -86,6 +87,10 @@ TEST(PostgresMerge, OverlappingPartialsMergeToTheExactDistinctCount) {
             r.src_ports = r.src_port_list.size();
             want[src].insert(r.src_port_list.begin(), r.src_port_list.end());
             want_flows[src] += r.flows;
+            // Every other key as meter records with interim updates (flows_active set).
+            r.has_flows_active = k % 2 == 0;
+            r.flows_active = r.has_flows_active ? 2 + part : 0;
+            if (r.has_flows_active) want_active[src] += r.flows_active;
             chunks[part == 0 ? 0 : part < 3 ? 1 : 2].push_back(std::move(r));
         }
     }
@@ -95,11 +100,13 @@ TEST(PostgresMerge, OverlappingPartialsMergeToTheExactDistinctCount) {
 
     std::vector<std::string> expected;
     for (const auto& [src, ports] : want) {
+        const auto active = want_active.find(src);
         expected.push_back(src + "\t" + std::to_string(want_flows[src]) + "\t" +
-                           std::to_string(ports.size()) + "\t" + joined(ports));
+                           std::to_string(ports.size()) + "\t" + joined(ports) + "\t" +
+                           (active == want_active.end() ? "none" : std::to_string(active->second)));
     }
-    EXPECT_EQ(db.rows("SELECT host(src_ip), flows, src_ports, array_to_string(src_port_set, ',') "
-                      "FROM flow_aggregate ORDER BY 1"),
+    EXPECT_EQ(db.rows("SELECT host(src_ip), flows, src_ports, array_to_string(src_port_set, ','), "
+                      "coalesce(flows_active::text, 'none') FROM flow_aggregate ORDER BY 1"),
               expected);
     EXPECT_EQ(w.stats.sum("c"), 0);  // no error, no rejected row, no duplicate
 }
@@ -140,7 +147,7 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
               (std::vector<std::string>{"10.0.0.1\t11\t8\t\\N", "10.0.0.2\t2\t2\t9,10"}));
     EXPECT_EQ(db.scalar("SELECT max(version) FROM eveflow_schema_migrations WHERE object = "
                         "'aggregate:flow_aggregate'"),
-              4);
+              5);
 }
 
 }  // namespace

@@ -246,7 +246,8 @@ TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
               "1970-01-01T00:00:00.000000Z\t1970-01-01T00:01:00.000000Z\t\\N\t\\N\t\\N\t\\N\t"
               "\\N"         // src_port_set unknown: the list does not hold src_ports ports
               "\t\\N\t\\N"  // no process names
-              "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n");  // no enriched field
+              "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"  // no enriched field
+              "\t\\N\n");                            // no flows_active
     EXPECT_EQ(f.out_of_range, 1u);
 }
 
@@ -310,11 +311,11 @@ void expect_old_spill_gains_null_columns(const char* magic, int missing) {
 }
 
 TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 10);
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 11);
 }
 
 TEST(PostgresSpill, VersionThreeFilesGainTheNullProcessAndEnrichedColumns) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 9);
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 10);
 }
 
 // Raw rows spilled by a version before binary COPY are COPY text: the chunk says so.
