@@ -5,6 +5,7 @@
 # times; both modes run flow_aggregate and forward alerts to /dev/null.
 #
 #   bench/ioc_pipeline.sh [SHARED_DATA=../shared/data]     (EVEFLOW=binary REPS=5 COPIES=4)
+# WITH_DNS=1: the "on" runs also have dns_aggregate and pdns (the three handlers on against off).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -50,6 +51,10 @@ config() {  # mode
   echo "  - {type: flow_aggregate, period: 60s}"
   if [ "$1" = on ]; then
     echo "  - {type: ioc, lists: [{name: d, kind: domain, path: $T/domains}, {name: i, kind: ip, path: $T/ips}]}"
+    if [ "${WITH_DNS:-0}" = 1 ]; then
+      echo "  - {type: dns_aggregate, period: 60s}"
+      echo "  - {type: pdns, period: 60s}"
+    fi
   fi
   echo "forward: [{types: [alert], outputs: [{type: jsonl, path: /dev/null}]}]"
 }
