@@ -79,9 +79,9 @@ struct Flow {
     int64_t rep_last_us = std::numeric_limits<int64_t>::min();  // none before the first report
     int64_t span_first_us = 0;
     int64_t span_cell_end_us = std::numeric_limits<int64_t>::max();
-    bool live = false;      // passed the insert policy (lifecycle outputs hold it)
-    bool dpi_done = false;  // nDPI's detection completed
-    bool swept = false;     // in the meter's list of flows with unreported traffic
+    bool live = false;                     // passed the insert policy (lifecycle outputs hold it)
+    bool dpi_done = false;                 // nDPI's detection completed
+    bool swept = false;                    // in the meter's list of flows with unreported traffic
     uint8_t icmp_type = 0, icmp_code = 0;  // of the first packet (ICMP, ICMPv6)
     bool has_icmp = false;
     // table links (slot indices; kNil when none)
