@@ -18,6 +18,7 @@ EveFileConfig EveFileConfig::parse(const ConfigNode& node) {
         node.duration("poll_interval", c.poll_interval, std::chrono::milliseconds(1), false);
     c.max_line = node.size("max_line", kDefaultMaxLine, kMinMaxLine, kMaxMaxLine);
     c.checkpoint_interval = parse_checkpoint_interval(node);
+    c.parse_threads = static_cast<size_t>(node.integer("parse_threads", 2, 1, 64));
     if (c.path == "-") c.follow = false;  // a pipe cannot be rotated: read it to its end
     return c;
 }

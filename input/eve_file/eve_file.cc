@@ -94,11 +94,7 @@ void EveFile::close_fd() {
 Progress EveFile::progress() const { return {done_bytes_.load(), total_bytes_.load()}; }
 
 bool EveFile::publish(EveBatcher& batcher, Publisher& out) {
-    EventBatch batch;
-    while (batcher.pop(batch)) {
-        if (!out.publish(std::move(batch))) return false;
-    }
-    return true;
+    return hand_on(batcher, out, pool_.get());
 }
 
 // stdin or a named pipe may stay silent: poll briefly so a stop request is seen.
@@ -115,7 +111,20 @@ bool EveFile::wait_for_data(std::stop_token& stop) {
 Status EveFile::run(std::stop_token stop, Publisher& out) {
     EveBatcher::Options opt;
     opt.max_line = config_.max_line;
+    opt.parse = config_.parse_threads <= 1;
     EveBatcher batcher(*counters_, opt);
+    if (!opt.parse) {
+        pool_ = std::make_unique<ParsePool>(*counters_, config_.parse_threads, out, ctx_.aborting);
+    }
+    Status status = read_loop(stop, batcher, out);
+    if (pool_) pool_->drain();  // every line read is parsed and published before run() returns
+    pool_.reset();
+    return status;
+}
+
+// Reads until the end (or a stop), handing the lines on; the checkpoints follow the events of
+// the lines before them through the same pool, so they never cover a line not yet published.
+Status EveFile::read_loop(std::stop_token& stop, EveBatcher& batcher, Publisher& out) {
     Status status;
     log::info("{}: reading path={} follow={} state={}", config_.name, config_.path, config_.follow,
               positions_ ? positions_->file() : "none");
@@ -301,7 +310,7 @@ bool EveFile::publish_checkpoint(EveBatcher& batcher, Publisher& out) {
     };
     EventBatch batch;
     batch.checkpoint = std::move(cp);
-    return out.publish(std::move(batch));
+    return hand_on(std::move(batch), out, pool_.get());
 }
 
 void EveFile::drain_to_end(EveBatcher& batcher) {

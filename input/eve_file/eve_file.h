@@ -11,6 +11,7 @@
 #include <string>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve/parse_pool.h"
 #include "input/eve_file/config.h"
 #include "input/eve_file/position_file.h"
 #include "input/source.h"
@@ -45,7 +46,7 @@ public:
     Progress progress() const override;
 
 private:
-    bool read_available(std::stop_token& stop, EveBatcher& batcher, Publisher& out);
+    Status read_loop(std::stop_token& stop, EveBatcher& batcher, Publisher& out);
     bool publish(EveBatcher& batcher, Publisher& out);
     bool wait_for_data(std::stop_token& stop);
     void drain_to_end(EveBatcher& batcher);
@@ -67,6 +68,7 @@ private:
     EveFileConfig config_;
     Context& ctx_;
     std::unique_ptr<EveCounters> counters_;
+    std::unique_ptr<ParsePool> pool_;  // during run() with parse_threads > 1
     int fd_ = -1;
     bool is_stdin_ = false;
     bool must_poll_ = false;  // not a regular file: poll before reading

@@ -164,18 +164,7 @@ void EveSocket::accept_all(Connections& conns) {
 
 // Hands the connection's ready batches on: published, or to the pool to be parsed.
 void EveSocket::hand_on(Connection& c, Publisher& out, ParsePool* pool) {
-    EventBatch batch;
-    bool last_partial = false;
-    if (pool != nullptr) {
-        while (c.batcher.pop_lines(batch, last_partial)) {
-            pool->submit(std::move(batch), last_partial);
-        }
-        if (pool->channel_closed()) channel_closed_ = true;
-        return;
-    }
-    while (c.batcher.pop(batch)) {
-        if (!out.publish(std::move(batch))) channel_closed_ = true;
-    }
+    if (!input::hand_on(c.batcher, out, pool)) channel_closed_ = true;
 }
 
 // Reads what the connection has. False once it has ended (its last line handled, fd closed).

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "input/eve/eve_batcher.h"
+#include "input/eve/parse_pool.h"
 #include "input/eve_socket/config.h"
-#include "input/eve_socket/parse_pool.h"
 #include "input/source.h"
 #include "util/config_node.h"
 #include "util/context.h"

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +88,82 @@ TEST_F(EveFileTest, ConfigErrors) {
     const auto& errors = node.diagnostics().errors();
     ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
     EXPECT_NE(errors[0].find("inputs[0].path"), std::string::npos) << errors[0];
+}
+
+// The lines of a file of many batches, with malformed lines among them and a last line cut
+// short: the same events in file order and the same counts whether the reading thread parses
+// (parse_threads: 1) or a pool of three does.
+TEST_F(EveFileTest, ParseThreadsKeepOrderAndCounts) {
+    std::string text;
+    std::vector<std::string> want;
+    for (int i = 0; i < 20000; ++i) {
+        if (i % 1000 == 999) {
+            text += "not json " + std::to_string(i) + "\n";
+            continue;
+        }
+        want.push_back(flow_line(std::to_string(i)));
+        text += want.back() + "\n";
+    }
+    text += flow_line("cut").substr(0, 40);
+    append(path("eve.json"), text);
+    for (int threads : {1, 3}) {
+        SourceHarness h;
+        auto src =
+            make(h, "path: " + path("eve.json") + "\nparse_threads: " + std::to_string(threads));
+        std::stop_source stop;
+        ASSERT_TRUE(src->run(stop.get_token(), h.publisher).ok());
+        ASSERT_TRUE(h.wait_for(want.size())) << threads;
+        EXPECT_EQ(h.lines(), want) << threads;
+        EXPECT_EQ(h.malformed("not_json"), 20u) << threads;
+        EXPECT_EQ(h.malformed("partial"), 1u) << threads;
+    }
+}
+
+TEST_F(EveFileTest, ParseThreadsOutOfRangeIsAConfigError) {
+    SourceHarness h;
+    auto node = testing::config("path: /x\nparse_threads: 65");
+    EveFileConfig::parse(node);
+    const auto& errors = node.diagnostics().errors();
+    ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find("inputs[0].parse_threads"), std::string::npos) << errors[0];
+}
+
+// With a slow pipeline the parse pool still holds batches when a checkpoint falls due: the
+// checkpoint must arrive behind every event of the lines before its offset, never ahead of
+// them (its position would be saved before those events were written).
+TEST_F(EveFileTest, CheckpointsFollowTheEventsTheyCover) {
+    const std::string p = path("eve.json");
+    std::string text;
+    std::vector<uint64_t> line_ends;  // byte offset after each line
+    for (int i = 0; i < 150000; ++i) {
+        text += flow_line(std::to_string(i)) + "\n";
+        line_ends.push_back(text.size());
+    }
+    append(p, text);
+    SourceHarness h;
+    h.consume_delay_ms = 3;  // ~150 batches: the channel (64) and the pool (12) fill up
+    h.ctx.state_dir = path("state");
+    auto src = make(h, "path: " + p +
+                           "\nfollow: true\npoll_interval: 10ms\ncheckpoint_interval: 100ms"
+                           "\nparse_threads: 3");
+    std::stop_source stop;
+    auto done =
+        std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
+    ASSERT_TRUE(h.wait_for(line_ends.size(), std::chrono::seconds(30)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.request_stop();
+    ASSERT_TRUE(done.get().ok());
+    auto cps = h.checkpoints();
+    ASSERT_GE(cps.size(), 1u);
+    for (const auto& [lines_before, cp] : cps) {
+        ASSERT_EQ(cp->offsets.size(), 1u);
+        auto offset = static_cast<uint64_t>(cp->offsets.begin()->second);
+        size_t covered = static_cast<size_t>(
+            std::upper_bound(line_ends.begin(), line_ends.end(), offset) - line_ends.begin());
+        EXPECT_EQ(lines_before, covered) << "checkpoint at offset " << offset;
+    }
+    EXPECT_EQ(cps.back().first, line_ends.size());
+    EXPECT_EQ(h.lines().size(), line_ends.size());
 }
 
 TEST_F(EveFileTest, ReadsStdin) {

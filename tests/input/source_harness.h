@@ -1,6 +1,7 @@
 // Test harness for sources: a real channel and publisher, and a consumer that keeps the lines.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -45,6 +46,11 @@ public:
         }
         return true;
     }
+    /// The checkpoints received so far, each with the number of lines received before it.
+    std::vector<std::pair<size_t, std::shared_ptr<const Checkpoint>>> checkpoints() {
+        std::lock_guard lock(mu_);
+        return checkpoints_;
+    }
     uint64_t malformed(const std::string& reason) {
         return static_cast<uint64_t>(
             stats.sum("eveflow_input_malformed_total", {{"reason", reason}}));
@@ -56,6 +62,8 @@ public:
     Channel<EventBatch> channel{64};
     Counter dropped;
     Publisher publisher{channel, OnFull::kBlock, 0, dropped};
+    /// Milliseconds the consumer sleeps per batch (a slow pipeline).
+    std::atomic<int> consume_delay_ms{0};
 
 private:
     void consume() {
@@ -65,15 +73,20 @@ private:
             size_t n = channel.pop_batch(
                 got, 16, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
             if (n == 0 && channel.drained()) return;
+            if (int ms = consume_delay_ms.load(); ms > 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(ms) * n);
+            }
             std::lock_guard lock(mu_);
             for (const auto& b : got) {
                 for (const auto& ev : b.events) lines_.emplace_back(ev.raw);
+                if (b.checkpoint) checkpoints_.emplace_back(lines_.size(), b.checkpoint);
             }
         }
     }
 
     std::mutex mu_;
     std::vector<std::string> lines_;
+    std::vector<std::pair<size_t, std::shared_ptr<const Checkpoint>>> checkpoints_;
     std::thread consumer_;
 };
 

@@ -1,5 +1,5 @@
 // ParsePool: a bounded queue of cut line batches, parse workers, publication in order.
-#include "input/eve_socket/parse_pool.h"
+#include "input/eve/parse_pool.h"
 
 #include <algorithm>
 
@@ -82,6 +82,26 @@ void ParsePool::finish(Job&& job) {
         pub_cv_.notify_all();
     }
     publishing_ = false;
+}
+
+bool hand_on(EveBatcher& batcher, Publisher& out, ParsePool* pool) {
+    EventBatch batch;
+    bool last_partial = false;
+    bool open = true;
+    while (batcher.pop_lines(batch, last_partial)) {
+        if (pool != nullptr) {
+            pool->submit(std::move(batch), last_partial);
+        } else if (!out.publish(std::move(batch))) {
+            open = false;
+        }
+    }
+    return open && (pool == nullptr || !pool->channel_closed());
+}
+
+bool hand_on(EventBatch&& batch, Publisher& out, ParsePool* pool) {
+    if (pool == nullptr) return out.publish(std::move(batch));
+    pool->submit(std::move(batch), false);
+    return !pool->channel_closed();
 }
 
 }  // namespace eveflow::input

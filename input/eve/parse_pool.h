@@ -1,4 +1,5 @@
-// ParsePool: threads that parse batches of cut EVE lines and publish them in arrival order.
+// ParsePool: threads that parse batches of cut EVE lines and publish them in arrival order;
+// the socket and file inputs hand their batches on through it.
 #pragma once
 
 #include <atomic>
@@ -66,5 +67,12 @@ private:
     std::vector<std::unique_ptr<EveLineParser>> parsers_;
     std::vector<std::thread> threads_;
 };
+
+/// Hands the batcher's ready batches on: to the pool to be parsed (the batcher only cuts lines)
+/// or, with no pool, straight to `out` (the batcher parsed them). False once the event channel
+/// is closed.
+bool hand_on(EveBatcher& batcher, Publisher& out, ParsePool* pool);
+/// Hands a batch with no lines (a checkpoint) on behind every batch handed on before it.
+bool hand_on(EventBatch&& batch, Publisher& out, ParsePool* pool);
 
 }  // namespace eveflow::input
