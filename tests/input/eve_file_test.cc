@@ -149,7 +149,7 @@ TEST_F(EveFileTest, CheckpointsFollowTheEventsTheyCover) {
     std::stop_source stop;
     auto done =
         std::async(std::launch::async, [&] { return src->run(stop.get_token(), h.publisher); });
-    ASSERT_TRUE(h.wait_for(line_ends.size(), std::chrono::seconds(30)));
+    ASSERT_TRUE(h.wait_for(line_ends.size(), std::chrono::seconds(120)));  // TSan: ~16 s
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     stop.request_stop();
     ASSERT_TRUE(done.get().ok());
