@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "input/pcap/snaplen.h"
+
 namespace eveflow::input::pcap {
 namespace {
 
@@ -80,7 +82,7 @@ PcapConfig parse_pcap_config(const ConfigNode& node) {
         node.error("", "exactly one of 'file' or 'interface' is required");
     }
     c.bpf = node.str("bpf", "");
-    c.snaplen = static_cast<int>(node.integer("snaplen", 65535, 64, 262144));
+    c.snaplen = static_cast<int>(node.integer("snaplen", 0, kMinSnaplen, kMaxSnaplen));
     c.buffer_size = node.size("buffer_size", 64ull << 20, 1ull << 20, 4ull << 30);
     c.promisc = node.boolean("promisc", true);
     c.batch_size = static_cast<size_t>(node.integer("batch_size", 1024, 1, 1'000'000));

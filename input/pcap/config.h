@@ -16,7 +16,7 @@ struct PcapConfig {
     std::string file;       // a capture file (pcap µs/ns or pcapng), or
     std::string interface;  // a live interface
     std::string bpf;
-    int snaplen = 65535;
+    int snaplen = 0;  // 0: from the interface's MTU at start (snaplen.h)
     uint64_t buffer_size = 64ull << 20;
     bool promisc = true;
     size_t batch_size = 1024;  // flows per published batch

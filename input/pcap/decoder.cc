@@ -21,6 +21,7 @@ constexpr uint16_t kGtpUPort = 2152, kTzspPort = 37008, kCapwapDataPort = 5247;
 struct Decoder::Cursor {
     const uint8_t* p;
     uint32_t caplen;
+    uint32_t wire;  // length on the wire, at least caplen
     uint32_t off = 0;
 
     bool has(uint32_t n) const { return off <= caplen && caplen - off >= n; }
@@ -75,10 +76,11 @@ bool datalink_supported(int dlt) {
     }
 }
 
-SkipReason Decoder::decode(const uint8_t* frame, uint32_t caplen, DecodedPacket& out) const {
+SkipReason Decoder::decode(const uint8_t* frame, uint32_t caplen, DecodedPacket& out,
+                           uint32_t wire_len) const {
     out = DecodedPacket{};
     if (caplen < kMinFrame) return SkipReason::kTooShort;
-    Cursor c{frame, caplen};
+    Cursor c{frame, caplen, std::max(caplen, wire_len)};
     return link(c, out);
 }
 
@@ -193,8 +195,9 @@ SkipReason Decoder::ipv4(Cursor& c, DecodedPacket& out, int depth) const {
     if (!c.has(20)) return SkipReason::kTooShort;
     uint32_t hl = (c.u8(c.off) & 0x0F) * 4u;
     uint32_t total = c.be16(c.off + 2);
-    // Live capture on a host with TCP segmentation offload sees total length 0: use what came.
-    if (total == 0 && !strict_length_) total = c.left();
+    // Live capture on a host with TCP segmentation offload sees total length 0: use the
+    // frame's length on the wire.
+    if (total == 0 && !strict_length_ && c.wire >= c.off) total = c.wire - c.off;
     if (hl < 20 || total < hl) return SkipReason::kBadHeader;
     if (!c.has(hl)) return SkipReason::kTooShort;
     if (total > c.left()) {
@@ -215,13 +218,15 @@ SkipReason Decoder::ipv4(Cursor& c, DecodedPacket& out, int depth) const {
     uint32_t l4_len = std::min(total, c.left()) - hl;
     c.off += hl;
     if (proto == 4 || proto == 41) return ip(c, out, depth + 1);
-    return l4(c, l4_len, out, depth);
+    return l4(c, l4_len, total - hl, out, depth);
 }
 
 SkipReason Decoder::ipv6(Cursor& c, DecodedPacket& out, int depth) const {
     if (!c.has(40)) return SkipReason::kTooShort;
     uint32_t plen = c.be16(c.off + 4);
     if (plen > c.left() - 40 && strict_length_) return SkipReason::kTruncated;
+    // Payload length 0 from segmentation offload (or a jumbogram): the wire length.
+    if (plen == 0 && !strict_length_ && c.wire >= c.off + 40) plen = c.wire - c.off - 40;
     out.l3 = c.p + c.off;
     out.l3_caplen = c.left();
     out.ip_version = 6;
@@ -230,6 +235,7 @@ SkipReason Decoder::ipv6(Cursor& c, DecodedPacket& out, int depth) const {
     std::memcpy(out.dst.data(), c.p + c.off + 24, 16);
     uint8_t next = c.u8(c.off + 6);
     uint32_t end = c.off + 40 + std::min(plen, c.left() - 40);
+    uint32_t wire_end = c.off + 40 + plen;
     c.off += 40;
     while (next == 0 || next == 43 || next == 60 || next == 44 || next == 51 || next == 135) {
         if (!c.has_at(c.off, 8) || c.off + 8 > end) return SkipReason::kBadHeader;
@@ -244,12 +250,15 @@ SkipReason Decoder::ipv6(Cursor& c, DecodedPacket& out, int depth) const {
     if (next == 59) return SkipReason::kBadHeader;  // no next header: nothing to key a flow on
     out.proto = next;
     if (next == 4 || next == 41) return ip(c, out, depth + 1);
-    return l4(c, end - c.off, out, depth);
+    return l4(c, end - c.off, wire_end - c.off, out, depth);
 }
 
-SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth) const {
-    out.transport_bytes = l4_len;
-    out.payload_bytes = l4_len;
+// `l4_len`: the captured L4 bytes (header checks); `l4_wire`: the L4 length from the IP
+// header (counted), larger when the capture cut the frame.
+SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, uint32_t l4_wire, DecodedPacket& out,
+                       int depth) const {
+    out.transport_bytes = l4_wire;
+    out.payload_bytes = l4_wire;
     switch (out.proto) {
         case 6:
             if (l4_len < 20) return SkipReason::kNone;  // short header: ports 0, as ndpiReader
@@ -257,13 +266,13 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth
             out.dport = c.be16(c.off + 2);
             out.tcp_flags = c.u8(c.off + 13);
             out.has_tcp_header = true;
-            out.payload_bytes = l4_len - std::min<uint32_t>((c.u8(c.off + 12) >> 4) * 4u, l4_len);
+            out.payload_bytes = l4_wire - std::min<uint32_t>((c.u8(c.off + 12) >> 4) * 4u, l4_wire);
             return SkipReason::kNone;
         case 17: {
             if (l4_len < 8) return SkipReason::kNone;
             out.sport = c.be16(c.off);
             out.dport = c.be16(c.off + 2);
-            out.payload_bytes = l4_len - 8;
+            out.payload_bytes = l4_wire - 8;
             if (!decapsulate_) return SkipReason::kNone;
             bool taken = false;
             DecodedPacket inner = out;
@@ -283,7 +292,7 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth
             if (l4_len < 12) return SkipReason::kNone;
             out.sport = c.be16(c.off);
             out.dport = c.be16(c.off + 2);
-            out.payload_bytes = l4_len - 12;
+            out.payload_bytes = l4_wire - 12;
             return SkipReason::kNone;
         default:
             return SkipReason::kNone;

@@ -54,7 +54,10 @@ public:
     Decoder(int dlt, bool decapsulate, bool strict_length)
         : dlt_(dlt), decapsulate_(decapsulate), strict_length_(strict_length) {}
 
-    SkipReason decode(const uint8_t* frame, uint32_t caplen, DecodedPacket& out) const;
+    /// `wire_len`: the frame's length on the wire when the capture cut it (live, snaplen);
+    /// the IP, transport and payload lengths then come from the headers, not the cut frame.
+    SkipReason decode(const uint8_t* frame, uint32_t caplen, DecodedPacket& out,
+                      uint32_t wire_len = 0) const;
 
 private:
     struct Cursor;
@@ -63,7 +66,8 @@ private:
     SkipReason ip(Cursor& c, DecodedPacket& out, int depth) const;
     SkipReason ipv4(Cursor& c, DecodedPacket& out, int depth) const;
     SkipReason ipv6(Cursor& c, DecodedPacket& out, int depth) const;
-    SkipReason l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth) const;
+    SkipReason l4(Cursor& c, uint32_t l4_len, uint32_t l4_wire, DecodedPacket& out,
+                  int depth) const;
     SkipReason udp_tunnel(Cursor& c, uint32_t payload_off, DecodedPacket& out, int depth,
                           bool& taken) const;
     static bool gtp_u(const Cursor& c, uint32_t at, uint32_t& inner);

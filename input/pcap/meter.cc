@@ -2,6 +2,7 @@
 // final record) one exported flow.
 #include "input/pcap/meter.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace eveflow::input::pcap {
@@ -33,10 +34,10 @@ Meter::~Meter() {
     if (ndpi_) table_.flush(ExpiryReason::kEnd);
 }
 
-uint32_t Meter::size_of(const DecodedPacket& p, uint32_t caplen) const {
+uint32_t Meter::size_of(const DecodedPacket& p, uint32_t frame_len) const {
     switch (config_.accounting) {
         case Accounting::kLink:
-            return caplen;
+            return frame_len;
         case Accounting::kIp:
             return p.ip_bytes;
         case Accounting::kTransport:
@@ -44,15 +45,15 @@ uint32_t Meter::size_of(const DecodedPacket& p, uint32_t caplen) const {
         case Accounting::kPayload:
             return p.payload_bytes;
     }
-    return caplen;
+    return frame_len;
 }
 
-void Meter::packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
+void Meter::packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += caplen;
     last_us_ = ts_us;
     now_us_ = ts_us;
-    SkipReason r = decoder_.decode(frame, caplen, pkt_);
+    SkipReason r = decoder_.decode(frame, caplen, pkt_, wire_len);
     if (r != SkipReason::kNone) {
         ++counters_.skipped[static_cast<size_t>(r)];
         return;
@@ -67,7 +68,8 @@ void Meter::packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
         before_packet(f, ts_us);
         open_span = unreported(f);
     }
-    table_.account(f, dir, size_of(pkt_, caplen), ts_us, pkt_.has_tcp_header ? pkt_.tcp_flags : 0);
+    table_.account(f, dir, size_of(pkt_, std::max(caplen, wire_len)), ts_us,
+                   pkt_.has_tcp_header ? pkt_.tcp_flags : 0);
     if (updates) after_packet(f, ts_us, open_span);
     if (ndpi_) {
         if (created) f.dpi = ndpi_->new_flow();

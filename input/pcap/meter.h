@@ -63,7 +63,12 @@ public:
     Meter& operator=(const Meter&) = delete;
 
     /// One captured frame at `ts_us`.
-    void packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us);
+    void packet(const uint8_t* frame, uint32_t caplen, int64_t ts_us) {
+        packet(frame, caplen, caplen, ts_us);
+    }
+    /// A live frame cut at the snapshot length: `wire_len` (pcap_pkthdr.len) is what
+    /// link accounting counts, and what the IP and transport lengths fall back to.
+    void packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us);
     /// Runs expiry at `now_us` (packet time for files, wall clock for live capture). With
     /// `sweep` (live capture) it first reports the flows whose unreported traffic lies in a grid
     /// cell that ended by then (silent flows; in files a flow's next packet or its final record
@@ -100,7 +105,7 @@ private:
     void after_packet(Flow& f, int64_t ts_us, bool open_span);
     void sweep(int64_t now_us);
     void maybe_insert(Flow& f, int64_t ts_us);
-    uint32_t size_of(const DecodedPacket& p, uint32_t caplen) const;
+    uint32_t size_of(const DecodedPacket& p, uint32_t frame_len) const;
 
     MeterConfig config_;
     Decoder decoder_;

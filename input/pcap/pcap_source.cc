@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "input/pcap/snaplen.h"
 #include "util/log.h"
 
 namespace eveflow::input::pcap {
@@ -131,6 +132,7 @@ void PcapSource::open_live() {
     const std::string& dev = config_.interface;
     pc_ = pcap_create(dev.c_str(), err);
     if (!pc_) throw StartupError(dev + ": " + err);
+    config_.snaplen = live_snaplen(dev, config_.snaplen);
     pcap_set_snaplen(pc_, config_.snaplen);
     pcap_set_promisc(pc_, config_.promisc ? 1 : 0);
     pcap_set_immediate_mode(pc_, 1);
@@ -197,7 +199,7 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
 
 void PcapSource::on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* d) {
     auto* self = reinterpret_cast<PcapSource*>(user);
-    self->meter_->packet(d, h->caplen, ts_us(h));
+    self->meter_->packet(d, h->caplen, h->len, ts_us(h));
 }
 
 Status PcapSource::run_file(std::stop_token& stop) {

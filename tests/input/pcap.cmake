@@ -48,3 +48,13 @@ endif()
 
 # Interim updates, flow ids and lifecycle signals of the meter.
 eveflow_add_test(pcap_updates SOURCES input/pcap_updates_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)
+
+# Live snapshot length from the interface's MTU; lengths of frames cut at it.
+eveflow_add_test(pcap_snaplen SOURCES input/pcap_snaplen_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)
+if(TARGET eveflow)
+    add_test(NAME pcap_snaplen_live
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_snaplen_live_test.py
+                     $<TARGET_FILE:eveflow>)
+    set_tests_properties(pcap_snaplen_live PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120
+                         ENVIRONMENT "TZ=UTC;LC_ALL=C")
+endif()
