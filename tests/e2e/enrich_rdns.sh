@@ -7,6 +7,8 @@
 # distinct private address and none for a public one. Then a name server that never answers:
 # timeouts are counted, the aggregates equal those of a run without rdns, and a stop with
 # lookups in flight is prompt.
+# With EVEFLOW_TEST_PG_DSN (scripts/start-postgres.sh) the first run also writes PostgreSQL,
+# whose src_host/dest_host columns must hold the records' names.
 #   enrich_rdns.sh EVEFLOW_BINARY
 # Exit 77 (skipped) when dnsmasq is not installed (Debian: dnsmasq-base).
 set -uo pipefail
@@ -20,8 +22,16 @@ if [ -z "$DNSMASQ" ]; then
 fi
 T=$(mktemp -d /tmp/eveflow-rdns.XXXXXX)
 PIDS=()
+PG_ARGS=()
+SCHEMA=rdns_e2e_$$
+if [ -n "${EVEFLOW_TEST_PG_DSN:-}" ]; then
+  psql "$EVEFLOW_TEST_PG_DSN" -qc "CREATE SCHEMA $SCHEMA" || exit 1
+  DSN="$EVEFLOW_TEST_PG_DSN options='-csearch_path=$SCHEMA'"
+  PG_ARGS=(--postgres "$DSN")
+fi
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  [ ${#PG_ARGS[@]} -gt 0 ] && psql "$EVEFLOW_TEST_PG_DSN" -qc "DROP SCHEMA $SCHEMA CASCADE" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -83,7 +93,7 @@ $PY "$HERE/rdns_feed.py" eve "$T/eve.json"
 
 # 1. Names from dnsmasq.
 start_dnsmasq
-start_eveflow names "127.0.0.1:$DNS_PORT" 2s
+start_eveflow names "127.0.0.1:$DNS_PORT" 2s "${PG_ARGS[@]}"
 if $PY "$HERE/rdns_feed.py" feed "$T/eve.sock" "$T/eve.json" "$METRICS" ${#PRIVATE[@]}; then
   $PY "$HERE/rdns_feed.py" wait "$METRICS" eveflow_enrich_rdns_nxdomain_total 3 ||
     fail "NXDOMAIN answers not counted"
@@ -94,6 +104,18 @@ if $PY "$HERE/rdns_feed.py" feed "$T/eve.sock" "$T/eve.json" "$METRICS" ${#PRIVA
     echo "ok   names: $out"
   else
     fail "names: $out"
+  fi
+  if [ ${#PG_ARGS[@]} -gt 0 ]; then
+    psql "$DSN" -qAt -F $'\t' -P null='\N' -c "SELECT extract(epoch FROM window_start),
+      host(src_ip), host(dest_ip), dest_port, src_host, dest_host, dest_name
+      FROM flow_aggregate" >"$T/pg.tsv" || fail "PostgreSQL query"
+    if out=$($PY "$HERE/rdns_feed.py" pg "$T/names.jsonl" "$T/pg.tsv"); then
+      echo "ok   postgres: $out"
+    else
+      fail "postgres: $out"
+    fi
+  else
+    echo "     postgres: not checked (EVEFLOW_TEST_PG_DSN not set)"
   fi
 else
   fail "feeding the socket"

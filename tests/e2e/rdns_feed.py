@@ -8,7 +8,10 @@
         sends the other windows
   rdns_feed.py wait METRICS NAME VALUE   waits until metric NAME reaches VALUE
   rdns_feed.py check OUT.jsonl PTR...    each record's src_host/dest_host against the PTR
-        records (ADDRESS=NAME) the resolver was given; addresses without one carry none"""
+        records (ADDRESS=NAME) the resolver was given; addresses without one carry none
+  rdns_feed.py pg OUT.jsonl ROWS.tsv     PostgreSQL's rows (window_start epoch, src_ip, dest_ip,
+        dest_port, src_host, dest_host, dest_name; NULL as \\N) hold the records' names"""
+import calendar
 import ipaddress
 import json
 import socket
@@ -115,6 +118,25 @@ def check(out, ptrs):
     print(f"{len(records)} records, {named} names as the PTR records say")
 
 
+def pg(out, rows_path):
+    def key(ws, src, dst, port):
+        return (int(float(ws)), str(ipaddress.ip_address(src)), str(ipaddress.ip_address(dst)),
+                int(port))
+    want = {}
+    for line in open(out):
+        r = json.loads(line)
+        ws = calendar.timegm(time.strptime(r["window_start"][:19], "%Y-%m-%dT%H:%M:%S"))
+        want[key(ws, r["src_ip"], r["dest_ip"], r["dest_port"])] = (
+            r.get("src_host"), r.get("dest_host"), None)
+    got = {}
+    for line in open(rows_path):
+        f = [None if v == "\\N" else v for v in line.rstrip("\n").split("\t")]
+        got[key(*f[:4])] = tuple(f[4:])
+    if got != want:
+        sys.exit(f"PostgreSQL rows differ: {sorted(set(got.items()) ^ set(want.items()))[:4]}")
+    print(f"{len(got)} rows, names as in the JSON records")
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "eve":
@@ -125,6 +147,8 @@ def main():
         wait(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif cmd == "check":
         check(sys.argv[2], sys.argv[3:])
+    elif cmd == "pg":
+        pg(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 
