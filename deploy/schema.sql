@@ -1,4 +1,4 @@
--- eveflow PostgreSQL schema (default table names): aggregate table version 3, raw events
+-- eveflow PostgreSQL schema (default table names): aggregate table version 6, raw events
 -- version 2, the others version 1.
 --
 -- eveflow creates and upgrades these tables itself at start (idempotent, versioned migrations
@@ -148,9 +148,15 @@ ALTER TABLE flow_aggregate
 -- interim updates only, NULL otherwise); partial records add up (docs/aggregation.md).
 ALTER TABLE flow_aggregate ADD COLUMN IF NOT EXISTS flows_active bigint;
 
+-- Version 6: names of the key's addresses, not key columns: reverse DNS (enrich.rdns) and the
+-- name the source resolved to the destination (enrich.dns_names); NULL when unknown.
+ALTER TABLE flow_aggregate
+    ADD COLUMN IF NOT EXISTS src_host text, ADD COLUMN IF NOT EXISTS dest_host text,
+    ADD COLUMN IF NOT EXISTS dest_name text;
+
 INSERT INTO eveflow_schema_migrations (object, version) VALUES
     ('aggregate:flow_aggregate', 3), ('aggregate:flow_aggregate', 4),
-    ('aggregate:flow_aggregate', 5)
+    ('aggregate:flow_aggregate', 5), ('aggregate:flow_aggregate', 6)
 ON CONFLICT DO NOTHING;
 
 -- DNS aggregates (handler dns_aggregate): partial records of one key merge by adding the

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "processing/enrich/host_names.h"
 #include "types/event.h"
 #include "types/record.h"
 #include "util/config_node.h"
@@ -76,6 +77,8 @@ struct HandlerContext {
     Context& ctx;
     /// Where this handler's records go.
     std::vector<SinkId> outputs;
+    /// Reverse DNS names (enrich.rdns) for records; null when not configured.
+    HostNames* host_names = nullptr;
 };
 
 using HandlerType = ComponentType<Handler, HandlerContext>;

@@ -153,6 +153,10 @@ private:
         if (h) plan_.handlers.push_back({std::move(h), std::move(to)});
     }
 
+    processing::HostNames* host_names() {
+        return plan_.enrich ? plan_.enrich->host_names() : nullptr;
+    }
+
     // Enriched fields a handler reads need their enricher configured.
     void check_enriched(const ConfigNode& node, std::string_view key,
                         const processing::Handler* h) {
@@ -172,7 +176,7 @@ private:
     void plan_handlers() {
         if (root_.has("handlers")) {
             for (const auto& node : root_.items("handlers")) {
-                processing::HandlerContext hctx{ctx_, outputs_of(node, false)};
+                processing::HandlerContext hctx{ctx_, outputs_of(node, false), host_names()};
                 auto h = processing::make_handler(node, hctx);
                 check_enriched(node, "key", h.get());
                 add_handler(std::move(h), hctx.outputs);
@@ -180,7 +184,7 @@ private:
         } else {
             ConfigNode def(YAML::Node(YAML::NodeType::Map), "handlers[0]",
                            root_.shared_diagnostics());
-            processing::HandlerContext hctx{ctx_, top_outputs_};
+            processing::HandlerContext hctx{ctx_, top_outputs_, host_names()};
             add_handler(processing::make_handler(def, hctx), hctx.outputs);
         }
         // Forwarding rules are handlers of their own section; they need outputs of their own.

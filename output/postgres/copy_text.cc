@@ -242,6 +242,11 @@ bool append_aggregate_row(std::string& out, const AggregateRecord& r, std::strin
     append_enriched_columns(out, r);
     out += '\t';  // flows_active: only with the meter's interim updates (docs/aggregation.md)
     r.has_flows_active ? append_uint(out, r.flows_active) : void(out += "\\N");
+    // Names (not key columns): reverse DNS and the name seen in DNS; NULL when unknown.
+    for (const std::string* name : {&r.src_host, &r.dest_host, &r.dest_name}) {
+        out += '\t';
+        name->empty() ? void(out += "\\N") : append_text_field(out, *name, fixed);
+    }
     out += '\n';
     return true;
 }

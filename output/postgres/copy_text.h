@@ -48,7 +48,10 @@ inline constexpr const char* kAggregateColumns[] = {"window_start",
                                                     "dest_country",
                                                     "src_asn",
                                                     "dest_asn",
-                                                    "flows_active"};
+                                                    "flows_active",
+                                                    "src_host",
+                                                    "dest_host",
+                                                    "dest_name"};
 /// Columns of the raw events table, in COPY order.
 inline constexpr const char* kRawColumns[] = {"ts",       "event_type", "sensor_id",   "src_ip",
                                               "src_port", "dest_ip",    "dest_port",   "proto",

@@ -99,6 +99,14 @@ std::string aggregate_v5(pqxx::transaction_base& tx, const std::string& table) {
     return "ALTER TABLE " + tx.quote_name(table) + " ADD COLUMN IF NOT EXISTS flows_active bigint";
 }
 
+// Version 6: names of the key's addresses (not key columns): reverse DNS (src_host, dest_host)
+// and the name the source resolved to the destination (dest_name). NULL when unknown.
+std::string aggregate_v6(pqxx::transaction_base& tx, const std::string& table) {
+    return "ALTER TABLE " + tx.quote_name(table) +
+           " ADD COLUMN IF NOT EXISTS src_host text, ADD COLUMN IF NOT EXISTS dest_host text, "
+           "ADD COLUMN IF NOT EXISTS dest_name text";
+}
+
 std::string raw_v1(pqxx::transaction_base& tx, const std::string& table) {
     const std::string t = tx.quote_name(table);
     auto index = [&](const char* suffix, const char* cols) {
@@ -214,7 +222,8 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
            [agg](auto& t) { return aggregate_v2(t, agg); },
            [agg](auto& t) { return aggregate_v3(t, agg); },
            [agg](auto& t) { return aggregate_v4(t, agg); },
-           [agg](auto& t) { return aggregate_v5(t, agg); }});
+           [agg](auto& t) { return aggregate_v5(t, agg); },
+           [agg](auto& t) { return aggregate_v6(t, agg); }});
     apply(tx, "dns_aggregate", {dns_aggregate_v1});
     apply(tx, "pdns", {pdns_v1});
     if (!cfg.raw.types.empty()) {
@@ -234,12 +243,12 @@ void migrate(pqxx::connection_base& conn, const PostgresConfig& cfg) {
 void create_stage(pqxx::connection_base& conn) {
     pqxx::nontransaction tx(conn, "eveflow_stage");
     std::string cols;
-    const char* types[] = {"timestamptz", "timestamptz", "text",    "inet",        "inet",
-                           "integer",     "text",        "bigint",  "bigint",      "bigint",
-                           "bigint",      "bigint",      "bigint",  "timestamptz", "timestamptz",
-                           "integer",     "text",        "integer", "text",        "integer[]",
-                           "text",        "text",        "cidr",    "cidr",        "text",
-                           "char(2)",     "char(2)",     "bigint",  "bigint",      "bigint"};
+    const char* types[] = {
+        "timestamptz", "timestamptz", "text",   "inet",    "inet",    "integer",   "text",
+        "bigint",      "bigint",      "bigint", "bigint",  "bigint",  "bigint",    "timestamptz",
+        "timestamptz", "integer",     "text",   "integer", "text",    "integer[]", "text",
+        "text",        "cidr",        "cidr",   "text",    "char(2)", "char(2)",   "bigint",
+        "bigint",      "bigint",      "text",   "text",    "text"};
     static_assert(std::size(types) == std::size(kAggregateColumns));
     for (size_t i = 0; i < std::size(types); ++i) {
         cols += (i ? ", " : "") + std::string(kAggregateColumns[i]) + " " + types[i];
@@ -252,6 +261,8 @@ namespace {
 // Columns summed when partials merge.
 constexpr const char* kSummed[] = {"flows", "pkts_toserver", "pkts_toclient", "bytes_toserver",
                                    "bytes_toclient"};
+// Names (not in the key): a partial's known name replaces the row's, an unknown one keeps it.
+constexpr const char* kNames[] = {"src_host", "dest_host", "dest_name"};
 
 // Sums the stage rows of one key. Each row is joined with its ports (one row per port, or one
 // with p NULL when it has none), so the counters count only each row's first port row, and
@@ -265,6 +276,7 @@ std::string grouped_select(const std::string& key) {
     }
     sql += ", min(first_seen), max(last_seen)";
     sql += ", sum(flows_active) FILTER (WHERE i IS NULL OR i = 1)::bigint";
+    for (const char* c : kNames) sql += std::string(", max(") + c + ")";
     sql += ", CASE WHEN " + known +
            " THEN count(DISTINCT p) ELSE greatest(max(src_ports), count(DISTINCT p)) END::integer";
     sql +=
@@ -294,7 +306,9 @@ std::string merge_sql(const std::string& table, bool grouped) {
     const std::string key = kAggregateKey;
     std::string values;
     for (const char* c : kSummed) values += std::string(", ") + c;
-    values += ", first_seen, last_seen, flows_active, src_ports, src_port_set";
+    values += ", first_seen, last_seen, flows_active";
+    for (const char* c : kNames) values += std::string(", ") + c;
+    values += ", src_ports, src_port_set";
     std::string sql = "INSERT INTO " + table + " AS t (" + key + values + ") ";
     if (grouped) {
         sql += grouped_select(key);
@@ -307,8 +321,10 @@ std::string merge_sql(const std::string& table, bool grouped) {
         "first_seen = least(t.first_seen, excluded.first_seen), "
         "last_seen = greatest(t.last_seen, excluded.last_seen), "
         "flows_active = CASE WHEN t.flows_active IS NULL AND excluded.flows_active IS NULL "
-        "THEN NULL ELSE coalesce(t.flows_active, 0) + coalesce(excluded.flows_active, 0) END, " +
-        merged_ports();
+        "THEN NULL ELSE coalesce(t.flows_active, 0) + coalesce(excluded.flows_active, 0) END, ";
+    for (const char* c : kNames)
+        sql += std::string(c) + " = coalesce(excluded." + c + ", t." + c + "), ";
+    sql += merged_ports();
     return sql;
 }
 

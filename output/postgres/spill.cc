@@ -15,17 +15,20 @@ namespace eveflow::output::postgres {
 namespace {
 
 namespace fs = std::filesystem;
+// Version 5: aggregate rows end with the name columns src_host, dest_host and dest_name.
 // Version 4: aggregate rows end with the process name columns, the seven enrichment columns
 // and flows_active, raw rows with community_id. Version 3: raw rows in binary COPY format. Versions
 // 1 and 2 hold them as COPY text, and files of version 1 lack the src_port_set column too. Columns
 // a file's version lacks are read as NULL.
-constexpr const char* kMagic = "eveflow-postgres-batch-4";
+constexpr const char* kMagic = "eveflow-postgres-batch-5";
+constexpr const char* kMagicV4 = "eveflow-postgres-batch-4";
 constexpr const char* kMagicV3 = "eveflow-postgres-batch-3";
 constexpr const char* kMagicV2 = "eveflow-postgres-batch-2";
 constexpr const char* kMagicV1 = "eveflow-postgres-batch-1";
 constexpr const char* kSuffix = ".batch";
 
 constexpr int kV4Columns = 10;  // src_process_name .. flows_active, added by version 4
+constexpr int kV5Columns = 3;   // src_host, dest_host, dest_name, added by version 5
 
 // Appends `n` empty (NULL) last fields to every line of COPY text.
 std::string add_null_columns(const std::string& lines, int n) {
@@ -132,9 +135,13 @@ bool SpillDir::read(const std::string& path, Chunk& c) {
     in.read(c.raw.data(), static_cast<std::streamsize>(raw_bytes));
     if ((magic == kMagicV1 || magic == kMagicV2 || magic == kMagicV3) && h && in) {
         const bool v1 = magic == kMagicV1;
-        c.aggregates = add_null_columns(c.aggregates, kV4Columns + (v1 ? 1 : 0));
+        c.aggregates = add_null_columns(c.aggregates, kV4Columns + kV5Columns + (v1 ? 1 : 0));
         c.raw_text = magic != kMagicV3;
         c.raw = c.raw_text ? add_null_columns(c.raw, 1) : add_null_field_binary(c.raw);
+        return true;
+    }
+    if (magic == kMagicV4 && h && in) {
+        c.aggregates = add_null_columns(c.aggregates, kV5Columns);
         return true;
     }
     if (magic == kMagic && h && in) return true;

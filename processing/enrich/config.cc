@@ -58,6 +58,10 @@ EnrichConfig parse_enrich_config(const ConfigNode& root) {
         c.geo_database = geo.str("database", kDefaultGeoDatabase);
         if (c.geo_database.empty()) geo.error("database", "must not be empty");
     }
+    if (enrich.has("rdns")) {
+        c.rdns = true;
+        c.rdns_config = parse_rdns_config(enrich.child("rdns"));
+    }
     return c;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "processing/enrich/rdns_config.h"
 #include "types/ip_addr.h"
 #include "util/config_node.h"
 
@@ -24,8 +25,10 @@ struct EnrichConfig {
     bool geo = false;                    // enrich.geo present
     std::string geo_database = kDefaultGeoDatabase;
     bool community_id = false;  // compute it for EVE events that have a 5-tuple but none
+    bool rdns = false;          // enrich.rdns present
+    RdnsConfig rdns_config;
 
-    bool any() const { return !home_net.empty() || geo || community_id; }
+    bool any() const { return !home_net.empty() || geo || community_id || rdns; }
 };
 
 /// Parses `CIDR` or `!CIDR` (a bare address is a /32 or /128); false when malformed.

@@ -3,6 +3,7 @@
 #include "processing/enrich/enricher.h"
 #include "processing/enrich/geo_enricher.h"
 #include "processing/enrich/home_net.h"
+#include "processing/enrich/rdns_enricher.h"
 
 namespace eveflow::processing {
 
@@ -16,6 +17,7 @@ std::unique_ptr<EnrichStage> EnrichStage::create(const EnrichConfig& config, Con
         list.push_back(std::make_unique<HomeNetEnricher>(config.home_net));
     if (config.geo) list.push_back(std::make_unique<GeoEnricher>(config.geo_database, ctx));
     if (config.community_id) list.push_back(std::make_unique<CommunityIdEnricher>());
+    if (config.rdns) list.push_back(std::make_unique<RdnsEnricher>(config.rdns_config, ctx));
     return std::make_unique<EnrichStage>(std::move(list));
 }
 
@@ -23,6 +25,13 @@ void EnrichStage::set_raw_types(const EventTypeSet& types) {
     for (auto& e : enrichers_) {
         if (auto* cid = dynamic_cast<CommunityIdEnricher*>(e.get())) cid->set_raw_types(types);
     }
+}
+
+HostNames* EnrichStage::host_names() {
+    for (auto& e : enrichers_) {
+        if (auto* names = dynamic_cast<RdnsEnricher*>(e.get())) return names;
+    }
+    return nullptr;
 }
 
 void EnrichStage::open() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "processing/enrich/config.h"
+#include "processing/enrich/host_names.h"
 #include "types/event.h"
 #include "util/context.h"
 
@@ -41,6 +42,8 @@ public:
     /// Which raw lines some handler reads (forwarding, raw rows): what a Community ID is
     /// computed for.
     void set_raw_types(const EventTypeSet& types);
+    /// The reverse DNS names (enrich.rdns), for handlers to read at emission; null without.
+    HostNames* host_names();
     void open();
     void request_reopen();
     void enrich(EventBatch& batch);

@@ -48,6 +48,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       lateness_(config_.allowed_lateness.count()),
       sinks_(hctx.outputs),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
+      host_names_(hctx.host_names),
       closed_until_(kMinTime),
       checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
@@ -282,6 +283,10 @@ void FlowAggregate::set_enriched(AggregateRecord& r, const FlowKey& k) const {
     r.dest_country = k.dest_country;
     r.src_asn = k.src_asn;
     r.dest_asn = k.dest_asn;
+    if (host_names_) {
+        if (fields & kKeySrcIp) r.src_host = host_names_->host(k.src_ip);
+        if (fields & kKeyDestIp) r.dest_host = host_names_->host(k.dest_ip);
+    }
 }
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {

@@ -74,6 +74,7 @@ private:
     std::vector<SinkId> sinks_;
     StringInterner strings_;
     bool sensor_from_host_;
+    HostNames* host_names_;  // null without enrich.rdns
 
     Windows open_;
     Windows late_;

@@ -38,7 +38,14 @@ expect_error "home_net: not a network: '10.0.0.0/33'" --check-config "${IN[@]}" 
 expect_error "home_net: not a network: 'x'" --check-config "${IN[@]}" --home-net 10.0.0.0/8,x
 expect_error "handlers[0].net_prefix_v4" --check-config "${IN[@]}" --set handlers[0].net_prefix_v4=33
 expect_error "handlers[0].net_prefix_v6" --check-config "${IN[@]}" --set handlers[0].net_prefix_v6=129
-expect_error "enrich.rdns" --check-config "${IN[@]}" --set 'enrich.rdns={servers: [127.0.0.1]}'
+expect_ok "${IN[@]}" --set 'enrich.rdns={servers: [127.0.0.1]}'
+expect_ok "${IN[@]}" --set 'enrich.rdns.servers=[127.0.0.1:5353]'
+expect_ok "${IN[@]}" --set 'enrich.rdns.servers=["[::1]:5353", "::1", 10.0.0.53]'
+expect_error "enrich.rdns.servers: not a name server: '127.0.0.1:99999'" \
+  --check-config "${IN[@]}" --set 'enrich.rdns.servers=[127.0.0.1:99999]'
+printf 'inputs: [{type: eve_file, path: /dev/null}]\nenrich:\n  rdns:\n    servers: [10.0.0.1]\n    ttl: never\n    max_inflight: 0\n' >"$T/rdns.yaml"
+expect_error "$T/rdns.yaml:5: enrich.rdns.ttl: must be a duration" --check-config -c "$T/rdns.yaml"
+expect_error "$T/rdns.yaml:6: enrich.rdns.max_inflight" --check-config -c "$T/rdns.yaml"
 expect_error "enrich.geo.database: must not be empty" --check-config "${IN[@]}" --set 'enrich.geo.database=""'
 expect_error "unknown key field 'src_netz'" --check-config "${IN[@]}" --set 'handlers[0].key=[src_netz]'
 expect_ok "${IN[@]}" --home-net '!10.9.0.0/16' --set 'handlers[0].key=[src_net,dest_net,home_direction]'

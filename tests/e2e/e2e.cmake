@@ -87,3 +87,7 @@ set_tests_properties(e2e_lifecycle_pg PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 
 add_test(NAME e2e_lifecycle_live
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/lifecycle_pg.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA} live)
 set_tests_properties(e2e_lifecycle_live PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Reverse DNS (enrich.rdns) against dnsmasq with PTR records, NXDOMAIN and a silent server.
+add_test(NAME e2e_enrich_rdns
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_rdns.sh $<TARGET_FILE:eveflow>)
+set_tests_properties(e2e_enrich_rdns PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)

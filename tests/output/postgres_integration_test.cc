@@ -40,9 +40,9 @@ TEST(PostgresSink, CreatesEveryTableAtStartLikeSchemaSql) {
         db.dsn);
     again.sink->open();
     ASSERT_TRUE(again.sink->close().ok());
-    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 to v5, raw v1 and v2,
+    // bookkeeping v1, kafka_offsets v1, file_positions v1, aggregate v1 to v6, raw v1 and v2,
     // live v1, flow_log v1, dns_aggregate v1, pdns v1.
-    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 14);
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM eveflow_schema_migrations"), 15);
     EXPECT_EQ(db.scalar("SELECT count(*) FROM flow_aggregate"), 0);
     EXPECT_EQ(db.rows("SELECT relkind FROM pg_class WHERE oid = 'eve_raw'::regclass"),
               std::vector<std::string>{"p"});

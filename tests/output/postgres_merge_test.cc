@@ -111,6 +111,38 @@ TEST(PostgresMerge, OverlappingPartialsMergeToTheExactDistinctCount) {
     EXPECT_EQ(w.stats.sum("c"), 0);  // no error, no rejected row, no duplicate
 }
 
+// src_host, dest_host and dest_name (schema version 6) are not key columns: partials of a key
+// with and without names merge into one row, on every write path; a known name replaces the
+// row's, an unknown (NULL) one keeps it; a key that never had one stays NULL.
+TEST(PostgresMerge, NamesAreNotKeyColumns) {
+    EVEFLOW_REQUIRE_PG();
+    PgSchema db;
+    Writer w(db.dsn);
+    auto rec = [](const char* src, const char* src_host, const char* dest_host,
+                  const char* dest_name) {
+        AggregateRecord r = std::get<AggregateRecord>(aggregate(0, src, 443, 1));
+        r.src_host = src_host;
+        r.dest_host = dest_host;
+        r.dest_name = dest_name;
+        return r;
+    };
+    EXPECT_EQ(w.deliver({rec("10.0.0.1", "old.lan", "", ""), rec("10.0.0.2", "", "", "")}, false),
+              Outcome::kCommitted);
+    EXPECT_EQ(
+        w.deliver({rec("10.0.0.1", "a.lan", "", ""), rec("10.0.0.1", "", "b.lan", "")}, false),
+        Outcome::kCommitted);
+    EXPECT_EQ(w.deliver({rec("10.0.0.1", "", "", "www.example.org")}, true), Outcome::kCommitted);
+    EXPECT_EQ(db.rows("SELECT host(src_ip), flows, coalesce(src_host, 'none'), "
+                      "coalesce(dest_host, 'none'), coalesce(dest_name, 'none') "
+                      "FROM flow_aggregate ORDER BY 1"),
+              (std::vector<std::string>{"10.0.0.1\t4\ta.lan\tb.lan\twww.example.org",
+                                        "10.0.0.2\t1\tnone\tnone\tnone"}));
+    EXPECT_EQ(db.rows("SELECT max(version) FROM eveflow_schema_migrations "
+                      "WHERE object = 'aggregate:flow_aggregate'"),
+              std::vector<std::string>{"6"});
+    EXPECT_EQ(w.stats.sum("c"), 0);
+}
+
 // A table of schema version 1 (no port sets) is upgraded at start; its rows have no set, so a
 // partial merged into one keeps the greater count (a lower bound) and no set, while new rows
 // get exact sets.
@@ -147,7 +179,7 @@ TEST(PostgresMerge, RowsFromBeforeThePortSetColumnMergeByGreatest) {
               (std::vector<std::string>{"10.0.0.1\t11\t8\t\\N", "10.0.0.2\t2\t2\t9,10"}));
     EXPECT_EQ(db.scalar("SELECT max(version) FROM eveflow_schema_migrations WHERE object = "
                         "'aggregate:flow_aggregate'"),
-              5);
+              6);
 }
 
 }  // namespace

@@ -247,7 +247,8 @@ TEST(PostgresCopyText, AggregateRowOmitsFieldsOutsideTheKey) {
               "\\N"         // src_port_set unknown: the list does not hold src_ports ports
               "\t\\N\t\\N"  // no process names
               "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"  // no enriched field
-              "\t\\N\n");                            // no flows_active
+              "\t\\N"                                // no flows_active
+              "\t\\N\t\\N\t\\N\n");                  // no names
     EXPECT_EQ(f.out_of_range, 1u);
 }
 
@@ -311,11 +312,31 @@ void expect_old_spill_gains_null_columns(const char* magic, int missing) {
 }
 
 TEST(PostgresSpill, VersionOneFilesGainTheNullPortSetColumn) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 11);
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-1", 14);
 }
 
 TEST(PostgresSpill, VersionThreeFilesGainTheNullProcessAndEnrichedColumns) {
-    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 10);
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-3", 13);
+}
+
+TEST(PostgresSpill, VersionFourFilesGainTheNullNameColumns) {
+    expect_old_spill_gains_null_columns("eveflow-postgres-batch-4", 3);
+}
+
+TEST(PostgresCopyText, AggregateRowCarriesTheNames) {
+    AggregateRecord r;
+    r.window_start = Timestamp::from_us(0);
+    r.window_end = Timestamp::from_us(60000000);
+    r.src_host = "host-a.lan";
+    r.dest_name = "tab\there";
+    Sanitised f;
+    std::string out;
+    ASSERT_TRUE(append_aggregate_row(out, r, "s1", f));
+    const std::string tail = "\thost-a.lan\t\\N\ttab\\there\n";
+    ASSERT_GE(out.size(), tail.size());
+    EXPECT_EQ(out.substr(out.size() - tail.size()), tail);
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\t') + 1,
+              static_cast<long>(std::size(kAggregateColumns)));
 }
 
 // Raw rows spilled by a version before binary COPY are COPY text: the chunk says so.
