@@ -1,0 +1,117 @@
+// Meter workers: the same flows, counters and a watermark that holds, whatever their number.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/input/pcap_test_util.h"
+
+namespace eveflow::input::pcap {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct MeterRun {
+    std::vector<std::string> records;  // flow_id masked, sorted
+    size_t watermark_violations = 0;   // flows published below a progress already published
+    size_t batches_with_progress = 0;
+    bool ended = false;  // the last progress is SourceProgress::ended()
+};
+
+// Runs one pcap input to its end, checking each published flow against every progress
+// published before it: a progress bounds the flows still to come (start and end at or after).
+MeterRun run_meter(const std::string& yaml, Stats& stats) {
+    auto diag = std::make_shared<ConfigDiagnostics>("test.yaml");
+    ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
+    Context ctx{stats, SystemClock::instance(), {}};
+    PcapSource source(parse_pcap_config(node), ctx);
+    EXPECT_TRUE(diag->ok());
+    source.open();
+    Channel<EventBatch> channel(64);
+    Counter dropped;
+    Publisher pub(channel, OnFull::kBlock, 0, dropped);
+    MeterRun r;
+    std::thread consumer([&] {
+        std::vector<EventBatch> got;
+        SourceProgress bound;  // none: holds nothing back
+        static const std::regex id("\"flow_id\":[0-9]+");
+        while (!channel.drained()) {
+            got.clear();
+            channel.pop_batch(got, 16,
+                              std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+            for (auto& b : got) {
+                for (auto& e : b.events) {
+                    r.records.push_back(
+                        std::regex_replace(std::string(e.raw), id, "\"flow_id\":0"));
+                    if (e.fields.start < bound.first || e.fields.end < bound.last)
+                        ++r.watermark_violations;
+                }
+                if (!b.progress) continue;
+                ++r.batches_with_progress;
+                bound = *b.progress;
+                r.ended = bound == SourceProgress::ended();
+            }
+        }
+    });
+    std::stop_source stop;
+    EXPECT_TRUE(source.run(stop.get_token(), pub).ok());
+    channel.close();
+    consumer.join();
+    std::sort(r.records.begin(), r.records.end());
+    return r;
+}
+
+std::string capture(const char* name) {
+    return testing::shared_data() + "/pcap/ndpi-4.2/pcap/" + name;
+}
+
+TEST(PcapWorkers, ThreeWorkersGiveOneWorkersRecordsCountersAndAHoldingWatermark) {
+    std::string path = capture("android.pcap");
+    if (!fs::exists(path)) GTEST_SKIP() << "shared test data absent: " << path;
+    // Interim updates every second too: their grid and the expiry ticks run on every worker.
+    // Small batches: many progress bounds published along the way.
+    std::string yaml =
+        "{type: pcap, file: '" + path + "', update_interval: 1s, batch_size: 4, workers: ";
+    Stats one_stats, three_stats;
+    MeterRun one = run_meter(yaml + "1}", one_stats);
+    MeterRun three = run_meter(yaml + "3}", three_stats);
+    ASSERT_GT(one.records.size(), 60u);
+    EXPECT_EQ(one.records, three.records);
+    for (const MeterRun* r : {&one, &three}) {
+        EXPECT_EQ(r->watermark_violations, 0u);
+        EXPECT_GT(r->batches_with_progress, 1u);
+        EXPECT_TRUE(r->ended);
+    }
+    for (const char* metric :
+         {"eveflow_pcap_packets_total", "eveflow_pcap_bytes_total", "eveflow_flows_expired_total",
+          "eveflow_flow_updates_total", "eveflow_pcap_skipped_packets_total"}) {
+        EXPECT_EQ(one_stats.sum(metric), three_stats.sum(metric)) << metric;
+    }
+    EXPECT_EQ(three_stats.sum("eveflow_pcap_packets_total"), 500.0);  // frames, as dpkt counts
+    EXPECT_EQ(three_stats.sum("eveflow_flows_active"), 0.0);          // all flushed
+}
+
+TEST(PcapWorkers, FragmentsAndTunnelsStayWithTheirFlows) {
+    // IPv4 fragments, and flows inside GTP and 6in4 tunnels: hashed on the inner addresses.
+    for (const char* name : {"ip_fragmented_garbage.pcap", "dns_fragmented.pcap",
+                             "ipv6_in_gtp.pcap", "6in4tunnel.pcap", "4in4tunnel.pcap"}) {
+        std::string path = capture(name);
+        if (!fs::exists(path)) GTEST_SKIP() << "shared test data absent: " << path;
+        Stats s1, s2;
+        MeterRun one = run_meter("{type: pcap, file: '" + path + "', workers: 1}", s1);
+        MeterRun two = run_meter("{type: pcap, file: '" + path + "', workers: 2}", s2);
+        ASSERT_FALSE(one.records.empty()) << name;
+        EXPECT_EQ(one.records, two.records) << name;
+        EXPECT_EQ(s1.sum("eveflow_pcap_skipped_packets_total"),
+                  s2.sum("eveflow_pcap_skipped_packets_total"))
+            << name;
+    }
+}
+
+}  // namespace
+}  // namespace eveflow::input::pcap
