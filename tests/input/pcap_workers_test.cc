@@ -1,12 +1,10 @@
 // Meter workers: the same flows, counters and a watermark that holds, whatever their number.
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/input/pcap_test_util.h"
@@ -18,50 +16,19 @@ namespace fs = std::filesystem;
 
 struct MeterRun {
     std::vector<std::string> records;  // flow_id masked, sorted
-    size_t watermark_violations = 0;   // flows published below a progress already published
-    size_t batches_with_progress = 0;
-    bool ended = false;  // the last progress is SourceProgress::ended()
+    testing::RunResult result;
 };
 
-// Runs one pcap input to its end, checking each published flow against every progress
-// published before it: a progress bounds the flows still to come (start and end at or after).
+// Runs one pcap input to its end (testing::run_source checks each published flow against
+// the progress published before it).
 MeterRun run_meter(const std::string& yaml, Stats& stats) {
-    auto diag = std::make_shared<ConfigDiagnostics>("test.yaml");
-    ConfigNode node(YAML::Load(yaml), "inputs[0]", diag);
-    Context ctx{stats, SystemClock::instance(), {}};
-    PcapSource source(parse_pcap_config(node), ctx);
-    EXPECT_TRUE(diag->ok());
-    source.open();
-    Channel<EventBatch> channel(64);
-    Counter dropped;
-    Publisher pub(channel, OnFull::kBlock, 0, dropped);
     MeterRun r;
-    std::thread consumer([&] {
-        std::vector<EventBatch> got;
-        SourceProgress bound;  // none: holds nothing back
-        static const std::regex id("\"flow_id\":[0-9]+");
-        while (!channel.drained()) {
-            got.clear();
-            channel.pop_batch(got, 16,
-                              std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
-            for (auto& b : got) {
-                for (auto& e : b.events) {
-                    r.records.push_back(
-                        std::regex_replace(std::string(e.raw), id, "\"flow_id\":0"));
-                    if (e.fields.start < bound.first || e.fields.end < bound.last)
-                        ++r.watermark_violations;
-                }
-                if (!b.progress) continue;
-                ++r.batches_with_progress;
-                bound = *b.progress;
-                r.ended = bound == SourceProgress::ended();
-            }
-        }
-    });
-    std::stop_source stop;
-    EXPECT_TRUE(source.run(stop.get_token(), pub).ok());
-    channel.close();
-    consumer.join();
+    r.result = testing::run_source(yaml, stats);
+    EXPECT_TRUE(r.result.config_ok);
+    EXPECT_TRUE(r.result.status.ok());
+    static const std::regex id("\"flow_id\":[0-9]+");
+    for (const auto& l : r.result.lines)
+        r.records.push_back(std::regex_replace(l, id, "\"flow_id\":0"));
     std::sort(r.records.begin(), r.records.end());
     return r;
 }
@@ -83,9 +50,9 @@ TEST(PcapWorkers, ThreeWorkersGiveOneWorkersRecordsCountersAndAHoldingWatermark)
     ASSERT_GT(one.records.size(), 60u);
     EXPECT_EQ(one.records, three.records);
     for (const MeterRun* r : {&one, &three}) {
-        EXPECT_EQ(r->watermark_violations, 0u);
-        EXPECT_GT(r->batches_with_progress, 1u);
-        EXPECT_TRUE(r->ended);
+        EXPECT_EQ(r->result.watermark_violations, 0u);
+        ASSERT_GT(r->result.progress.size(), 1u);
+        EXPECT_EQ(r->result.progress.back(), SourceProgress::ended());
     }
     for (const char* metric :
          {"eveflow_pcap_packets_total", "eveflow_pcap_bytes_total", "eveflow_flows_expired_total",
