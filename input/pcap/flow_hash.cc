@@ -1,20 +1,19 @@
 // flow_hash: the two addresses in a fixed order, mixed with the VLAN id.
 #include "input/pcap/flow_hash.h"
 
-#include <cstring>
-
 #include "util/hash.h"
 
 namespace eveflow::input::pcap {
 
 uint64_t flow_hash(const DecodedPacket& p) {
-    bool swap = std::memcmp(p.src.data(), p.dst.data(), p.src.size()) > 0;
-    const uint8_t* lo = swap ? p.dst.data() : p.src.data();
-    const uint8_t* hi = swap ? p.src.data() : p.dst.data();
-    uint64_t h = mix64(load64(lo) ^ p.inner_vlan);
-    h = mix64(h ^ load64(lo + 8));
-    h = mix64(h ^ load64(hi));
-    return mix64(h ^ load64(hi + 8));
+    // Any fixed order of the two addresses will do: word comparisons, no byte-wise memcmp.
+    const uint64_t s0 = load64(p.src.data()), s1 = load64(p.src.data() + 8);
+    const uint64_t d0 = load64(p.dst.data()), d1 = load64(p.dst.data() + 8);
+    const bool swap = s0 > d0 || (s0 == d0 && s1 > d1);
+    uint64_t h = mix64((swap ? d0 : s0) ^ p.inner_vlan);
+    h = mix64(h ^ (swap ? d1 : s1));
+    h = mix64(h ^ (swap ? s0 : d0));
+    return mix64(h ^ (swap ? s1 : d1));
 }
 
 }  // namespace eveflow::input::pcap
