@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "input/pcap/packet_fanout.h"
 #include "tests/input/pcap_test_util.h"
 
 namespace eveflow::input::pcap {
@@ -78,6 +81,36 @@ TEST(PcapWorkers, FragmentsAndTunnelsStayWithTheirFlows) {
                   s2.sum("eveflow_pcap_skipped_packets_total"))
             << name;
     }
+}
+
+TEST(PcapWorkers, LiveFanoutDropsAndCountsFramesOfAFullQueueAndKeepsItsTick) {
+    Counter dropped;
+    PacketFanout fanout(Decoder(1, true, false), 1, /*live=*/true, dropped);
+    const std::vector<uint8_t> frame(60, 0);  // any frame: the only worker takes it
+    // No worker pops: the queue (8 chunks) fills, each later chunk's frame is dropped.
+    for (int i = 0; i < 20; ++i) {
+        fanout.packet(frame.data(), static_cast<uint32_t>(frame.size()), 1000 + i);
+        fanout.send_all();
+    }
+    EXPECT_EQ(dropped.value(), 12u);
+    fanout.tick(5000);  // cannot go now: kept for the next chunk, nothing counted
+    EXPECT_EQ(dropped.value(), 12u);
+    std::vector<PacketChunk> got;
+    fanout.queue(0).pop_batch(got, 100, std::chrono::steady_clock::now());
+    ASSERT_EQ(got.size(), 8u);
+    for (const auto& c : got) EXPECT_EQ(c.packets(), 1u);
+    EXPECT_EQ(got.back().slots[0].ts_us, 1007);
+    fanout.close();  // sends the kept tick
+    got.clear();
+    fanout.queue(0).pop_batch(got, 100, std::chrono::steady_clock::now());
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_TRUE(got[0].has_tick);
+    ASSERT_EQ(got[0].slots.size(), 1u);
+    EXPECT_EQ(got[0].slots[0].caplen, PacketSlot::kTick);
+    EXPECT_EQ(got[0].slots[0].ts_us, 5000);
+    EXPECT_EQ(got[0].now_us, 5000);
+    EXPECT_EQ(got[0].last_us, 1019);
+    EXPECT_TRUE(fanout.queue(0).drained());
 }
 
 }  // namespace
