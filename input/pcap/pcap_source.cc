@@ -173,7 +173,8 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
         return Status::error(config_.file + ": " +
                              (open_error_.empty() ? "not opened" : open_error_));
     }
-    // Capture, flows and DPI on this thread; rendering and publishing on a second one.
+    // Capture on this thread, flows and DPI too with one worker (else on the worker threads);
+    // rendering and publishing on one more.
     Channel<ExportedChunk> handoff(8 * lanes_.size());
     handoff_ = &handoff;
     closed_.store(false);
