@@ -110,6 +110,7 @@ if stage tsan; then
   TSAN="$BUILD_ROOT/tsan"
   # The tests whose code runs several threads at once.
   names="channel dispatcher stats eve_socket unix_socket_sink prometheus progress redis_sink eve_file"
+  names="$names pcap_workers"  # the meter workers: reader, workers and render thread
   targets=$(for n in $names; do echo "${n}_test"; done)
   if configure_build "$TSAN" -DCMAKE_BUILD_TYPE=Debug -DEVEFLOW_SANITIZE=thread \
       -DEVEFLOW_BENCH=OFF && cmake --build "$TSAN" -j"$JOBS" --target $targets; then

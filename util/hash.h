@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace eveflow {
 
@@ -13,6 +14,13 @@ inline uint64_t mix64(uint64_t h) {
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
+}
+
+/// Eight bytes at `p` as one word (any alignment, host byte order).
+inline uint64_t load64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
 
 }  // namespace eveflow

@@ -25,6 +25,7 @@ struct Shorthand {
     std::string kafka_input, kafka_input_topic, kafka_group;
     std::string redis_input, redis_key, redis_flows;
     std::string flow_update_interval;
+    std::string workers;
     bool follow = false, no_flow_expiry = false, no_dpi = false;
     bool process_visibility = false;
     std::string home_net, geo_db;
@@ -172,8 +173,17 @@ YAML::Node shorthand_tree(const Shorthand& s) {
     if (!s.state_dir.empty()) flags["state_dir"] = s.state_dir;
     if (!s.log_level.empty()) flags["log"]["level"] = s.log_level;
     if (!s.flow_update_interval.empty()) flags["flow_update_interval"] = s.flow_update_interval;
+    if (!s.workers.empty()) flags["workers"] = s.workers;
     add_enrichment(flags, s);
     return flags;
+}
+
+void set_on_pcap_inputs(YAML::Node& root, const char* key, const YAML::Node& value) {
+    if (!root["inputs"].IsSequence()) return;
+    for (auto in : root["inputs"]) {
+        if (in.IsMap() && in["type"] && in["type"].IsScalar() && in["type"].Scalar() == "pcap")
+            in[key] = value;
+    }
 }
 
 void append_list(YAML::Node& root, const char* key, const YAML::Node& items) {
@@ -203,13 +213,10 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
     if (flags["sensor_id"]) root["sensor_id"] = flags["sensor_id"];
     if (flags["state_dir"]) root["state_dir"] = flags["state_dir"];
     if (flags["log"]) root["log"]["level"] = flags["log"]["level"];
-    // --flow-update-interval: every pcap input, the configuration file's too.
-    if (flags["flow_update_interval"] && root["inputs"].IsSequence()) {
-        for (auto in : root["inputs"]) {
-            if (in.IsMap() && in["type"] && in["type"].IsScalar() && in["type"].Scalar() == "pcap")
-                in["update_interval"] = flags["flow_update_interval"];
-        }
-    }
+    // --flow-update-interval, --workers: every pcap input, the configuration file's too.
+    if (flags["flow_update_interval"])
+        set_on_pcap_inputs(root, "update_interval", flags["flow_update_interval"]);
+    if (flags["workers"]) set_on_pcap_inputs(root, "workers", flags["workers"]);
     if (flags["home_net"]) root["home_net"] = flags["home_net"];
     if (flags["geo_db"]) root["enrich"]["geo"]["database"] = flags["geo_db"];
     // No output anywhere: aggregates go to stdout.
@@ -264,6 +271,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& out) {
     app.add_option("--flow-update-interval", s.flow_update_interval,
                    "Interim flow updates every D of packet time on every pcap input "
                    "(update_interval)");
+    app.add_option("--workers", s.workers,
+                   "Meter threads per pcap input, 1-64 (workers; default: the online CPUs)");
     app.add_flag("--no-dpi", s.no_dpi, "Meter flows without nDPI classification");
     app.add_flag("--process-visibility", s.process_visibility,
                  "Attribute --interface flows to local processes (docs/process.md)");

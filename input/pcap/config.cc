@@ -2,7 +2,9 @@
 #include "input/pcap/config.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "input/pcap/snaplen.h"
@@ -16,6 +18,12 @@ using std::chrono::seconds;
 bool is_file(const std::string& p) {
     struct stat st {};
     return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The online CPUs, 1 to 64: the default number of meter workers.
+int64_t online_cpus() {
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return std::clamp<int64_t>(n, 1, 64);
 }
 
 bool is_dir(const std::string& p) {
@@ -86,6 +94,7 @@ PcapConfig parse_pcap_config(const ConfigNode& node) {
     c.buffer_size = node.size("buffer_size", 64ull << 20, 1ull << 20, 4ull << 30);
     c.promisc = node.boolean("promisc", true);
     c.batch_size = static_cast<size_t>(node.integer("batch_size", 1024, 1, 1'000'000));
+    c.workers = static_cast<size_t>(node.integer("workers", online_cpus(), 1, 64));
     parse_meter(node, c.meter);
     std::string dir = node.str("ndpi_config_dir", "");
     if (!dir.empty() && !is_dir(dir))

@@ -20,6 +20,7 @@ struct PcapConfig {
     uint64_t buffer_size = 64ull << 20;
     bool promisc = true;
     size_t batch_size = 1024;  // flows per published batch
+    size_t workers = 1;        // meter threads, packets by flow hash (config default: the CPUs)
     MeterConfig meter;
     NdpiFiles ndpi_files;
     process::ProcessConfig process;  // process_visibility, process_cmdline (docs/process.md)

@@ -203,6 +203,12 @@ SkipReason Decoder::ipv4(Cursor& c, DecodedPacket& out, int depth) const {
     if (total > c.left()) {
         if (strict_length_) return SkipReason::kTruncated;
     }
+    // Addresses first: a skipped fragment still names its datagram's pair (flow_hash()).
+    std::memset(out.src.data(), 0, 10);
+    out.src[10] = out.src[11] = 0xFF;
+    out.dst = out.src;
+    std::memcpy(out.src.data() + 12, c.p + c.off + 12, 4);
+    std::memcpy(out.dst.data() + 12, c.p + c.off + 16, 4);
     if ((c.be16(c.off + 6) & 0x1FFF) != 0) return SkipReason::kFragment;
     uint8_t proto = c.u8(c.off + 9);
     out.l3 = c.p + c.off;
@@ -210,11 +216,6 @@ SkipReason Decoder::ipv4(Cursor& c, DecodedPacket& out, int depth) const {
     out.ip_version = 4;
     out.proto = proto;
     out.ip_bytes = total;
-    std::memset(out.src.data(), 0, 10);
-    out.src[10] = out.src[11] = 0xFF;
-    out.dst = out.src;
-    std::memcpy(out.src.data() + 12, c.p + c.off + 12, 4);
-    std::memcpy(out.dst.data() + 12, c.p + c.off + 16, 4);
     uint32_t l4_len = std::min(total, c.left()) - hl;
     c.off += hl;
     if (proto == 4 || proto == 41) return ip(c, out, depth + 1);

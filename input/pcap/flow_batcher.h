@@ -42,6 +42,7 @@ struct ExportedFlow {
 struct ExportedChunk {
     std::vector<ExportedFlow> flows;
     SourceProgress progress;
+    size_t worker = 0;  // the meter worker whose progress this is
 };
 
 /// Builds one EventBatch at a time. Single-threaded.

@@ -10,12 +10,6 @@
 namespace eveflow::input::pcap {
 namespace {
 
-uint64_t load64(const uint8_t* p) {
-    uint64_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
 uint64_t mix(uint64_t h) { return mix64(h); }
 
 bool endpoint_less(const std::array<uint8_t, 16>& ia, uint16_t pa,

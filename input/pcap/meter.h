@@ -74,6 +74,14 @@ public:
     /// cell that ended by then (silent flows; in files a flow's next packet or its final record
     /// reports that traffic, so no sweep is needed).
     void tick(int64_t now_us);
+    /// A meter fed by a reader that hands packets to several meters: the reader's time of the
+    /// last packet it read (`last_us`, any meter's) and its latest packet or tick time
+    /// (`now_us`), after this meter got every packet the reader read before. The meter then
+    /// stands as a lone meter that had read them all (progress, the time of final records).
+    void advance(int64_t last_us, int64_t now_us) {
+        last_us_ = last_us;
+        now_us_ = now_us;
+    }
     /// Exports every flow (end of input, shutdown).
     void flush() { table_.flush(ExpiryReason::kEnd); }
 

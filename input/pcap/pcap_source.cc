@@ -48,6 +48,10 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
       updates_(ctx.stats.counter("eveflow_flow_updates_total",
                                  "Interim flow updates emitted by the meter",
                                  {{"source", config_.name}})),
+      queue_dropped_(
+          ctx.stats.counter("eveflow_pcap_queue_dropped_total",
+                            "Packets live capture dropped because a meter worker's queue was full",
+                            {{"source", config_.name}})),
       active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
     for (size_t i = 1; i < skipped_.size(); ++i) {
         std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
@@ -64,18 +68,20 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
 }
 
 PcapSource::~PcapSource() {
-    meter_.reset();
+    for (Lane& lane : lanes_) active_.add(-lane.active_reported);
+    lanes_.clear();
     processes_.reset();
     if (pc_) pcap_close(pc_);
-    active_.add(-active_reported_);
 }
 
 void PcapSource::open() {
-    std::unique_ptr<NdpiModule> ndpi;
-    if (config_.meter.dpi) {
+    // One nDPI module per meter: each worker classifies its flows on its own.
+    std::vector<std::unique_ptr<NdpiModule>> ndpi(config_.workers);
+    for (auto& m : ndpi) {
+        if (!config_.meter.dpi) break;
         std::string err;
-        ndpi = NdpiModule::create(config_.ndpi_files, err);
-        if (!ndpi) throw StartupError(config_.name + ": " + err);
+        m = NdpiModule::create(config_.ndpi_files, err);
+        if (!m) throw StartupError(config_.name + ": " + err);
     }
     if (config_.file.empty()) {
         open_live();
@@ -96,8 +102,19 @@ void PcapSource::open() {
         }
         config_.meter.in_iface = config_.interface;  // empty for files
         config_.meter.sweep = config_.file.empty();
-        meter_ =
-            std::make_unique<Meter>(config_.meter, dlt, !config_.file.empty(), std::move(ndpi));
+        MeterConfig mc = config_.meter;  // max_flows bounds the input: each worker its share
+        mc.table.max_flows = std::max<size_t>(1, mc.table.max_flows / ndpi.size());
+        lanes_.resize(ndpi.size());
+        for (size_t i = 0; i < lanes_.size(); ++i) {
+            lanes_[i].index = i;
+            lanes_[i].meter =
+                std::make_unique<Meter>(mc, dlt, !config_.file.empty(), std::move(ndpi[i]));
+        }
+        if (lanes_.size() > 1) {
+            fanout_ =
+                std::make_unique<PacketFanout>(Decoder(dlt, mc.decapsulate, !config_.file.empty()),
+                                               lanes_.size(), config_.file.empty(), queue_dropped_);
+        }
     }
 }
 
@@ -158,12 +175,15 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
         return Status::error(config_.file + ": " +
                              (open_error_.empty() ? "not opened" : open_error_));
     }
-    // Capture, flows and DPI on this thread; rendering and publishing on a second one.
-    Channel<ExportedChunk> handoff(8);
+    // Capture on this thread, flows and DPI too with one worker (else on the worker threads);
+    // rendering and publishing on one more.
+    Channel<ExportedChunk> handoff(8 * lanes_.size());
     handoff_ = &handoff;
     closed_.store(false);
     std::thread renderer([&] { render_loop(handoff, out); });
+    start_workers();
     Status st = config_.file.empty() ? run_live(stop) : run_file(stop);
+    join_workers();  // when reading stopped early
     handoff.close();
     renderer.join();
     handoff_ = nullptr;
@@ -175,8 +195,9 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
     std::vector<ExportedChunk> got;
     // The progress of a chunk holds once all its flows are published: a batch that ends
     // within the next chunk carries it too (that chunk's flows were open then, so they are
-    // within its bounds).
+    // within its bounds). With several meters the source's progress is their minimum.
     std::optional<SourceProgress> progress;
+    std::vector<SourceProgress> latest(lanes_.size());
     auto send = [&] {  // once the channel is closed, flows are dropped here
         EventBatch batch = batcher.take();
         batch.progress = std::exchange(progress, std::nullopt);
@@ -191,7 +212,12 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
                 batcher.add(f);
                 if (batcher.size() >= config_.batch_size) send();
             }
-            progress = chunk.progress;
+            latest[chunk.worker] = chunk.progress;
+            progress = SourceProgress::ended();
+            for (const auto& p : latest) {
+                progress->first = std::min(progress->first, p.first);
+                progress->last = std::min(progress->last, p.last);
+            }
         }
         if (batcher.size() || progress) send();
     }
@@ -199,7 +225,7 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
 
 void PcapSource::on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* d) {
     auto* self = reinterpret_cast<PcapSource*>(user);
-    self->meter_->packet(d, h->caplen, h->len, ts_us(h));
+    self->feed(d, h->caplen, h->len, ts_us(h));
 }
 
 Status PcapSource::run_file(std::stop_token& stop) {
@@ -219,20 +245,21 @@ Status PcapSource::run_file(std::stop_token& stop) {
         int64_t t = ts_us(h);
         // Expire before counting: the packet may start a new flow for an expired key.
         if (t - last_tick >= kTickUs || t < last_tick) {
-            meter_->tick(t);
+            tick_all(t);
             last_tick = t;
         }
-        meter_->packet(data, h->caplen, t);
-        if (++since_publish >= kPublishPackets || meter_->pending() >= config_.batch_size) {
+        feed(data, h->caplen, h->caplen, t);  // files: cut frames stay skipped
+        if (++since_publish >= kPublishPackets ||
+            (!fanout_ && lanes_[0].meter->pending() >= config_.batch_size)) {
             if (f) done_bytes_.store(static_cast<uint64_t>(std::max<long>(ftell(f), 0)));
             since_publish = 0;
-            if (!publish()) return {};
+            if (!publish_own()) return {};
         }
     }
-    meter_->flush();
     done_bytes_.store(error.empty() ? total_bytes_ : done_bytes_.load());
-    publish(/*ended=*/true);
-    log::info("pcap: {}: read packets={} flows={}", config_.file, total_packets_, total_flows_);
+    finish_meters();
+    log::info("pcap: {}: read packets={} flows={} workers={}", config_.file, total_packets_.load(),
+              total_flows_.load(), lanes_.size());
     if (!error.empty()) return Status::error(config_.file + ": " + error);
     return {};
 }
@@ -252,19 +279,20 @@ Status PcapSource::run_live(std::stop_token& stop) {
                 error = pcap_geterr(pc_);
                 break;
             }
+            if (fanout_) fanout_->send_all();
         }
         int64_t now = ctx_.clock.now_us();
         bool tick = now - last_tick >= kTickUs;
         if (tick) {
-            meter_->tick(now);
+            tick_all(now);
             read_kernel_stats();
             last_tick = now;
         }
-        if ((tick || meter_->pending() >= config_.batch_size) && !publish()) return {};
+        bool due = tick || (!fanout_ && lanes_[0].meter->pending() >= config_.batch_size);
+        if (due && !publish_own()) return {};
     }
     read_kernel_stats();
-    meter_->flush();
-    publish(/*ended=*/true);
+    finish_meters();
     if (!error.empty()) {
         log::error("pcap: {}: {}", config_.interface, error);
         return Status::error(config_.interface + ": " + error);
@@ -294,8 +322,9 @@ void PcapSource::read_kernel_stats() {
     }
 }
 
-bool PcapSource::publish(bool ended) {
-    MeterCounters c = meter_->take_counters();
+bool PcapSource::publish(Lane& lane, bool ended) {
+    Meter& meter = *lane.meter;
+    MeterCounters c = meter.take_counters();
     total_packets_ += c.packets;
     for (uint64_t n : c.expired) total_flows_ += n;
     packets_.inc(c.packets);
@@ -309,13 +338,13 @@ bool PcapSource::publish(bool ended) {
     }
     evicted_.inc(c.expired[static_cast<size_t>(ExpiryReason::kEvicted)]);
     updates_.inc(c.updates);
-    auto active = static_cast<double>(meter_->active_flows());
-    active_.add(active - active_reported_);
-    active_reported_ = active;
-    SourceProgress now = ended ? SourceProgress::ended() : meter_->progress();
-    if (meter_->pending() == 0 && now == handed_) return !closed_.load();
-    handed_ = now;
-    handoff_->push(ExportedChunk{meter_->take_exported(), now});
+    auto active = static_cast<double>(meter.active_flows());
+    active_.add(active - lane.active_reported);
+    lane.active_reported = active;
+    SourceProgress now = ended ? SourceProgress::ended() : meter.progress();
+    if (meter.pending() == 0 && now == lane.handed) return !closed_.load();
+    lane.handed = now;
+    handoff_->push(ExportedChunk{meter.take_exported(), now, lane.index});
     return !closed_.load();
 }
 

@@ -5,9 +5,12 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "input/pcap/config.h"
 #include "input/pcap/meter.h"
+#include "input/pcap/packet_fanout.h"
 #include "input/process/process_attributor.h"
 #include "input/source.h"
 #include "util/channel.h"
@@ -22,7 +25,9 @@ namespace eveflow::input::pcap {
 
 /// Reads packets with libpcap into a Meter and publishes finished flows as `flow` events.
 /// Files: read to the end with packet-time expiry, then every flow is flushed. Live:
-/// non-blocking reads under poll(), expiry on a wall-clock tick, flush on stop.
+/// non-blocking reads under poll(), expiry on a wall-clock tick, flush on stop. With
+/// `workers` > 1 the reading thread hands packets by flow hash (PacketFanout) to that many
+/// worker threads, each with its own Meter; with 1 the reading thread meters them itself.
 class PcapSource final : public Source {
 public:
     PcapSource(PcapConfig config, Context& ctx);
@@ -51,26 +56,49 @@ private:
     /// Each batch carries the progress of the last chunk whose flows it completes.
     void render_loop(Channel<ExportedChunk>& in, Publisher& out);
     static void on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* d);
+    /// One meter and what was last reported of it (the render thread keeps the minimum of
+    /// the meters' progress).
+    struct Lane {
+        std::unique_ptr<Meter> meter;
+        size_t index = 0;
+        SourceProgress handed;  // the progress last handed over
+        double active_reported = 0;
+    };
     /// Adds the meter's local counters to Stats and hands pending flows and the meter's
-    /// progress to the render thread (progress alone when it moved); `ended`: the source
-    /// publishes nothing more, its progress is Timestamp::max(). False once the event channel
-    /// is closed.
-    bool publish(bool ended = false);
+    /// progress to the render thread (progress alone when it moved); `ended`: the meter
+    /// exports nothing more, its progress is Timestamp::max(). False once the event channel
+    /// is closed. Called by the lane's own thread.
+    bool publish(Lane& lane, bool ended = false);
     void read_kernel_stats();
+    /// The reading thread's packet and tick, to its own meter or to the workers.
+    void feed(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us);
+    void tick_all(int64_t now_us);
+    /// Publishes from the reading thread's meter; with workers (which publish themselves)
+    /// only tells whether the event channel is still open.
+    bool publish_own();
+    /// End of input: every meter flushes and publishes its end.
+    void finish_meters();
+    void start_workers();
+    /// Closes the workers' queues and waits for the workers (each flushes its meter).
+    void join_workers();
+    /// A worker thread: meters the chunks of its queue, publishing as it goes.
+    void work(Lane& lane);
 
     PcapConfig config_;
     Context& ctx_;
     ::pcap* pc_ = nullptr;
     std::string open_error_;
-    std::unique_ptr<Meter> meter_;
+    std::vector<Lane> lanes_;                    // one per worker (the first: the only one)
+    std::unique_ptr<PacketFanout> fanout_;       // set with more than one worker
+    std::vector<std::thread> workers_;           // running while run() runs
     Channel<ExportedChunk>* handoff_ = nullptr;  // set while run() runs
-    SourceProgress handed_;                      // the progress last handed over
     std::atomic<bool> closed_{false};            // the event channel closed
     bool lines_ = true;                          // some handler reads the flow records' lines
     std::atomic<uint64_t> done_bytes_{0};
     uint64_t total_bytes_ = 0;
     uint64_t last_kernel_drop_ = 0, last_if_drop_ = 0;
-    uint64_t total_packets_ = 0, total_flows_ = 0;  // this source's, for the end-of-file log
+    // This source's, for the end-of-file log.
+    std::atomic<uint64_t> total_packets_{0}, total_flows_{0};
     log::RateLimit drop_log_{5};
     /// Set when `process_visibility` is on (live interfaces only).
     std::unique_ptr<process::ProcessAttributor> processes_;
@@ -82,8 +110,8 @@ private:
     Counter& if_dropped_;
     Counter& evicted_;
     Counter& updates_;
+    Counter& queue_dropped_;
     Gauge& active_;
-    double active_reported_ = 0;
     std::array<Counter*, static_cast<size_t>(SkipReason::kCount)> skipped_{};
     std::array<Counter*, static_cast<size_t>(ExpiryReason::kCount)> expired_{};
 };

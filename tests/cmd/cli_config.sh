@@ -109,5 +109,13 @@ grep -qF "inputs[2].update_interval: must be a duration" "$T/err" ||
   { fail "--flow-update-interval not set on the flag's pcap input"; cat "$T/err"; }
 grep -qF "inputs[1].update_interval" "$T/err" && fail "--flow-update-interval set on an eve_file input"
 expect_ok -c "$T/pcap.yaml" --flow-update-interval 60s
+# --workers alike: 1-64 on every pcap input, out of range an error with file:line for each.
+expect_error "$T/pcap.yaml:1: inputs[0].workers: must be in [1, 64] (got 65)" \
+  --check-config -c "$T/pcap.yaml" --pcap /dev/null --workers 65
+grep -qF "inputs[2].workers: must be in [1, 64] (got 65)" "$T/err" ||
+  { fail "--workers not set on the flag's pcap input"; cat "$T/err"; }
+grep -qF "inputs[1].workers" "$T/err" && fail "--workers set on an eve_file input"
+expect_error "inputs[0].workers: must be in [1, 64] (got 0)" --check-config --pcap /dev/null --workers 0
+expect_ok -c "$T/pcap.yaml" --workers 64
 
 exit $fails

@@ -91,3 +91,9 @@ set_tests_properties(e2e_lifecycle_live PROPERTIES LABELS e2e SKIP_RETURN_CODE 7
 add_test(NAME e2e_enrich_rdns
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_rdns.sh $<TARGET_FILE:eveflow>)
 set_tests_properties(e2e_enrich_rdns PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# Meter workers: flow records and aggregates of every shared capture equal with 1, 2, 3 workers.
+add_test(NAME e2e_pcap_workers
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pcap_workers.py $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_pcap_workers PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
+                     ENVIRONMENT "TZ=UTC;LC_ALL=C")

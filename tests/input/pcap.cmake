@@ -12,13 +12,13 @@ target_link_libraries(pcap_meter_tool PRIVATE eveflow_input_pcap yaml-cpp)
 # Live capture in two network namespaces (root; exit 77 = skipped with the reason printed).
 add_test(NAME pcap_live
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_live_test.py
-                 $<TARGET_FILE:pcap_meter_tool>)
+                 $<TARGET_FILE:pcap_meter_tool> 1)
 set_tests_properties(pcap_live PROPERTIES LABELS integration SKIP_RETURN_CODE 77 TIMEOUT 120
                      ENVIRONMENT "TZ=UTC;LC_ALL=C")
 if(TARGET eveflow)
     add_test(NAME pcap_live_eveflow
              COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_live_test.py
-                     $<TARGET_FILE:eveflow>)
+                     $<TARGET_FILE:eveflow> 1)
     set_tests_properties(pcap_live_eveflow PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120
                          ENVIRONMENT "TZ=UTC;LC_ALL=C")
 endif()
@@ -57,4 +57,21 @@ if(TARGET eveflow)
                      $<TARGET_FILE:eveflow>)
     set_tests_properties(pcap_snaplen_live PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120
                          ENVIRONMENT "TZ=UTC;LC_ALL=C")
+endif()
+# Meter workers: the flow hash that picks a packet's worker.
+eveflow_add_test(pcap_flow_hash SOURCES input/pcap_flow_hash_test.cc DEPS eveflow_input_pcap LABELS unit)
+eveflow_add_test(pcap_workers SOURCES input/pcap_workers_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)
+
+# The live capture test again with two meter workers.
+add_test(NAME pcap_live_workers2
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_live_test.py
+                 $<TARGET_FILE:pcap_meter_tool> 2)
+set_tests_properties(pcap_live_workers2 PROPERTIES LABELS integration SKIP_RETURN_CODE 77
+                     TIMEOUT 120 ENVIRONMENT "TZ=UTC;LC_ALL=C")
+if(TARGET eveflow)
+    add_test(NAME pcap_live_eveflow_workers2
+             COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/input/pcap_live_test.py
+                     $<TARGET_FILE:eveflow> 2)
+    set_tests_properties(pcap_live_eveflow_workers2 PROPERTIES LABELS e2e SKIP_RETURN_CODE 77
+                         TIMEOUT 120 ENVIRONMENT "TZ=UTC;LC_ALL=C")
 endif()

@@ -104,7 +104,8 @@ TEST_F(PcapFlowTable, LruEvictionAtMaxFlows) {
     }
     for (const auto& e : lru) expected.emplace_back(e.first, e.second, "end");
     std::sort(expected.begin(), expected.end());
-    auto flows = run("lru.pcap", ", max_flows: 4");
+    // One table's LRU order: a single meter (several workers split max_flows between them).
+    auto flows = run("lru.pcap", ", max_flows: 4, workers: 1");
     EXPECT_EQ(summary(flows), expected);
     auto evicted = std::count_if(expected.begin(), expected.end(),
                                  [](auto& r) { return std::get<2>(r) == "evicted"; });

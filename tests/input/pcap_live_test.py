@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Live capture: two network namespaces joined by a veth pair; the meter captures in B.
 
-Usage: pcap_live_test.py METER_TOOL
+Usage: pcap_live_test.py METER_TOOL [WORKERS]
 A replays link_ethernet.pcap (made by pcap_fixtures.py) with tcpreplay and fetches a page from python's
 http.server in B with curl. The meter (pcap_meter_tool) must see and classify those flows,
-export them all on SIGTERM, and report pcap_stats drops. Exits 77 (skipped) when not root or
+export them all on SIGTERM, and report pcap_stats drops. WORKERS (default 1) is the
+input's `workers` (--workers for eveflow): the same must hold with several meter workers. Exits 77 (skipped) when not root or
 without `ip netns`, tcpreplay or curl.
 """
 import json
@@ -41,6 +42,7 @@ def expected_replay(fixture_dir):
 
 def main():
     tool = sys.argv[1]
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))   # ctest timeout: still clean up
     why = skip_reason()
     if why:
@@ -63,11 +65,12 @@ def main():
             sh("ip", "-n", ns, "link", "set", "lo", "up")
             sh("ip", "-n", ns, "link", "set", dev, "up")
         out = os.path.join(work, "flows.jsonl")
-        section = "{type: pcap, interface: %s, snaplen: 2048, buffer_size: 64MiB}" % if_b
+        section = ("{type: pcap, interface: %s, snaplen: 2048, buffer_size: 64MiB, workers: %d}" %
+                   (if_b, workers))
         if os.path.basename(tool) == "eveflow":
             # The real binary: --interface with --flows-jsonl, stopped by SIGTERM.
             cmd = [tool, "--interface", if_b, "--set", "inputs[0].snaplen=2048",
-                   "--flows-jsonl", out, "--sensor-id", "live"]
+                   "--flows-jsonl", out, "--sensor-id", "live", "--workers", str(workers)]
         else:
             cmd = [tool, out, section]
         meter = subprocess.Popen(["ip", "netns", "exec", ns_b] + cmd,
@@ -115,8 +118,11 @@ def main():
             drops = [line for line in err.splitlines()
                      if line.startswith("eveflow_pcap_kernel_dropped_total")]
             assert drops and drops[0].endswith(" 0"), "kernel drops: %s" % drops
-        print("OK: %d flows, HTTP classified, %d replayed flows exact, %s" %
-              (len(flows), len(expected_replay(fixtures)), drops[0]))
+            queued = [line for line in err.splitlines()
+                      if line.startswith("eveflow_pcap_queue_dropped_total")]
+            assert queued and queued[0].endswith(" 0"), "worker queue drops: %s" % queued
+        print("OK: %d workers, %d flows, HTTP classified, %d replayed flows exact, %s" %
+              (workers, len(flows), len(expected_replay(fixtures)), drops[0]))
         return 0
     finally:
         for p in procs:

@@ -31,6 +31,10 @@ struct RunResult {
     std::vector<std::string> lines;  // raw flow records
     std::vector<Event> events;       // views invalid: fields only
     std::vector<std::string> app_protos;
+    /// Progress published (batches that carry it), and flows published after a progress
+    /// they fall below (start or end before its bounds): a bound that did not hold.
+    std::vector<SourceProgress> progress;
+    size_t watermark_violations = 0;
 };
 
 /// Parses `yaml` as one pcap input section, opens it and runs it to the end (or until
@@ -59,6 +63,9 @@ inline RunResult run_source(const std::string& yaml, Stats& stats, std::stop_sou
                               std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
             for (auto& b : got) {
                 for (auto& e : b.events) {
+                    if (!r.progress.empty() && (e.fields.start < r.progress.back().first ||
+                                                e.fields.end < r.progress.back().last))
+                        ++r.watermark_violations;
                     r.lines.emplace_back(e.raw);
                     r.app_protos.emplace_back(e.fields.app_proto);
                     Event copy = e;
@@ -67,6 +74,7 @@ inline RunResult run_source(const std::string& yaml, Stats& stats, std::stop_sou
                     copy.fields.app_proto = {};
                     r.events.push_back(copy);
                 }
+                if (b.progress) r.progress.push_back(*b.progress);
             }
         }
     });
