@@ -62,6 +62,7 @@ void append_enriched(std::string& out, const AggregateRecord& r) {
     enriched(out, "dest_country", k & kKeyDestCountry, r.dest_country.text());
     enriched(out, "src_asn", k & kKeySrcAsn, r.src_asn);
     enriched(out, "dest_asn", k & kKeyDestAsn, r.dest_asn);
+    enriched(out, "dest_name", false, r.dest_name);
 }
 
 }  // namespace

@@ -82,6 +82,9 @@ struct AggregateRecord {
     HomeDirection home_direction = HomeDirection::kUnknown;
     CountryCode src_country, dest_country;
     uint32_t src_asn = 0, dest_asn = 0;
+    /// Names: reverse DNS of an address in the key (enrich.rdns) and the name the source
+    /// resolved to the destination (enrich.dns_names); empty: unknown, absent from the record.
+    std::string src_host, dest_host, dest_name;
 };
 
 /// A raw event forwarded as received (plus configured fields).

@@ -250,6 +250,8 @@ SkipReason Decoder::ipv6(Cursor& c, DecodedPacket& out, int depth) const {
 SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth) const {
     out.transport_bytes = l4_len;
     out.payload_bytes = l4_len;
+    out.udp_payload = nullptr;
+    out.udp_payload_caplen = 0;
     switch (out.proto) {
         case 6:
             if (l4_len < 20) return SkipReason::kNone;  // short header: ports 0, as ndpiReader
@@ -264,6 +266,10 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, DecodedPacket& out, int depth
             out.sport = c.be16(c.off);
             out.dport = c.be16(c.off + 2);
             out.payload_bytes = l4_len - 8;
+            if (c.left() >= 8) {
+                out.udp_payload = c.p + c.off + 8;
+                out.udp_payload_caplen = std::min(out.payload_bytes, c.left() - 8);
+            }
             if (!decapsulate_) return SkipReason::kNone;
             bool taken = false;
             DecodedPacket inner = out;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "types/dns_names.h"
 #include "util/log.h"
 
 namespace eveflow::input::pcap {
@@ -48,6 +49,7 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
                                  "Interim flow updates emitted by the meter",
                                  {{"source", config_.name}})),
       active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
+    config_.meter.names = ctx.dns_names.get();  // the plan made it before the inputs
     for (size_t i = 1; i < skipped_.size(); ++i) {
         std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
         skipped_[i] = &ctx.stats.counter("eveflow_pcap_skipped_packets_total",

@@ -1,6 +1,8 @@
 // EnrichConfig: the top-level `home_net` and the `enrich:` section, parsed and checked once.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,8 +26,11 @@ struct EnrichConfig {
     bool geo = false;                    // enrich.geo present
     std::string geo_database = kDefaultGeoDatabase;
     bool community_id = false;  // compute it for EVE events that have a 5-tuple but none
+    bool dns_names = false;     // enrich.dns_names present
+    uint64_t dns_names_max_entries = 1000000;
+    std::chrono::microseconds dns_names_ttl = std::chrono::hours(1);
 
-    bool any() const { return !home_net.empty() || geo || community_id; }
+    bool any() const { return !home_net.empty() || geo || community_id || dns_names; }
 };
 
 /// Parses `CIDR` or `!CIDR` (a bare address is a /32 or /128); false when malformed.

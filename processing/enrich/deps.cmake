@@ -1,2 +1,3 @@
-# Country and AS lookups: libloc (IPFire's location database) and libmaxminddb.
-set(COMPONENT_DEPS PkgConfig::LOC PkgConfig::MAXMINDDB)
+# Country and AS lookups: libloc (IPFire's location database) and libmaxminddb; the EVE dns
+# reader for names seen in DNS.
+set(COMPONENT_DEPS PkgConfig::LOC PkgConfig::MAXMINDDB eveflow_processing_dns)

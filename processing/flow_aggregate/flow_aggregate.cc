@@ -48,6 +48,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       lateness_(config_.allowed_lateness.count()),
       sinks_(hctx.outputs),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
+      dns_names_(hctx.ctx.dns_names),
       closed_until_(kMinTime),
       checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
@@ -282,6 +283,9 @@ void FlowAggregate::set_enriched(AggregateRecord& r, const FlowKey& k) const {
     r.dest_country = k.dest_country;
     r.src_asn = k.src_asn;
     r.dest_asn = k.dest_asn;
+    // The most recent name the source resolved to the destination, as it stands now.
+    if (dns_names_ && (fields & kKeySrcIp) && (fields & kKeyDestIp))
+        r.dest_name = dns_names_->lookup(k.src_ip, k.dest_ip);
 }
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {

@@ -13,6 +13,7 @@
 #include "processing/flow_aggregate/flow_key.h"
 #include "processing/flow_aggregate/window_table.h"
 #include "processing/handler.h"
+#include "types/dns_names.h"
 
 namespace eveflow::processing {
 
@@ -74,6 +75,7 @@ private:
     std::vector<SinkId> sinks_;
     StringInterner strings_;
     bool sensor_from_host_;
+    std::shared_ptr<DnsNameTable> dns_names_;  // enrich.dns_names; null when off
 
     Windows open_;
     Windows late_;
