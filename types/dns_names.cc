@@ -107,6 +107,11 @@ void DnsNameTable::put(const IpAddr& client, const IpAddr& server, std::string_v
                        int64_t ttl_us) {
     name = trim_dot(name);
     if (name.empty() || name.size() > kMaxName) return;
+    // DNS names on the wire are ASCII (IDNs travel as punycode); anything else is garbage that
+    // would only reach the records.
+    for (char ch : name) {
+        if (ch <= ' ' || ch > '~') return;
+    }
     const int64_t now = clock_.now_us();
     const PairKey key = pair_key(client, server);
     Shard& s = shard_of(client, server);

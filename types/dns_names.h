@@ -37,7 +37,8 @@ public:
     DnsNameTable& operator=(const DnsNameTable&) = delete;
 
     /// Stores `name` (lower-cased, without a trailing dot) for the pair, for `ttl_s` seconds
-    /// capped by the table's ttl. Empty or over-long names are ignored. Any thread.
+    /// capped by the table's ttl. Empty or over-long names, and names with bytes other than
+    /// printable ASCII, are ignored. Any thread.
     void insert(const IpAddr& client, const IpAddr& server, std::string_view name, uint32_t ttl_s);
     /// The same with the table's ttl (names with no TTL of their own: SNI, Host).
     void insert(const IpAddr& client, const IpAddr& server, std::string_view name);

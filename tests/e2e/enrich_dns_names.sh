@@ -63,6 +63,13 @@ for c in android.pcap malware.pcap dns_fragmented.pcap dns_doh.pcap dns_ambiguou
   fi
 done
 
+# A key without src_ip has no pair to look up: no dest_name.
+f=$DATA/eve/stratosphereips-slips/test6-malicious.suricata.json
+"$BIN" --eve-file "$f" --set 'handlers[0].key=[dest_ip,dest_port,proto]' --set 'enrich.dns_names={}' \
+  --jsonl "$T/nosrc.jsonl" --log-level error 2>/dev/null
+if [ ! -s "$T/nosrc.jsonl" ] || grep -q dest_name "$T/nosrc.jsonl"; then
+  echo "FAIL: key without src_ip: no records or dest_name present"; fails=$((fails + 1))
+fi
 # Without enrich.dns_names no record has the field.
 "$BIN" --pcap "$PCAP/pcap/android.pcap" --jsonl "$T/plain.jsonl" --log-level error 2>/dev/null
 if grep -q dest_name "$T/plain.jsonl"; then
