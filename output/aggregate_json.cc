@@ -64,6 +64,7 @@ void append_enriched(std::string& out, const AggregateRecord& r) {
     enriched(out, "dest_asn", k & kKeyDestAsn, r.dest_asn);
     enriched(out, "src_host", false, r.src_host);
     enriched(out, "dest_host", false, r.dest_host);
+    enriched(out, "dest_name", false, r.dest_name);
 }
 
 }  // namespace

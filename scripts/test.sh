@@ -132,6 +132,8 @@ if stage fuzz && [ -x tests/fuzz/run.sh ]; then
     tests/data/eve || fail "fuzz dns"
   JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" ioc_list_fuzz \
     tests/data || fail "fuzz ioc lists"
+  JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" dns_wire_fuzz \
+    tests/data/dns_wire || fail "fuzz dns wire"
 fi
 
 if stage format; then

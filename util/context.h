@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "util/clock.h"
@@ -12,6 +13,8 @@
 namespace eveflow {
 
 class OffsetStore;  // types/checkpoint.h
+
+class DnsNameTable;  // types/dns_names.h
 
 struct Context {
     Stats& stats;
@@ -33,6 +36,10 @@ struct Context {
     std::string state_dir{};
     /// Bumped on SIGHUP: handlers that read files (indicator lists) read them again.
     std::atomic<uint64_t> reload_requests{0};
+    /// enrich.dns_names: the names each client resolved, shared by the meters (which feed it),
+    /// the enrichment stage (EVE dns answers) and flow_aggregate (dest_name); null when off.
+    /// Set while the plan is built, before handlers and inputs are created.
+    std::shared_ptr<DnsNameTable> dns_names{};
 };
 
 }  // namespace eveflow

@@ -260,6 +260,8 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, uint32_t l4_wire, DecodedPack
                        int depth) const {
     out.transport_bytes = l4_wire;
     out.payload_bytes = l4_wire;
+    out.udp_payload = nullptr;
+    out.udp_payload_caplen = 0;
     switch (out.proto) {
         case 6:
             if (l4_len < 20) return SkipReason::kNone;  // short header: ports 0, as ndpiReader
@@ -274,6 +276,10 @@ SkipReason Decoder::l4(Cursor& c, uint32_t l4_len, uint32_t l4_wire, DecodedPack
             out.sport = c.be16(c.off);
             out.dport = c.be16(c.off + 2);
             out.payload_bytes = l4_wire - 8;
+            if (c.left() >= 8) {
+                out.udp_payload = c.p + c.off + 8;
+                out.udp_payload_caplen = std::min(l4_len - 8, c.left() - 8);
+            }
             if (!decapsulate_) return SkipReason::kNone;
             bool taken = false;
             DecodedPacket inner = out;

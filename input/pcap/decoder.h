@@ -43,6 +43,10 @@ struct DecodedPacket {
     uint32_t payload_bytes = 0;               // L4 payload
     uint8_t icmp_type = 0, icmp_code = 0;     // ICMP / ICMPv6 with 2+ header bytes
     bool has_icmp = false;
+
+    /// UDP: the captured payload (names seen in DNS); null otherwise.
+    const uint8_t* udp_payload = nullptr;
+    uint32_t udp_payload_caplen = 0;
 };
 
 /// Decodes frames of one datalink. Stateless apart from its settings; cheap to copy.

@@ -71,18 +71,45 @@ void Meter::packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int
     table_.account(f, dir, size_of(pkt_, std::max(caplen, wire_len)), ts_us,
                    pkt_.has_tcp_header ? pkt_.tcp_flags : 0);
     if (updates) after_packet(f, ts_us, open_span);
-    if (ndpi_) {
-        if (created) f.dpi = ndpi_->new_flow();
-        if (f.dpi) {
-            uint32_t cap = f.proto == 6    ? config_.dpi_packets_tcp
-                           : f.proto == 17 ? config_.dpi_packets_udp
-                                           : config_.dpi_packets_other;
-            // A flow whose detection is complete returns at once (no nDPI call).
-            f.dpi_done =
-                ndpi_->process(f.dpi, pkt_.l3, pkt_.l3_caplen, ts_us, f.bidir.packets, cap);
-        }
-    }
+    if (ndpi_) dpi(f, created, ts_us);
+    if (config_.names && pkt_.proto == 17 && pkt_.sport == 53) dns_response(pkt_);
     if (config_.lifecycle && !f.live) maybe_insert(f, ts_us);
+}
+
+void Meter::dpi(Flow& f, bool created, int64_t ts_us) {
+    if (created) f.dpi = ndpi_->new_flow();
+    if (!f.dpi) return;
+    uint32_t cap = f.proto == 6    ? config_.dpi_packets_tcp
+                   : f.proto == 17 ? config_.dpi_packets_udp
+                                   : config_.dpi_packets_other;
+    // A flow whose detection is complete returns at once (no nDPI call).
+    const bool was_done = f.dpi_done;
+    f.dpi_done = ndpi_->process(f.dpi, pkt_.l3, pkt_.l3_caplen, ts_us, f.bidir.packets, cap);
+    if (config_.names && f.dpi_done && !was_done) {
+        DpiInfo info;
+        ndpi_->describe(f.dpi, info);
+        flow_name(f, info);
+    }
+}
+
+// TLS SNI, QUIC SNI and HTTP Host name the server the client connected to.
+void Meter::flow_name(const Flow& f, const DpiInfo& info) {
+    if (info.hostname.empty()) return;
+    auto named = [](std::string_view p) { return p == "TLS" || p == "HTTP" || p == "QUIC"; };
+    if (!named(info.master) && !named(info.app)) return;
+    config_.names->insert(IpAddr::v6(f.client.data()), IpAddr::v6(f.server.data()), info.hostname);
+}
+
+// A response's client is its destination; each address answered gets the name asked.
+void Meter::dns_response(const DecodedPacket& p) {
+    if (p.udp_payload == nullptr || !parse_dns_wire(p.udp_payload, p.udp_payload_caplen, dns_))
+        return;
+    if (!dns_.response || dns_.rcode != 0 || dns_.answers.empty()) return;
+    dns_records_.clear();
+    for (const DnsWireRecord& r : dns_.answers) {
+        dns_records_.push_back({r.owner, r.type == kDnsTypeCname, r.target, r.addr, r.ttl, true});
+    }
+    feed_response(*config_.names, IpAddr::v6(p.dst.data()), dns_.qname, dns_records_);
 }
 
 // The packet falls in a later grid cell than the flow's unreported traffic: that cell's
@@ -183,8 +210,10 @@ void Meter::on_export(Flow& f, ExpiryReason reason) {
     x.reason = reason;
     if (ndpi_ && f.dpi) {
         DpiInfo info;
+        const bool was_done = f.dpi_done;
         ndpi_->finish(f.dpi, info);
         x.set_dpi(info);
+        if (config_.names && !was_done) flow_name(f, info);
         ndpi_->release(f.dpi);
     }
     f.dpi = nullptr;

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "input/pcap/decoder.h"
+#include "input/pcap/dns_wire.h"
 #include "input/pcap/flow_batcher.h"
 #include "input/pcap/flow_ids.h"
 #include "input/pcap/flow_table.h"
 #include "input/pcap/ndpi_adapter.h"
+#include "types/dns_names.h"
 #include "types/event.h"
 
 namespace eveflow::input::pcap {
@@ -42,6 +44,9 @@ struct MeterConfig {
     bool updates() const { return update_us > 0 || update_every_packets > 0; }
     /// Live capture: the interface, as `in_iface` (views storage that outlives the meter).
     std::string_view in_iface;
+    /// enrich.dns_names (null: off): fed with the DNS responses the meter sees and with the
+    /// TLS SNI / HTTP Host nDPI finds. Outlives the meter; shared by all meter threads.
+    DnsNameTable* names = nullptr;
 };
 
 /// Counters kept locally in the hot loop; the source adds them to Stats once per batch.
@@ -114,6 +119,10 @@ private:
     void sweep(int64_t now_us);
     void maybe_insert(Flow& f, int64_t ts_us);
     uint32_t size_of(const DecodedPacket& p, uint32_t frame_len) const;
+    /// Names seen: a DNS response's addresses, a classified flow's SNI / Host.
+    void dns_response(const DecodedPacket& p);
+    void flow_name(const Flow& f, const DpiInfo& info);
+    void dpi(Flow& f, bool created, int64_t ts_us);
 
     MeterConfig config_;
     Decoder decoder_;
@@ -124,6 +133,8 @@ private:
     std::vector<ExportedFlow> exported_;
     FlowBatcher batcher_;
     FlowIds ids_;
+    DnsWireMessage dns_;  // the last DNS response parsed (buffers kept)
+    std::vector<NameRecord> dns_records_;
     struct SweepEntry {
         uint32_t idx, generation;
     };

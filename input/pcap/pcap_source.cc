@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "input/pcap/snaplen.h"
+#include "types/dns_names.h"
 #include "util/log.h"
 
 namespace eveflow::input::pcap {
@@ -53,6 +54,7 @@ PcapSource::PcapSource(PcapConfig config, Context& ctx)
                             "Packets live capture dropped because a meter worker's queue was full",
                             {{"source", config_.name}})),
       active_(ctx.stats.gauge("eveflow_flows_active", "Flows in the meters' flow tables")) {
+    config_.meter.names = ctx.dns_names.get();  // the plan made it before the inputs
     for (size_t i = 1; i < skipped_.size(); ++i) {
         std::string reason(skip_reason_name(static_cast<SkipReason>(i)));
         skipped_[i] = &ctx.stats.counter("eveflow_pcap_skipped_packets_total",

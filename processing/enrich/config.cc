@@ -44,6 +44,15 @@ void parse_home_net(const ConfigNode& root, EnrichConfig& c) {
         root.error("home_net", "must list at least one network");
 }
 
+void parse_dns_names(const ConfigNode& enrich, EnrichConfig& c) {
+    if (!enrich.has("dns_names")) return;
+    c.dns_names = true;
+    ConfigNode n = enrich.child("dns_names");
+    c.dns_names_max_entries = static_cast<uint64_t>(
+        n.integer("max_entries", static_cast<int64_t>(c.dns_names_max_entries), 1, 1LL << 32));
+    c.dns_names_ttl = n.duration("ttl", c.dns_names_ttl, std::chrono::seconds(1), false);
+}
+
 }  // namespace
 
 EnrichConfig parse_enrich_config(const ConfigNode& root) {
@@ -62,6 +71,7 @@ EnrichConfig parse_enrich_config(const ConfigNode& root) {
         c.rdns = true;
         c.rdns_config = parse_rdns_config(enrich.child("rdns"));
     }
+    parse_dns_names(enrich, c);
     return c;
 }
 

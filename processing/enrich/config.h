@@ -1,6 +1,8 @@
 // EnrichConfig: the top-level `home_net` and the `enrich:` section, parsed and checked once.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,8 +29,11 @@ struct EnrichConfig {
     bool community_id = false;  // compute it for EVE events that have a 5-tuple but none
     bool rdns = false;          // enrich.rdns present
     RdnsConfig rdns_config;
+    bool dns_names = false;     // enrich.dns_names present
+    uint64_t dns_names_max_entries = 1000000;
+    std::chrono::microseconds dns_names_ttl = std::chrono::hours(1);
 
-    bool any() const { return !home_net.empty() || geo || community_id || rdns; }
+    bool any() const { return !home_net.empty() || geo || community_id || rdns || dns_names; }
 };
 
 /// Parses `CIDR` or `!CIDR` (a bare address is a /32 or /128); false when malformed.

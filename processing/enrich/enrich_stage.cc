@@ -1,5 +1,6 @@
 // EnrichStage: builds the configured enrichers and runs them over each batch.
 #include "processing/enrich/community_id_enricher.h"
+#include "processing/enrich/dns_names_enricher.h"
 #include "processing/enrich/enricher.h"
 #include "processing/enrich/geo_enricher.h"
 #include "processing/enrich/home_net.h"
@@ -18,6 +19,12 @@ std::unique_ptr<EnrichStage> EnrichStage::create(const EnrichConfig& config, Con
     if (config.geo) list.push_back(std::make_unique<GeoEnricher>(config.geo_database, ctx));
     if (config.community_id) list.push_back(std::make_unique<CommunityIdEnricher>());
     if (config.rdns) list.push_back(std::make_unique<RdnsEnricher>(config.rdns_config, ctx));
+    if (config.dns_names) {
+        ctx.dns_names =
+            std::make_shared<DnsNameTable>(static_cast<size_t>(config.dns_names_max_entries),
+                                           config.dns_names_ttl.count(), ctx.clock, ctx.stats);
+        list.push_back(std::make_unique<DnsNamesEnricher>(ctx.dns_names));
+    }
     return std::make_unique<EnrichStage>(std::move(list));
 }
 

@@ -49,6 +49,7 @@ FlowAggregate::FlowAggregate(FlowAggregateConfig config, HandlerContext& hctx)
       sinks_(hctx.outputs),
       sensor_from_host_(hctx.ctx.sensor_id_from_host),
       host_names_(hctx.host_names),
+      dns_names_(hctx.ctx.dns_names),
       closed_until_(kMinTime),
       checkpointed_until_(kMinTime),
       max_event_time_(kMinTime),
@@ -287,6 +288,9 @@ void FlowAggregate::set_enriched(AggregateRecord& r, const FlowKey& k) const {
         if (fields & kKeySrcIp) r.src_host = host_names_->host(k.src_ip);
         if (fields & kKeyDestIp) r.dest_host = host_names_->host(k.dest_ip);
     }
+    // The most recent name the source resolved to the destination, as it stands now.
+    if (dns_names_ && (fields & kKeySrcIp) && (fields & kKeyDestIp))
+        r.dest_name = dns_names_->lookup(k.src_ip, k.dest_ip);
 }
 
 void FlowAggregate::emit_record(AggregateRecord&& rec, Emitter& out) {

@@ -13,6 +13,7 @@
 #include "processing/flow_aggregate/flow_key.h"
 #include "processing/flow_aggregate/window_table.h"
 #include "processing/handler.h"
+#include "types/dns_names.h"
 
 namespace eveflow::processing {
 
@@ -75,6 +76,7 @@ private:
     StringInterner strings_;
     bool sensor_from_host_;
     HostNames* host_names_;  // null without enrich.rdns
+    std::shared_ptr<DnsNameTable> dns_names_;  // enrich.dns_names; null when off
 
     Windows open_;
     Windows late_;

@@ -50,4 +50,11 @@ expect_error "enrich.geo.database: must not be empty" --check-config "${IN[@]}" 
 expect_error "unknown key field 'src_netz'" --check-config "${IN[@]}" --set 'handlers[0].key=[src_netz]'
 expect_ok "${IN[@]}" --home-net '!10.9.0.0/16' --set 'handlers[0].key=[src_net,dest_net,home_direction]'
 expect_ok "${IN[@]}" --set 'enrich.community_id=true'
+printf 'inputs: [{type: eve_file, path: /dev/null}]\nenrich:\n  dns_names:\n    max_entries: 0\n    ttl: 0s\n    size: 3\n' >"$T/names.yaml"
+expect_error "$T/names.yaml:4: enrich.dns_names.max_entries" --check-config -c "$T/names.yaml"
+expect_error "$T/names.yaml:5: enrich.dns_names.ttl" --check-config -c "$T/names.yaml"
+expect_error "$T/names.yaml:6: enrich.dns_names.size: unknown key" --check-config -c "$T/names.yaml"
+expect_error "enrich.dns_names.ttl" --check-config "${IN[@]}" --set enrich.dns_names.ttl=soon
+expect_ok "${IN[@]}" --set 'enrich.dns_names={}'
+expect_ok "${IN[@]}" --set 'enrich.dns_names={max_entries: 10, ttl: 5m}'
 exit $fails

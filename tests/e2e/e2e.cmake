@@ -67,6 +67,10 @@ set_tests_properties(e2e_enrich_nets PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 T
 add_test(NAME e2e_enrich_geo
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_geo.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
 set_tests_properties(e2e_enrich_geo PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Names seen in DNS: EVE dns answers and the meter's own view against dns_names_reference.py.
+add_test(NAME e2e_enrich_dns_names
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_dns_names.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})
+set_tests_properties(e2e_enrich_dns_names PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600)
 # Community ID: forwarded EVE events (enrich.community_id) and meter flow records.
 add_test(NAME e2e_enrich_community_id
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enrich_community_id.sh $<TARGET_FILE:eveflow> ${EVEFLOW_SHARED_DATA})

@@ -75,3 +75,17 @@ if(TARGET eveflow)
     set_tests_properties(pcap_live_eveflow_workers2 PROPERTIES LABELS e2e SKIP_RETURN_CODE 77
                          TIMEOUT 120 ENVIRONMENT "TZ=UTC;LC_ALL=C")
 endif()
+# Names seen in DNS: the meter's DNS wire parser on hand-built messages, a bounded
+# deterministic fuzz run in every build and, with EVEFLOW_FUZZ (clang), the libFuzzer target:
+#   ./dns_wire_fuzz -max_total_time=60 corpus/   (seeds: tests/data/dns_wire)
+eveflow_add_test(pcap_dns_wire SOURCES input/pcap_dns_wire_test.cc DEPS eveflow_input_pcap LABELS unit)
+eveflow_add_test(dns_wire_fuzz_smoke
+    SOURCES input/dns_wire_fuzz_smoke.cc fuzz/dns_wire_fuzz.cc
+    DEPS eveflow_input_pcap LABELS unit)
+if(EVEFLOW_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    add_executable(dns_wire_fuzz fuzz/dns_wire_fuzz.cc)
+    target_include_directories(dns_wire_fuzz PRIVATE ${PROJECT_SOURCE_DIR})
+    target_compile_options(dns_wire_fuzz PRIVATE -fsanitize=fuzzer)
+    target_link_options(dns_wire_fuzz PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(dns_wire_fuzz PRIVATE eveflow_input_pcap)
+endif()

@@ -53,6 +53,18 @@ TEST(AggregateJson, CustomKeyFieldsAndLateFlag) {
     EXPECT_NE(out.find("\"late\":true"), std::string::npos);
 }
 
+TEST(AggregateJson, DestNameWhenKnownOnly) {
+    AggregateRecord r = sample();
+    r.dest_name = "www.example.com";
+    std::string out;
+    append_aggregate_json(out, r, "s1");
+    EXPECT_NE(out.find("\"proto\":\"TCP\",\"dest_name\":\"www.example.com\",\"flows\":12"),
+              std::string::npos);
+    out.clear();
+    append_aggregate_json(out, sample(), "s1");
+    EXPECT_EQ(out.find("dest_name"), std::string::npos);  // unknown: absent, not null
+}
+
 TEST(AggregateJson, ProcessNameKeyFields) {
     AggregateRecord r = sample();
     r.key_fields = kKeyDestPort | kKeySrcProcessName | kKeyDestProcessName;

@@ -23,3 +23,6 @@ if(EVEFLOW_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     target_link_options(dns_event_fuzz PRIVATE -fsanitize=fuzzer)
     target_link_libraries(dns_event_fuzz PRIVATE eveflow_processing_dns)
 endif()
+# Names seen in DNS: EVE dns answers of each layout into the shared name table.
+eveflow_add_test(dns_names_enricher SOURCES processing/dns_names_enricher_test.cc
+    DEPS eveflow_processing_enrich eveflow_input_eve LABELS unit)
