@@ -23,13 +23,13 @@ ON=(--set "$FWD" --home-net 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
     --geo-db /usr/share/libloc-location/location.db --set enrich.community_id=true
     --set 'handlers[0].key=[src_net,dest_net,dest_port,proto,home_direction,dest_country,dest_asn]')
 
-one() {  # label, eveflow args...: prints "label events/s verified"
+one() {  # label, eveflow args...: prints "label events/s cpu_s verified"
   local label=$1; shift
   local out
   out=$(SKIP_FEVER=1 REPS=1 QUIET_WAIT=${QUIET_WAIT:-10} EVEFLOW_ARGS="$*" \
     bash "$HERE/eve_socket_vs_fever.sh" "$N" 2>&1)
   local line; line=$(grep '^run 1:' <<<"$out")
-  echo "$label $(awk '{for (i = 1; i < NF; i++) if ($i == "events/s") {print $(i + 1); exit}}' <<<"$line") $(grep -o 'verified=[A-Za-z]* ([^)]*)' <<<"$line")"
+  echo "$label $(awk '{for (i = 1; i < NF; i++) if ($i == "events/s") {print $(i + 1); exit}}' <<<"$line") $(awk '{for (i = 1; i < NF; i++) if ($i == "cpu") {sub("s$", "", $(i + 1)); print $(i + 1); exit}}' <<<"$line") $(grep -o 'verified=[A-Za-z]* ([^)]*)' <<<"$line")"
 }
 
 results=()
@@ -44,4 +44,6 @@ printf '%s\n' "${results[@]}" | python3 -c '
 import statistics, sys
 rows = [l.split() for l in sys.stdin if l.strip()]
 med = {m: statistics.median(float(r[1]) for r in rows if r[0] == m) for m in ("off", "on")}
-print("median events/s: off %.0f, on %.0f, on/off %.3f" % (med["off"], med["on"], med["on"] / med["off"]))'
+print("median events/s: off %.0f, on %.0f, on/off %.3f" % (med["off"], med["on"], med["on"] / med["off"]))
+cpu = {m: statistics.median(float(r[2]) for r in rows if r[0] == m) for m in ("off", "on")}
+print("median CPU s (whole process): off %.3f, on %.3f, on/off %.3f" % (cpu["off"], cpu["on"], cpu["on"] / cpu["off"]))'

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "types/ip_addr.h"
@@ -46,6 +47,14 @@ struct Enrichment {
 /// The network of `ip` with `prefix_v4` (IPv4) or `prefix_v6` (IPv6) leading bits kept; the
 /// prefix length used is stored in `prefix` (in IPv4 terms for an IPv4 address).
 IpAddr network_of(const IpAddr& ip, uint8_t prefix_v4, uint8_t prefix_v6, uint8_t& prefix);
+/// The address's 16 bytes as two 8-byte words, in memory order.
+inline std::array<uint64_t, 2> address_words(const IpAddr& ip) {
+    std::array<uint64_t, 2> w;
+    std::memcpy(w.data(), ip.bytes().data(), sizeof w);
+    return w;
+}
+/// The mask that keeps the first `bits` (at most 128) bits of address_words().
+std::array<uint64_t, 2> prefix_mask(unsigned bits);
 /// Appends `10.1.2.0/24` or `2001:db8:1::/64`.
 void append_cidr(std::string& out, const IpAddr& net, uint8_t prefix);
 

@@ -14,6 +14,7 @@
 #include "input/pcap/version.h"
 #include "output/kafka/version.h"
 #include "output/postgres/version.h"
+#include "output/sink.h"
 #include "util/config_node.h"
 
 namespace eveflow::cmd {
@@ -193,6 +194,22 @@ void append_list(YAML::Node& root, const char* key, const YAML::Node& items) {
     root[key] = list;
 }
 
+// Whether the top-level `outputs` (absent, or a list) leave aggregates without an output: none
+// listed, or only lifecycle outputs (a Redis flow table takes no aggregates). Anything else is
+// left to the plan to judge.
+bool aggregates_unrouted(const YAML::Node& outputs) {
+    if (!outputs || outputs.IsNull()) return true;
+    if (!outputs.IsSequence()) return false;
+    auto diag = std::make_shared<ConfigDiagnostics>("");
+    for (const auto& item : outputs) {
+        if (!item.IsMap() || !item["type"] || !item["type"].IsScalar()) return false;
+        const ConfigNode node(item, "outputs[]", diag);
+        if (output::takes_lifecycle(item["type"].Scalar(), node) != output::LifecycleRoute::kOnly)
+            return false;
+    }
+    return true;
+}
+
 // Applies the shorthand flags: lists are appended to, scalars replace.
 void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag) {
     if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
@@ -219,11 +236,11 @@ void merge_flags(YAML::Node& root, const YAML::Node& flags, bool has_output_flag
     if (flags["workers"]) set_on_pcap_inputs(root, "workers", flags["workers"]);
     if (flags["home_net"]) root["home_net"] = flags["home_net"];
     if (flags["geo_db"]) root["enrich"]["geo"]["database"] = flags["geo_db"];
-    // No output anywhere: aggregates go to stdout.
-    if (!has_output_flag && (!root["outputs"] || root["outputs"].IsNull())) {
-        YAML::Node outputs(YAML::NodeType::Sequence);
-        outputs.push_back(map_of({{"type", "jsonl"}, {"path", "-"}}));
-        root["outputs"] = outputs;
+    // No output that takes aggregates (lifecycle outputs do not count): they go to stdout.
+    if (!has_output_flag && aggregates_unrouted(root["outputs"])) {
+        YAML::Node stdout_output(YAML::NodeType::Sequence);
+        stdout_output.push_back(map_of({{"type", "jsonl"}, {"path", "-"}}));
+        append_list(root, "outputs", stdout_output);
     }
 }
 

@@ -1,35 +1,25 @@
-// HomeNet: prefix matching over the 16-byte address form.
+// HomeNet: prefix matching over the 16-byte address form, as two masked words.
 #include "processing/enrich/home_net.h"
 
 namespace eveflow::processing {
-namespace {
-
-bool in_network(const IpAddr& ip, const HomeNetEntry& n) {
-    const auto& a = ip.bytes();
-    const auto& b = n.net.bytes();
-    const unsigned full = n.bits / 8u;
-    for (unsigned i = 0; i < full; ++i) {
-        if (a[i] != b[i]) return false;
+HomeNet::HomeNet(std::vector<HomeNetEntry> entries) {
+    for (const auto& e : entries) {
+        (e.negated ? exclude_ : include_).push_back({address_words(e.net), prefix_mask(e.bits)});
     }
-    const unsigned rest = n.bits % 8u;
-    if (rest == 0) return true;
-    const auto mask = static_cast<uint8_t>(0xffu << (8 - rest));
-    return (a[full] & mask) == b[full];
 }
 
-}  // namespace
-
-HomeNet::HomeNet(std::vector<HomeNetEntry> entries) {
-    for (auto& e : entries) (e.negated ? exclude_ : include_).push_back(e);
+bool HomeNet::in(const std::array<uint64_t, 2>& addr, const Masked& n) {
+    return ((addr[0] & n.mask[0]) == n.net[0]) & ((addr[1] & n.mask[1]) == n.net[1]);
 }
 
 bool HomeNet::contains(const IpAddr& ip) const {
+    const std::array<uint64_t, 2> a = address_words(ip);
     for (const auto& n : exclude_) {
-        if (in_network(ip, n)) return false;
+        if (in(a, n)) return false;
     }
     if (include_.empty()) return true;
     for (const auto& n : include_) {
-        if (in_network(ip, n)) return true;
+        if (in(a, n)) return true;
     }
     return false;
 }

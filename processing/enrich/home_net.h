@@ -1,6 +1,8 @@
 // HomeNet: the configured home networks, and the enricher that sets each flow's direction.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <vector>
 
 #include "processing/enrich/enricher.h"
@@ -16,7 +18,13 @@ public:
     HomeDirection direction(const IpAddr& src, const IpAddr& dest) const;
 
 private:
-    std::vector<HomeNetEntry> include_, exclude_;
+    /// A network as masks over the address's two words (types/enrichment.h).
+    struct Masked {
+        std::array<uint64_t, 2> net, mask;
+    };
+    static bool in(const std::array<uint64_t, 2>& addr, const Masked& n);
+
+    std::vector<Masked> include_, exclude_;
 };
 
 class HomeNetEnricher final : public Enricher {

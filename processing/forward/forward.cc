@@ -1,6 +1,8 @@
 // Forward: event selection, splicing of added fields into the raw line, emission to sinks.
 #include "processing/forward/forward.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -85,6 +87,25 @@ void keep_own_community_id(FlowEntry& f) {
     f.community_id = {};
 }
 
+// Whether a member named `key` may be in `line`: `key` occurs there between quotes, or the
+// line has a \u escape (the only other spelling of a key that needs no escape of its own).
+// Keys that JSON writes with other escapes (quote, backslash, slash, control bytes) may.
+bool may_hold_key(std::string_view line, std::string_view key) {
+    const bool plain = !key.empty() && std::none_of(key.begin(), key.end(), [](char c) {
+        return c == '"' || c == '\\' || c == '/' || static_cast<unsigned char>(c) < 0x20;
+    });
+    if (!plain || line.find("\\u") != std::string_view::npos) return true;
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    while (const void* found = ::memmem(p, static_cast<size_t>(end - p), key.data(), key.size())) {
+        const char* hit = static_cast<const char*>(found);
+        if (hit > line.data() && hit[-1] == '"' && hit + key.size() < end && hit[key.size()] == '"')
+            return true;
+        p = hit + 1;
+    }
+    return false;
+}
+
 }  // namespace
 
 void splice_fields(std::string& out, std::string_view line, std::span<const AddedField> added,
@@ -94,6 +115,12 @@ void splice_fields(std::string& out, std::string_view line, std::span<const Adde
         return;
     }
     out.reserve(line.size() + splice.size());
+    // Most lines have none of the keys: no walk of their members then.
+    if (std::none_of(added.begin(), added.end(),
+                     [&](const AddedField& a) { return may_hold_key(line, a.key); })) {
+        splice_last_brace(out, line, splice);
+        return;
+    }
     std::vector<Replacement> repl;
     const size_t close = scan_members(line, added, repl);
     if (close == std::string_view::npos || repl.empty()) {

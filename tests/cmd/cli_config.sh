@@ -87,6 +87,28 @@ expect_error "eveflow: error: --set handlers[1].period=30s: handlers[1]: a new l
 expect_error "eveflow: error: --set forward[0].name=x: forward[0]: a new list item needs its types or outputs" \
   --check-config --eve-file /dev/null --set 'forward[0].name=x'
 
+# A lifecycle output (the Redis flow table) takes no aggregates: with it as the only output they
+# go to stdout (a jsonl output no flag asked for), from the flags and from a configuration file.
+want_plan() {  # label, plan file, lines the plan must hold
+  local label=$1 plan=$2; shift 2
+  for want in "$@"; do grep -qxF "$want" "$plan" || { fail "$label: no '$want' in:"; cat "$plan"; }; done
+}
+"$BIN" --check-config --print-plan --pcap /dev/null --redis-flows 127.0.0.1:1 \
+  --flow-update-interval 60s >"$T/plan" 2>"$T/err" || { fail "--redis-flows alone refused"; cat "$T/err"; }
+want_plan "--redis-flows alone" "$T/plan" "handler flow_aggregate -> output jsonl[1]" \
+  "handler flow_lifecycle -> output redis[0]"
+printf 'inputs: [{type: pcap, file: /dev/null}]\noutputs: [{type: redis, address: "127.0.0.1:1"}]\n' \
+  >"$T/redis.yaml"
+"$BIN" --check-config --print-plan -c "$T/redis.yaml" >"$T/plan" 2>"$T/err" ||
+  { fail "redis-only configuration refused"; cat "$T/err"; }
+want_plan "redis-only configuration" "$T/plan" "handler flow_aggregate -> output jsonl[1]" \
+  "handler flow_lifecycle -> output redis[0]"
+# An output that takes aggregates, given by a flag, replaces stdout.
+"$BIN" --check-config --print-plan --pcap /dev/null --redis-flows 127.0.0.1:1 --jsonl "$T/a.jsonl" \
+  >"$T/plan" 2>"$T/err" || { fail "--redis-flows with --jsonl refused"; cat "$T/err"; }
+want_plan "--redis-flows --jsonl" "$T/plan" "handler flow_aggregate -> output jsonl[0]"
+[ "$(grep -c -- '-> output jsonl' "$T/plan")" -eq 1 ] || { fail "stdout added beside --jsonl:"; cat "$T/plan"; }
+
 # --version: each library's version as the library (or its package) reports it.
 "$BIN" --version >"$T/version" || fail "--version exit $?"
 cat "$T/version"

@@ -8,7 +8,8 @@ that, then exactly one HDEL, in that order; the HSET values must agree with F's 
 set of flow_ids removed must equal F's flows that passed (default policy: all of them); with
 `insert_after_packets: 3` flows of fewer packets never appear; the hash is empty after each
 run. Then a server restart while the capture is being read (a FIFO fed in two halves) loses
-no remove, and `--print-plan` routes lifecycle records, never aggregates, to redis.
+no remove, and `--print-plan` routes lifecycle records, never aggregates, to redis. With
+`--redis-flows` as the only output flag the aggregates go to stdout, as with no output flag.
   lifecycle_redis.py EVEFLOW_BINARY SHARED_DATA_DIR
 Exit 77 (skipped) without the shared data or EVEFLOW_TEST_REDIS (a failure instead under
 EVEFLOW_REQUIRE_SERVICES=1).
@@ -232,6 +233,29 @@ def plan_case(run, errors):
         print(f"ok: --print-plan: {to_redis[0]}")
 
 
+def alone_case(run, capture, errors):
+    """`--redis-flows` as the only output: aggregates still reach stdout, byte for byte those of
+    the same run with no output flag at all, while the lifecycle goes to the server."""
+    base = [run.binary, "--pcap", capture, "--sensor-id", "e2e-life", "--flow-update-interval",
+            "60s"]
+    ref = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    mon = Monitor(run.cli, os.path.join(run.tmp, "monitor.txt"))
+    res = subprocess.run(base + ["--redis-flows", run.addr], capture_output=True, text=True,
+                         timeout=60)
+    cmds = mon.stop()
+    aggregates = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    removes = sum(1 for c, _, _, _ in cmds if c == "HDEL")
+    if ref.returncode != 0 or res.returncode != 0 or not aggregates:
+        errors.append(f"--redis-flows alone: rc {res.returncode} (reference {ref.returncode}), "
+                      f"{len(aggregates)} aggregate lines on stdout: {res.stderr[-1000:]}")
+    elif res.stdout != ref.stdout or removes == 0:
+        errors.append(f"--redis-flows alone: stdout differs from the run without it "
+                      f"({len(aggregates)} lines against {len(ref.stdout.splitlines())}), "
+                      f"{removes} HDEL")
+    else:
+        print(f"ok: --redis-flows alone: {len(aggregates)} aggregates on stdout, {removes} HDEL")
+
+
 def main():
     binary, data = sys.argv[1], sys.argv[2]
     pcaps = os.path.join(data, "pcap", "ndpi-4.2", "pcap")
@@ -250,6 +274,7 @@ def main():
             run.case(capture, 3, ["--flow-update-interval", "1s"], errors)
         run.case(os.path.join(pcaps, CAPTURES[0]), 1, [], errors)
         plan_case(run, errors)
+        alone_case(run, os.path.join(pcaps, CAPTURES[0]), errors)
         ctl = os.environ.get("EVEFLOW_TEST_REDIS_CTL")
         if ctl:
             restart_case(run, os.path.join(pcaps, CAPTURES[0]), ctl, errors)

@@ -97,6 +97,16 @@ TEST(Forward, AddedFieldReplacesTopLevelKeyByteExact) {
     }
 }
 
+// Keys spelt with escapes in the line (a slash, a quote, \u) are still found and replaced.
+TEST(Forward, EscapedSpellingsOfAnAddedKeyAreReplaced) {
+    Fixture fx("{outputs: [{type: jsonl, path: a}], add_fields: {\"a/b\": 1, \"q\\\"k\": 2}}");
+    EXPECT_TRUE(fx.section.errors().empty());
+    fx.handler->consume(event("dns", R"({"a\/b":0,"q\"k":0,"c":"a/b"})"), fx.emitter);
+    fx.handler->consume(event("dns", R"({"\u0061/b":0,"x":"q\"k"})"), fx.emitter);
+    EXPECT_THAT(fx.lines(), ElementsAre(R"({"a\/b":1,"q\"k":2,"c":"a/b"})",
+                                        R"({"\u0061/b":1,"x":"q\"k","q\"k":2})"));
+}
+
 // Each key of the event given twice is replaced both times (no key added twice).
 TEST(Forward, EveryOccurrenceOfAnAddedKeyIsReplaced) {
     Fixture fx("{outputs: [{type: jsonl, path: a}], add_fields: {k: 1}}");

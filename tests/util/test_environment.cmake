@@ -1,0 +1,1 @@
+eveflow_add_test(test_environment SOURCES util/test_environment_test.cc LABELS unit)
