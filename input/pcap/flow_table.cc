@@ -92,11 +92,11 @@ Flow& FlowTable::lookup(const DecodedPacket& p, int64_t ts_us, int& direction, b
     FlowKey key = make_key(p, src_is_a);
     uint64_t h = hash(key);
     uint32_t idx = buckets_[h & mask_];
-    while (idx != kNil && !(slots_[idx].hash == h && slots_[idx].key == key)) {
-        idx = slots_[idx].hash_next;
+    while (idx != kNil && !(slot(idx).hash == h && slot(idx).key == key)) {
+        idx = slot(idx).hash_next;
     }
     if (idx != kNil && config_.expiry) {
-        Flow& f = slots_[idx];
+        Flow& f = slot(idx);
         bool new_syn = p.proto == 6 && (p.tcp_flags & 0x12) == 0x02;
         if (ts_us - f.bidir.last_us >= config_.idle_us) {  // before the next expiry tick ran
             release(idx, ExpiryReason::kIdle);
@@ -111,7 +111,7 @@ Flow& FlowTable::lookup(const DecodedPacket& p, int64_t ts_us, int& direction, b
     }
     created = idx == kNil;
     if (created) idx = create(key, h, p, src_is_a);
-    Flow& f = slots_[idx];
+    Flow& f = slot(idx);
     if (lru_head_ != idx) {
         lru_unlink(idx);
         lru_push_front(idx);
@@ -128,10 +128,11 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& 
         release(lru_tail_, ExpiryReason::kEvicted);
     }
     uint32_t idx = allocate();
-    Flow& f = slots_[idx];
+    Flow& f = slot(idx);
     uint32_t gen = f.generation + 1;
     f = Flow{};
     f.generation = gen;
+    f.slot = idx;
     f.used = true;
     f.key = key;
     f.hash = h;
@@ -164,28 +165,35 @@ void FlowTable::account(Flow& f, int direction, uint32_t size, int64_t ts_us, ui
     if (f.rst || (f.fin[0] && f.fin[1])) {
         f.closed = true;
         f.closed_us = ts_us;
-        auto idx = static_cast<uint32_t>(&f - slots_.data());
-        closed_.push_back({idx, f.generation, ts_us});
+        closed_.push_back({f.slot, f.generation, ts_us});
     }
 }
 
-void FlowTable::expire(int64_t now_us) {
-    if (!config_.expiry) return;
+bool FlowTable::expire(int64_t now_us, size_t max) {
+    if (!config_.expiry) return false;
+    size_t n = 0;
     while (!closed_.empty() && now_us - closed_.front().at_us >= config_.close_linger_us) {
+        if (n == max) return true;
         Closed c = closed_.front();
         closed_.pop_front();
-        const Flow& f = slots_[c.idx];
-        if (f.used && f.generation == c.generation && f.closed)
+        const Flow& f = slot(c.idx);
+        if (f.used && f.generation == c.generation && f.closed) {
             release(c.idx, ExpiryReason::kTcpClose);
+            ++n;
+        }
     }
-    while (lru_tail_ != kNil && now_us - slots_[lru_tail_].bidir.last_us >= config_.idle_us) {
+    while (lru_tail_ != kNil && now_us - slot(lru_tail_).bidir.last_us >= config_.idle_us) {
+        if (n++ == max) return true;
         release(lru_tail_, ExpiryReason::kIdle);
     }
+    return false;
 }
 
-void FlowTable::flush(ExpiryReason reason) {
-    while (lru_tail_ != kNil) release(lru_tail_, reason);
+bool FlowTable::flush(ExpiryReason reason, size_t max) {
+    for (size_t n = 0; n < max && lru_tail_ != kNil; ++n) release(lru_tail_, reason);
+    if (lru_tail_ != kNil) return true;
     closed_.clear();
+    return false;
 }
 
 uint32_t FlowTable::allocate() {
@@ -194,15 +202,16 @@ uint32_t FlowTable::allocate() {
         free_.pop_back();
         return idx;
     }
-    slots_.emplace_back();
-    return static_cast<uint32_t>(slots_.size() - 1);
+    if ((slot_count_ & (kChunkSlots - 1)) == 0)
+        chunks_.push_back(std::make_unique<Flow[]>(kChunkSlots));
+    return slot_count_++;
 }
 
 void FlowTable::release(uint32_t idx, ExpiryReason reason) {
-    on_export_(slots_[idx], reason);
-    Flow& f = slots_[idx];
+    on_export_(slot(idx), reason);
+    Flow& f = slot(idx);
     uint32_t* link = &buckets_[f.hash & mask_];
-    while (*link != idx) link = &slots_[*link].hash_next;
+    while (*link != idx) link = &slot(*link).hash_next;
     *link = f.hash_next;
     lru_unlink(idx);
     age_unlink(idx);
@@ -213,16 +222,16 @@ void FlowTable::release(uint32_t idx, ExpiryReason reason) {
 }
 
 void FlowTable::lru_unlink(uint32_t idx) {
-    Flow& f = slots_[idx];
-    if (f.lru_prev != kNil) slots_[f.lru_prev].lru_next = f.lru_next;
-    if (f.lru_next != kNil) slots_[f.lru_next].lru_prev = f.lru_prev;
+    Flow& f = slot(idx);
+    if (f.lru_prev != kNil) slot(f.lru_prev).lru_next = f.lru_next;
+    if (f.lru_next != kNil) slot(f.lru_next).lru_prev = f.lru_prev;
     if (lru_head_ == idx) lru_head_ = f.lru_next;
     if (lru_tail_ == idx) lru_tail_ = f.lru_prev;
     f.lru_prev = f.lru_next = kNil;
 }
 
 void FlowTable::age_push_back(uint32_t idx) {
-    if (age_.size() < slots_.size()) age_.resize(slots_.size());
+    if (age_.size() < slot_count_) age_.resize(slot_count_);
     age_[idx] = {age_tail_, kNil};
     if (age_tail_ != kNil) age_[age_tail_].next = idx;
     age_tail_ = idx;
@@ -238,10 +247,10 @@ void FlowTable::age_unlink(uint32_t idx) {
 }
 
 void FlowTable::lru_push_front(uint32_t idx) {
-    Flow& f = slots_[idx];
+    Flow& f = slot(idx);
     f.lru_prev = kNil;
     f.lru_next = lru_head_;
-    if (lru_head_ != kNil) slots_[lru_head_].lru_prev = idx;
+    if (lru_head_ != kNil) slot(lru_head_).lru_prev = idx;
     lru_head_ = idx;
     if (lru_tail_ == kNil) lru_tail_ = idx;
 }
