@@ -1,9 +1,13 @@
 // Flow table: chained hash over a slot pool (no allocation per packet), LRU list by last packet.
 #include "input/pcap/flow_table.h"
 
+#include <sys/mman.h>
+
 #include <bit>
 #include <cstring>
+#include <new>
 #include <random>
+#include <type_traits>
 
 #include "util/hash.h"
 
@@ -129,9 +133,8 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& 
     }
     uint32_t idx = allocate();
     Flow& f = slot(idx);
-    uint32_t gen = f.generation + 1;
     f = Flow{};
-    f.generation = gen;
+    f.generation = ++generations_;
     f.slot = idx;
     f.used = true;
     f.key = key;
@@ -176,8 +179,8 @@ bool FlowTable::expire(int64_t now_us, size_t max) {
         if (n == max) return true;
         Closed c = closed_.front();
         closed_.pop_front();
-        const Flow& f = slot(c.idx);
-        if (f.used && f.generation == c.generation && f.closed) {
+        const Flow* f = at(c.idx, c.generation);
+        if (f != nullptr && f->closed) {
             release(c.idx, ExpiryReason::kTcpClose);
             ++n;
         }
@@ -190,21 +193,44 @@ bool FlowTable::expire(int64_t now_us, size_t max) {
 }
 
 bool FlowTable::flush(ExpiryReason reason, size_t max) {
+    flushing_ = true;
     for (size_t n = 0; n < max && lru_tail_ != kNil; ++n) release(lru_tail_, reason);
     if (lru_tail_ != kNil) return true;
     closed_.clear();
     return false;
 }
 
+FlowTable::Chunk FlowTable::new_chunk() {
+    void* p = ::mmap(nullptr, sizeof(Flow) * kChunkSlots, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    auto* flows = static_cast<Flow*>(p);
+    for (uint32_t i = 0; i < kChunkSlots; ++i) new (flows + i) Flow();
+    return Chunk(flows);
+}
+
+void FlowTable::ChunkFree::operator()(Flow* chunk) const {
+    static_assert(std::is_trivially_destructible_v<Flow>);
+    ::munmap(chunk, sizeof(Flow) * kChunkSlots);
+}
+
 uint32_t FlowTable::allocate() {
+    uint32_t idx = 0;
     if (!free_.empty()) {
-        uint32_t idx = free_.back();
+        idx = free_.back();
         free_.pop_back();
-        return idx;
+    } else {
+        if ((slot_count_ & (kChunkSlots - 1)) == 0) {
+            chunks_.emplace_back();
+            chunk_used_.push_back(0);
+        }
+        idx = slot_count_++;
     }
-    if ((slot_count_ & (kChunkSlots - 1)) == 0)
-        chunks_.push_back(std::make_unique<Flow[]>(kChunkSlots));
-    return slot_count_++;
+    Chunk& chunk = chunks_[idx >> kChunkBits];
+    if (!chunk) chunk = new_chunk();
+    ++chunk_used_[idx >> kChunkBits];
+    flushing_ = false;
+    return idx;
 }
 
 void FlowTable::release(uint32_t idx, ExpiryReason reason) {
@@ -219,6 +245,8 @@ void FlowTable::release(uint32_t idx, ExpiryReason reason) {
     f.dpi = nullptr;
     free_.push_back(idx);
     --size_;
+    uint32_t c = idx >> kChunkBits;
+    if (--chunk_used_[c] == 0 && flushing_) chunks_[c].reset();
 }
 
 void FlowTable::lru_unlink(uint32_t idx) {

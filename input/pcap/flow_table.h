@@ -126,7 +126,9 @@ public:
     /// A flow's slot and generation, and the flow they name if it is still there (else null).
     uint32_t index_of(const Flow& f) const { return f.slot; }
     Flow* at(uint32_t idx, uint32_t generation) {
-        Flow& f = slot(idx);
+        Flow* chunk = chunks_[idx >> kChunkBits].get();
+        if (chunk == nullptr) return nullptr;  // unmapped during a flush
+        Flow& f = chunk[idx & (kChunkSlots - 1)];
         return f.used && f.generation == generation ? &f : nullptr;
     }
     /// First-packet time of the oldest open flow, INT64_MAX when none. While packet times do
@@ -144,13 +146,19 @@ public:
 
 private:
     static constexpr uint32_t kNil = std::numeric_limits<uint32_t>::max();
-    // Slots live in fixed-size chunks: the pool grows a chunk at a time, never moving or
-    // copying flows (a doubling vector would hold the old and the new array at once).
+    // Slots live in fixed-size chunks mapped on their own: the pool grows a chunk at a time,
+    // never moving or copying flows (a doubling vector would hold the old and the new array at
+    // once), and a flush unmaps each chunk it empties, so the memory goes back as it goes.
     static constexpr uint32_t kChunkBits = 11;
     static constexpr uint32_t kChunkSlots = uint32_t{1} << kChunkBits;
-    Flow& slot(uint32_t idx) { return chunks_[idx >> kChunkBits][idx & (kChunkSlots - 1)]; }
+    struct ChunkFree {
+        void operator()(Flow* chunk) const;
+    };
+    using Chunk = std::unique_ptr<Flow, ChunkFree>;
+    static Chunk new_chunk();
+    Flow& slot(uint32_t idx) { return chunks_[idx >> kChunkBits].get()[idx & (kChunkSlots - 1)]; }
     const Flow& slot(uint32_t idx) const {
-        return chunks_[idx >> kChunkBits][idx & (kChunkSlots - 1)];
+        return chunks_[idx >> kChunkBits].get()[idx & (kChunkSlots - 1)];
     }
     uint64_t hash(const FlowKey& k) const;
     uint32_t allocate();
@@ -163,8 +171,11 @@ private:
 
     FlowTableConfig config_;
     ExportFn on_export_;
-    std::vector<std::unique_ptr<Flow[]>> chunks_;
-    uint32_t slot_count_ = 0;  // slots handed out so far (free or in use)
+    std::vector<Chunk> chunks_;
+    std::vector<uint32_t> chunk_used_;  // flows in use per chunk
+    uint32_t slot_count_ = 0;           // slots handed out so far (free or in use)
+    uint32_t generations_ = 0;          // flows created (a flow's generation: unique per table)
+    bool flushing_ = false;             // in a flush: emptied chunks are unmapped
     std::vector<uint32_t> free_;
     std::vector<uint32_t> buckets_;
     uint64_t mask_ = 0;

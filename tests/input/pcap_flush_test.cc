@@ -92,6 +92,13 @@ TEST(PcapFlowSlots, FlushInBoundedBatchesLeastRecentFirst) {
     ASSERT_EQ(rec.ports.size(), kFlows);
     for (uint32_t i = 0; i < kFlows; ++i) ASSERT_EQ(rec.ports[i], i) << "export " << i;
     EXPECT_EQ(table.oldest_first_us(), FlowTable::kNoFlow);
+    // The flush gave the emptied slots' memory back; the table still takes new flows.
+    std::vector<Flow*> again = fill(table, kFlows + 100);
+    EXPECT_EQ(table.size(), kFlows + 100);
+    for (uint32_t i = 0; i < again.size(); ++i) {
+        ASSERT_EQ(table.at(table.index_of(*again[i]), again[i]->generation), again[i]);
+        ASSERT_EQ(again[i]->bidir.packets, 1u);
+    }
 }
 
 TEST(PcapFlowSlots, ExpiryInBoundedBatchesEndsAsOneCall) {
