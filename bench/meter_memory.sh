@@ -3,7 +3,9 @@
 #
 #   bench/meter_memory.sh [N=1000000]
 #   env: REPS=3  EVEFLOW=path/to/eveflow  WORK=/tmp/meter-memory  BASE=1000 (flows of the
-#        baseline capture)  ONLY="eveflow_dpi eveflow_nodpi ndpiReader nfpcapd"
+#        baseline capture)  ONLY="eveflow_dpi eveflow_nodpi ndpiReader nfpcapd" (eveflow_dpi1 and
+#        eveflow_nodpi1: the same with `workers: 1`)  APPEND=1 (keep the rows of tools not run
+#        now, e.g. the peers' from an earlier run on the same captures)
 #
 # Captures (bench/gen_flows_pcap.py concurrent, written once into WORK): N TCP flows, each a SYN
 # and an HTTP GET 1 us later, all started within 2 s, so every flow is still active when the
@@ -33,6 +35,7 @@ done
 for dpi in true false; do
   printf 'inputs:\n  - type: pcap\n    file: PCAP\n    dpi: %s\n    max_flows: %d\n' \
     "$dpi" $((2 * N)) >"$WORK/eveflow_dpi_$dpi.yaml"
+  { cat "$WORK/eveflow_dpi_$dpi.yaml"; echo '    workers: 1'; } >"$WORK/eveflow_dpi_${dpi}_w1.yaml"
 done
 
 # The capture is written into a FIFO and the FIFO is held open once it is all written, so the
@@ -46,9 +49,10 @@ run() {
   rm -rf "$out"; mkdir -p "$out"
   mkfifo "$out/in.pcap"
   case $tool in
-    eveflow_dpi | eveflow_nodpi)
-      local dpi=true; [ "$tool" = eveflow_nodpi ] && dpi=false
-      sed "s#PCAP#$out/in.pcap#" "$WORK/eveflow_dpi_$dpi.yaml" >"$out/cfg.yaml"
+    eveflow_*)
+      local dpi=true w=; [ "${tool#eveflow_nodpi}" != "$tool" ] && dpi=false
+      [ "${tool%1}" != "$tool" ] && w=_w1
+      sed "s#PCAP#$out/in.pcap#" "$WORK/eveflow_dpi_$dpi$w.yaml" >"$out/cfg.yaml"
       /usr/bin/time -v -o "$out/time" "$BIN" -c "$out/cfg.yaml" --jsonl /dev/null \
         --sensor-id bench --log-level info 2>"$out/log" & ;;
     ndpiReader) /usr/bin/time -v -o "$out/time" ndpiReader -i "$out/in.pcap" >"$out/log" 2>&1 & ;;
@@ -87,7 +91,11 @@ steady_rss() {  # PID: VmRSS (KiB) once three samples 0.5 s apart agree within 1
   echo "$a"
 }
 
-: >"$WORK/rows"
+if [ "${APPEND:-0}" = 1 ] && [ -e "$WORK/rows" ]; then
+  for tool in $ONLY; do sed -i "/^$tool /d" "$WORK/rows"; done
+else
+  : >"$WORK/rows"
+fi
 for i in $(seq 1 "$REPS"); do
   for tool in $ONLY; do
     for n in "$BASE" "$N"; do
@@ -115,7 +123,8 @@ for tool in dict.fromkeys(r[0] for r in rows):
           "peak (with the end): %7.1f MiB, %5.0f bytes per flow (flows counted at %d: %s)"
           % (tool, med(n, 2) / 1024, n, med(base, 2) / 1024, base, act, med(n, 3) / 1024, peak,
              n, ",".join(counts)))
-for ours, theirs in (("eveflow_dpi", "ndpiReader"), ("eveflow_nodpi", "nfpcapd")):
+for ours, theirs in (("eveflow_dpi", "ndpiReader"), ("eveflow_nodpi", "nfpcapd"),
+                     ("eveflow_dpi1", "ndpiReader"), ("eveflow_nodpi1", "nfpcapd")):
     if ours in res and theirs in res:
         print("ratio %s/%s bytes per flow: active %.2fx, peak %.2fx; our active against their "
               "peak %.2fx" % (ours, theirs, res[ours][0] / res[theirs][0],

@@ -4,8 +4,9 @@
 #
 #   bench/scan_flows.sh [N=1000000]
 #   env: REPS=5  EVEFLOW=path/to/eveflow  WORK=/tmp/scan-flows  RATE=5000 (packets/s of the
-#        capture)  SYNSCAN=.../ndpi-4.2/pcap/synscan.pcap  ONLY="eveflow nfpcapd softflowd"
+#        capture)  SYNSCAN=.../ndpi-4.2/pcap/synscan.pcap  ONLY="eveflow eveflow1 nfpcapd softflowd"
 #        PERF=1 (also `perf record -g` one eveflow run and print where its time goes)
+#        tools: eveflow (default workers: one per CPU), eveflow1 (the same with --workers 1)
 #
 # Capture (bench/gen_flows_pcap.py scan, written once into WORK): the shared nmap SYN scan
 # (EVEFLOW_SHARED_DATA's ndpi-4.2/pcap/synscan.pcap, ~2000 one-packet flows) copied with
@@ -25,7 +26,7 @@ WORK=${WORK:-/tmp/scan-flows}
 RATE=${RATE:-5000}
 DATA=${EVEFLOW_SHARED_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}
 SYNSCAN=${SYNSCAN:-$DATA/pcap/ndpi-4.2/pcap/synscan.pcap}
-ONLY=${ONLY:-eveflow nfpcapd softflowd}
+ONLY=${ONLY:-eveflow eveflow1 nfpcapd softflowd}
 PY=/usr/bin/python3
 mkdir -p "$WORK"
 PCAP=$WORK/scan_$N.pcap
@@ -37,9 +38,10 @@ run() {  # TOOL REP -> "wall_s cpu_s rss_kib flows_counted"
   local tool=$1 out=$WORK/$1.$2 counted
   rm -rf "$out"; mkdir -p "$out"
   case $tool in
-    eveflow)
+    eveflow | eveflow1)
+      local workers=(); [ "$tool" = eveflow1 ] && workers=(--workers 1)
       /usr/bin/time -v -o "$out/time" "$BIN" --pcap "$PCAP" --no-dpi --jsonl /dev/null \
-        --sensor-id bench --log-level info 2>"$out/log"
+        --sensor-id bench --log-level info "${workers[@]}" 2>"$out/log"
       counted=$(sed -n 's/.*eveflow: done:.* flows_aggregated=\([0-9]*\).*/\1/p' "$out/log") ;;
     nfpcapd)
       mkdir -p "$out/nf"
@@ -80,10 +82,11 @@ for tool in dict.fromkeys(r[0] for r in rows):
     print("%-10s median of %d: %.2f s wall, %.2f s CPU: %.0f flows/s, %.0f flows per CPU-s, "
           "peak RSS %.0f MiB (counted: %s)" % (tool, len(rs), wall, cpu, flows / wall,
                                               flows / cpu, rss, ",".join(sorted({r[4] for r in rs}))))
-for peer in ("nfpcapd", "softflowd"):
-    if "eveflow" in res and peer in res:
-        print("ratio eveflow/%s: flows/s %.2fx, flows per CPU-s %.2fx" % (
-            peer, res["eveflow"][0] / res[peer][0], res["eveflow"][1] / res[peer][1]))
+for ours in ("eveflow", "eveflow1"):
+    for peer in ("nfpcapd", "softflowd"):
+        if ours in res and peer in res:
+            print("ratio %s/%s: flows/s %.2fx, flows per CPU-s %.2fx" % (
+                ours, peer, res[ours][0] / res[peer][0], res[ours][1] / res[peer][1]))
 PY
 
 if [ "${PERF:-0}" = 1 ]; then
@@ -91,9 +94,9 @@ if [ "${PERF:-0}" = 1 ]; then
   perf record -g -o "$WORK/perf.data" "$BIN" --pcap "$PCAP" --no-dpi --jsonl /dev/null \
     --sensor-id bench --log-level warn 2>"$WORK/perf.log"
   echo "== CPU by thread (eveflow's threads are unnamed: the top symbols of each tell its role) =="
-  perf report -i "$WORK/perf.data" --no-children --sort tid --stdio 2>/dev/null | grep -v '^#' |
+  perf report -i "$WORK/perf.data" --no-children --sort pid --stdio -g none 2>/dev/null | grep -v '^#' |
     grep -v '^$' | head -8
   echo "== top symbols by thread (self) =="
-  perf report -i "$WORK/perf.data" --no-children --sort tid,dso,sym --stdio -g none 2>/dev/null |
+  perf report -i "$WORK/perf.data" --no-children --sort pid,dso,sym --stdio -g none 2>/dev/null |
     grep -v '^#' | grep -v '^$' | head -45
 fi

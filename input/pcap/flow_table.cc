@@ -1,9 +1,13 @@
 // Flow table: chained hash over a slot pool (no allocation per packet), LRU list by last packet.
 #include "input/pcap/flow_table.h"
 
+#include <sys/mman.h>
+
 #include <bit>
 #include <cstring>
+#include <new>
 #include <random>
+#include <type_traits>
 
 #include "util/hash.h"
 
@@ -92,11 +96,11 @@ Flow& FlowTable::lookup(const DecodedPacket& p, int64_t ts_us, int& direction, b
     FlowKey key = make_key(p, src_is_a);
     uint64_t h = hash(key);
     uint32_t idx = buckets_[h & mask_];
-    while (idx != kNil && !(slots_[idx].hash == h && slots_[idx].key == key)) {
-        idx = slots_[idx].hash_next;
+    while (idx != kNil && !(slot(idx).hash == h && slot(idx).key == key)) {
+        idx = slot(idx).hash_next;
     }
     if (idx != kNil && config_.expiry) {
-        Flow& f = slots_[idx];
+        Flow& f = slot(idx);
         bool new_syn = p.proto == 6 && (p.tcp_flags & 0x12) == 0x02;
         if (ts_us - f.bidir.last_us >= config_.idle_us) {  // before the next expiry tick ran
             release(idx, ExpiryReason::kIdle);
@@ -111,7 +115,7 @@ Flow& FlowTable::lookup(const DecodedPacket& p, int64_t ts_us, int& direction, b
     }
     created = idx == kNil;
     if (created) idx = create(key, h, p, src_is_a);
-    Flow& f = slots_[idx];
+    Flow& f = slot(idx);
     if (lru_head_ != idx) {
         lru_unlink(idx);
         lru_push_front(idx);
@@ -128,10 +132,10 @@ uint32_t FlowTable::create(const FlowKey& key, uint64_t h, const DecodedPacket& 
         release(lru_tail_, ExpiryReason::kEvicted);
     }
     uint32_t idx = allocate();
-    Flow& f = slots_[idx];
-    uint32_t gen = f.generation + 1;
+    Flow& f = slot(idx);
     f = Flow{};
-    f.generation = gen;
+    f.generation = ++generations_;
+    f.slot = idx;
     f.used = true;
     f.key = key;
     f.hash = h;
@@ -164,45 +168,76 @@ void FlowTable::account(Flow& f, int direction, uint32_t size, int64_t ts_us, ui
     if (f.rst || (f.fin[0] && f.fin[1])) {
         f.closed = true;
         f.closed_us = ts_us;
-        auto idx = static_cast<uint32_t>(&f - slots_.data());
-        closed_.push_back({idx, f.generation, ts_us});
+        closed_.push_back({f.slot, f.generation, ts_us});
     }
 }
 
-void FlowTable::expire(int64_t now_us) {
-    if (!config_.expiry) return;
+bool FlowTable::expire(int64_t now_us, size_t max) {
+    if (!config_.expiry) return false;
+    size_t n = 0;
     while (!closed_.empty() && now_us - closed_.front().at_us >= config_.close_linger_us) {
+        if (n == max) return true;
         Closed c = closed_.front();
         closed_.pop_front();
-        const Flow& f = slots_[c.idx];
-        if (f.used && f.generation == c.generation && f.closed)
+        const Flow* f = at(c.idx, c.generation);
+        if (f != nullptr && f->closed) {
             release(c.idx, ExpiryReason::kTcpClose);
+            ++n;
+        }
     }
-    while (lru_tail_ != kNil && now_us - slots_[lru_tail_].bidir.last_us >= config_.idle_us) {
+    while (lru_tail_ != kNil && now_us - slot(lru_tail_).bidir.last_us >= config_.idle_us) {
+        if (n++ == max) return true;
         release(lru_tail_, ExpiryReason::kIdle);
     }
+    return false;
 }
 
-void FlowTable::flush(ExpiryReason reason) {
-    while (lru_tail_ != kNil) release(lru_tail_, reason);
+bool FlowTable::flush(ExpiryReason reason, size_t max) {
+    flushing_ = true;
+    for (size_t n = 0; n < max && lru_tail_ != kNil; ++n) release(lru_tail_, reason);
+    if (lru_tail_ != kNil) return true;
     closed_.clear();
+    return false;
+}
+
+FlowTable::Chunk FlowTable::new_chunk() {
+    void* p = ::mmap(nullptr, sizeof(Flow) * kChunkSlots, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    auto* flows = static_cast<Flow*>(p);
+    for (uint32_t i = 0; i < kChunkSlots; ++i) new (flows + i) Flow();
+    return Chunk(flows);
+}
+
+void FlowTable::ChunkFree::operator()(Flow* chunk) const {
+    static_assert(std::is_trivially_destructible_v<Flow>);
+    ::munmap(chunk, sizeof(Flow) * kChunkSlots);
 }
 
 uint32_t FlowTable::allocate() {
+    uint32_t idx = 0;
     if (!free_.empty()) {
-        uint32_t idx = free_.back();
+        idx = free_.back();
         free_.pop_back();
-        return idx;
+    } else {
+        if ((slot_count_ & (kChunkSlots - 1)) == 0) {
+            chunks_.emplace_back();
+            chunk_used_.push_back(0);
+        }
+        idx = slot_count_++;
     }
-    slots_.emplace_back();
-    return static_cast<uint32_t>(slots_.size() - 1);
+    Chunk& chunk = chunks_[idx >> kChunkBits];
+    if (!chunk) chunk = new_chunk();
+    ++chunk_used_[idx >> kChunkBits];
+    flushing_ = false;
+    return idx;
 }
 
 void FlowTable::release(uint32_t idx, ExpiryReason reason) {
-    on_export_(slots_[idx], reason);
-    Flow& f = slots_[idx];
+    on_export_(slot(idx), reason);
+    Flow& f = slot(idx);
     uint32_t* link = &buckets_[f.hash & mask_];
-    while (*link != idx) link = &slots_[*link].hash_next;
+    while (*link != idx) link = &slot(*link).hash_next;
     *link = f.hash_next;
     lru_unlink(idx);
     age_unlink(idx);
@@ -210,19 +245,21 @@ void FlowTable::release(uint32_t idx, ExpiryReason reason) {
     f.dpi = nullptr;
     free_.push_back(idx);
     --size_;
+    uint32_t c = idx >> kChunkBits;
+    if (--chunk_used_[c] == 0 && flushing_) chunks_[c].reset();
 }
 
 void FlowTable::lru_unlink(uint32_t idx) {
-    Flow& f = slots_[idx];
-    if (f.lru_prev != kNil) slots_[f.lru_prev].lru_next = f.lru_next;
-    if (f.lru_next != kNil) slots_[f.lru_next].lru_prev = f.lru_prev;
+    Flow& f = slot(idx);
+    if (f.lru_prev != kNil) slot(f.lru_prev).lru_next = f.lru_next;
+    if (f.lru_next != kNil) slot(f.lru_next).lru_prev = f.lru_prev;
     if (lru_head_ == idx) lru_head_ = f.lru_next;
     if (lru_tail_ == idx) lru_tail_ = f.lru_prev;
     f.lru_prev = f.lru_next = kNil;
 }
 
 void FlowTable::age_push_back(uint32_t idx) {
-    if (age_.size() < slots_.size()) age_.resize(slots_.size());
+    if (age_.size() < slot_count_) age_.resize(slot_count_);
     age_[idx] = {age_tail_, kNil};
     if (age_tail_ != kNil) age_[age_tail_].next = idx;
     age_tail_ = idx;
@@ -238,10 +275,10 @@ void FlowTable::age_unlink(uint32_t idx) {
 }
 
 void FlowTable::lru_push_front(uint32_t idx) {
-    Flow& f = slots_[idx];
+    Flow& f = slot(idx);
     f.lru_prev = kNil;
     f.lru_next = lru_head_;
-    if (lru_head_ != kNil) slots_[lru_head_].lru_prev = idx;
+    if (lru_head_ != kNil) slot(lru_head_).lru_prev = idx;
     lru_head_ = idx;
     if (lru_tail_ == kNil) lru_tail_ = idx;
 }

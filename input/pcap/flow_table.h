@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -68,8 +69,6 @@ struct Flow {
     std::array<uint16_t, kMaxVlans> vlans{};
     DirStats dir[2];  // 0: client to server (src2dst), 1: server to client
     DirStats bidir;
-    bool fin[2] = {false, false};
-    bool rst = false, closed = false;
     int64_t closed_us = 0;
     DpiFlow* dpi = nullptr;
     // The meter's reports: the flow's id, what the previous report counted (per direction),
@@ -84,10 +83,15 @@ struct Flow {
     bool swept = false;                    // in the meter's list of flows with unreported traffic
     uint8_t icmp_type = 0, icmp_code = 0;  // of the first packet (ICMP, ICMPv6)
     bool has_icmp = false;
-    // table links (slot indices; kNil when none)
-    uint32_t hash_next = 0, lru_prev = 0, lru_next = 0, generation = 0;
-    uint64_t hash = 0;
+    // TCP close (FIN per direction, RST) and the table's own flags, packed beside the ones
+    // above so the links below start without padding.
+    bool fin[2] = {false, false};
+    bool rst = false, closed = false;
     bool used = false;
+    // table links (slot indices; kNil when none) and this flow's own slot
+    uint32_t hash_next = 0, lru_prev = 0, lru_next = 0, generation = 0;
+    uint32_t slot = 0;
+    uint64_t hash = 0;
 };
 
 struct FlowTableConfig {
@@ -110,33 +114,52 @@ public:
     Flow& lookup(const DecodedPacket& p, int64_t ts_us, int& direction, bool& created);
     /// Counts the packet into the flow and tracks TCP close.
     void account(Flow& f, int direction, uint32_t size, int64_t ts_us, uint8_t tcp_flags);
-    /// Exports flows idle since `now_us - idle` and closed flows past their linger.
-    void expire(int64_t now_us);
-    /// Exports every flow (end of input or shutdown).
-    void flush(ExpiryReason reason = ExpiryReason::kEnd);
+    /// Exports flows idle since `now_us - idle` and closed flows past their linger; with `max`,
+    /// at most that many. True while some are left (call again with the same time).
+    bool expire(int64_t now_us, size_t max = std::numeric_limits<size_t>::max());
+    /// Exports every flow (end of input or shutdown); with `max`, at most that many, the least
+    /// recently seen first. True while flows remain.
+    bool flush(ExpiryReason reason = ExpiryReason::kEnd,
+               size_t max = std::numeric_limits<size_t>::max());
 
     size_t size() const { return size_; }
     /// A flow's slot and generation, and the flow they name if it is still there (else null).
-    uint32_t index_of(const Flow& f) const { return static_cast<uint32_t>(&f - slots_.data()); }
+    uint32_t index_of(const Flow& f) const { return f.slot; }
     Flow* at(uint32_t idx, uint32_t generation) {
-        Flow& f = slots_[idx];
+        Flow* chunk = chunks_[idx >> kChunkBits].get();
+        if (chunk == nullptr) return nullptr;  // unmapped during a flush
+        Flow& f = chunk[idx & (kChunkSlots - 1)];
         return f.used && f.generation == generation ? &f : nullptr;
     }
     /// First-packet time of the oldest open flow, INT64_MAX when none. While packet times do
     /// not go back this is the smallest first-packet time in the table (creation order).
     int64_t oldest_first_us() const {
-        return age_head_ == kNil ? kNoFlow : slots_[age_head_].bidir.first_us;
+        return age_head_ == kNil ? kNoFlow : slot(age_head_).bidir.first_us;
     }
     /// Last-packet time of the least recently seen open flow, INT64_MAX when none: the
     /// smallest last-packet time in the table while packet times do not go back (LRU order).
     int64_t oldest_last_us() const {
-        return lru_tail_ == kNil ? kNoFlow : slots_[lru_tail_].bidir.last_us;
+        return lru_tail_ == kNil ? kNoFlow : slot(lru_tail_).bidir.last_us;
     }
     static constexpr int64_t kNoFlow = std::numeric_limits<int64_t>::max();
     uint64_t evicted() const { return evicted_; }
 
 private:
     static constexpr uint32_t kNil = std::numeric_limits<uint32_t>::max();
+    // Slots live in fixed-size chunks mapped on their own: the pool grows a chunk at a time,
+    // never moving or copying flows (a doubling vector would hold the old and the new array at
+    // once), and a flush unmaps each chunk it empties, so the memory goes back as it goes.
+    static constexpr uint32_t kChunkBits = 11;
+    static constexpr uint32_t kChunkSlots = uint32_t{1} << kChunkBits;
+    struct ChunkFree {
+        void operator()(Flow* chunk) const;
+    };
+    using Chunk = std::unique_ptr<Flow, ChunkFree>;
+    static Chunk new_chunk();
+    Flow& slot(uint32_t idx) { return chunks_[idx >> kChunkBits].get()[idx & (kChunkSlots - 1)]; }
+    const Flow& slot(uint32_t idx) const {
+        return chunks_[idx >> kChunkBits].get()[idx & (kChunkSlots - 1)];
+    }
     uint64_t hash(const FlowKey& k) const;
     uint32_t allocate();
     void release(uint32_t idx, ExpiryReason reason);
@@ -148,7 +171,11 @@ private:
 
     FlowTableConfig config_;
     ExportFn on_export_;
-    std::vector<Flow> slots_;
+    std::vector<Chunk> chunks_;
+    std::vector<uint32_t> chunk_used_;  // flows in use per chunk
+    uint32_t slot_count_ = 0;           // slots handed out so far (free or in use)
+    uint32_t generations_ = 0;          // flows created (a flow's generation: unique per table)
+    bool flushing_ = false;             // in a flush: emptied chunks are unmapped
     std::vector<uint32_t> free_;
     std::vector<uint32_t> buckets_;
     uint64_t mask_ = 0;

@@ -147,10 +147,10 @@ void Meter::update(Flow& f, int64_t at_us) {
     ++counters_.updates;
 }
 
-void Meter::tick(int64_t now_us) {
+bool Meter::tick(int64_t now_us, size_t max) {
     now_us_ = now_us;
     if (config_.sweep && config_.update_us > 0) sweep(now_us);
-    table_.expire(now_us);
+    return table_.expire(now_us, max);
 }
 
 // Flows silent since their unreported traffic's cell ended are reported now; the others
@@ -219,11 +219,11 @@ void Meter::on_export(Flow& f, ExpiryReason reason) {
     f.dpi = nullptr;
 }
 
-std::vector<ExportedFlow> Meter::take_exported() {
-    std::vector<ExportedFlow> out;
-    out.reserve(exported_.capacity());
-    out.swap(exported_);
-    return out;
+std::vector<ExportedFlow> Meter::take_exported(std::vector<ExportedFlow> spare) {
+    spare.clear();
+    if (spare.capacity() == 0) spare.reserve(exported_.capacity());
+    spare.swap(exported_);
+    return spare;
 }
 
 EventBatch Meter::take_batch() {

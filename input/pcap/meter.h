@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,7 +79,9 @@ public:
     /// `sweep` (live capture) it first reports the flows whose unreported traffic lies in a grid
     /// cell that ended by then (silent flows; in files a flow's next packet or its final record
     /// reports that traffic, so no sweep is needed).
-    void tick(int64_t now_us);
+    /// With `max`: exports at most that many flows; true while expired flows are left (call
+    /// again with the same time, after publishing).
+    bool tick(int64_t now_us, size_t max = std::numeric_limits<size_t>::max());
     /// A meter fed by a reader that hands packets to several meters: the reader's time of the
     /// last packet it read (`last_us`, any meter's) and its latest packet or tick time
     /// (`now_us`), after this meter got every packet the reader read before. The meter then
@@ -87,13 +90,17 @@ public:
         last_us_ = last_us;
         now_us_ = now_us;
     }
-    /// Exports every flow (end of input, shutdown).
-    void flush() { table_.flush(ExpiryReason::kEnd); }
+    /// Exports every flow (end of input, shutdown); with `max`, at most that many per call
+    /// (publish between calls). True while flows remain.
+    bool flush(size_t max = std::numeric_limits<size_t>::max()) {
+        return table_.flush(ExpiryReason::kEnd, max);
+    }
 
     /// Flows exported and not yet taken.
     size_t pending() const { return exported_.size(); }
-    /// The exported flows, for rendering on another thread (FlowBatcher).
-    std::vector<ExportedFlow> take_exported();
+    /// The exported flows, for rendering on another thread (FlowBatcher). `spare` (a vector
+    /// the render thread is done with) takes their place, so its memory is reused.
+    std::vector<ExportedFlow> take_exported(std::vector<ExportedFlow> spare = {});
     /// The exported flows rendered here, as one batch (single-threaded use).
     EventBatch take_batch();
     /// Counters since the last call (then reset).

@@ -209,11 +209,12 @@ void PcapSource::render_loop(Channel<ExportedChunk>& in, Publisher& out) {
         got.clear();
         in.pop_batch(got, 4, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
         if (processes_ && !got.empty()) processes_->sync();
-        for (const auto& chunk : got) {
+        for (auto& chunk : got) {
             for (const auto& f : chunk.flows) {
                 batcher.add(f);
                 if (batcher.size() >= config_.batch_size) send();
             }
+            give_spare(std::move(chunk.flows));
             latest[chunk.worker] = chunk.progress;
             progress = SourceProgress::ended();
             for (const auto& p : latest) {
@@ -346,7 +347,7 @@ bool PcapSource::publish(Lane& lane, bool ended) {
     SourceProgress now = ended ? SourceProgress::ended() : meter.progress();
     if (meter.pending() == 0 && now == lane.handed) return !closed_.load();
     lane.handed = now;
-    handoff_->push(ExportedChunk{meter.take_exported(), now, lane.index});
+    handoff_->push(ExportedChunk{meter.take_exported(take_spare()), now, lane.index});
     return !closed_.load();
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,14 @@ private:
     bool publish_own();
     /// End of input: every meter flushes and publishes its end.
     void finish_meters();
+    /// Expiry at `now_us` and the end-of-input flush, `batch_size` flows at a time, each
+    /// batch published (behind the handoff's backpressure) before the next is exported.
+    void expire(Lane& lane, int64_t now_us);
+    void drain(Lane& lane);
+    /// Export vectors the render thread is done with, handed back to the meters (their memory
+    /// stays mapped and warm instead of being allocated per batch).
+    std::vector<ExportedFlow> take_spare();
+    void give_spare(std::vector<ExportedFlow>&& v);
     void start_workers();
     /// Closes the workers' queues and waits for the workers (each flushes its meter).
     void join_workers();
@@ -93,7 +102,9 @@ private:
     std::vector<std::thread> workers_;           // running while run() runs
     Channel<ExportedChunk>* handoff_ = nullptr;  // set while run() runs
     std::atomic<bool> closed_{false};            // the event channel closed
-    bool lines_ = true;                          // some handler reads the flow records' lines
+    std::mutex spare_mu_;
+    std::vector<std::vector<ExportedFlow>> spare_;  // guarded by spare_mu_
+    bool lines_ = true;                             // some handler reads the flow records' lines
     std::atomic<uint64_t> done_bytes_{0};
     uint64_t total_bytes_ = 0;
     uint64_t last_kernel_drop_ = 0, last_if_drop_ = 0;

@@ -22,8 +22,34 @@ void PcapSource::tick_all(int64_t now_us) {
     if (fanout_) {
         fanout_->tick(now_us);
     } else {
-        lanes_[0].meter->tick(now_us);
+        expire(lanes_[0], now_us);
     }
+}
+
+void PcapSource::expire(Lane& lane, int64_t now_us) {
+    while (lane.meter->tick(now_us, config_.batch_size)) (void)publish(lane);
+}
+
+void PcapSource::drain(Lane& lane) {
+    while (lane.meter->flush(config_.batch_size)) (void)publish(lane);
+    (void)publish(lane, /*ended=*/true);
+}
+
+std::vector<ExportedFlow> PcapSource::take_spare() {
+    std::lock_guard lock(spare_mu_);
+    if (spare_.empty()) return {};
+    std::vector<ExportedFlow> v = std::move(spare_.back());
+    spare_.pop_back();
+    return v;
+}
+
+// Kept: as many as the handoff holds and one per meter, none much larger than a batch
+// (a vector grown by a burst is freed).
+void PcapSource::give_spare(std::vector<ExportedFlow>&& v) {
+    if (v.capacity() == 0 || v.capacity() > 4 * config_.batch_size) return;
+    v.clear();
+    std::lock_guard lock(spare_mu_);
+    if (spare_.size() < 9 * lanes_.size()) spare_.push_back(std::move(v));
 }
 
 bool PcapSource::publish_own() { return fanout_ ? !closed_.load() : publish(lanes_[0]); }
@@ -33,8 +59,7 @@ void PcapSource::finish_meters() {
         join_workers();
         return;
     }
-    lanes_[0].meter->flush();
-    publish(lanes_[0], /*ended=*/true);
+    drain(lanes_[0]);
 }
 
 void PcapSource::start_workers() {
@@ -60,7 +85,7 @@ void PcapSource::work(Lane& lane) {
         for (PacketChunk& c : got) {
             for (const PacketSlot& s : c.slots) {
                 if (s.caplen == PacketSlot::kTick) {
-                    meter.tick(s.ts_us);
+                    expire(lane, s.ts_us);
                 } else {
                     meter.packet(c.data.data() + s.off, s.caplen, s.wire_len, s.ts_us);
                     ++since_publish;
@@ -76,8 +101,7 @@ void PcapSource::work(Lane& lane) {
             fanout_->recycle(lane.index, std::move(c));
         }
     }
-    meter.flush();
-    (void)publish(lane, /*ended=*/true);
+    drain(lane);
 }
 
 }  // namespace eveflow::input::pcap

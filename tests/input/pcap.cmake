@@ -89,3 +89,6 @@ if(EVEFLOW_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     target_link_options(dns_wire_fuzz PRIVATE -fsanitize=fuzzer)
     target_link_libraries(dns_wire_fuzz PRIVATE eveflow_input_pcap)
 endif()
+
+# Flow slots that stay put; expiry and the end-of-input flush in bounded batches.
+eveflow_add_test(pcap_flush SOURCES input/pcap_flush_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)
