@@ -8,6 +8,9 @@ namespace eveflow::processing {
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
+// How many events ahead handlers are told of the events to come (their table entries are
+// in cache by the time they get there).
+constexpr size_t kPrefetchAhead = 4;
 }  // namespace
 
 Dispatcher::Dispatcher(Context& ctx, std::vector<std::unique_ptr<Handler>> handlers,
@@ -102,11 +105,18 @@ Counter& Dispatcher::other_counter(SourceId source, std::string_view type_name) 
     return c;
 }
 
-void Dispatcher::consume(const EventBatch& batch) {
-    std::array<uint64_t, kEventTypeCount> counts{};
-    int64_t max_us = max_event_us_;
-    note_source(batch);
-    for (const Event& e : batch.events) {
+// Handlers hear of each event kPrefetchAhead events before they consume it, in event order
+// (a handler's prefetch may assign ids in the order it sees events, as consume would).
+void Dispatcher::consume_events(const EventBatch& batch,
+                                std::array<uint64_t, kEventTypeCount>& counts, int64_t& max_us) {
+    const std::vector<Event>& events = batch.events;
+    auto tell = [&](const Event& ahead) {
+        for (Handler* h : by_type_[static_cast<size_t>(ahead.type)]) h->prefetch(ahead);
+    };
+    for (size_t i = 0; i < std::min(events.size(), kPrefetchAhead); ++i) tell(events[i]);
+    for (size_t i = 0; i < events.size(); ++i) {
+        const Event& e = events[i];
+        if (i + kPrefetchAhead < events.size()) tell(events[i + kPrefetchAhead]);
         if (e.type == EventType::kOther) {
             other_counter(batch.source, e.type_name).inc();
         } else if (e.fields.report != FlowReport::kInsert) {  // a signal, not an event read
@@ -116,6 +126,13 @@ void Dispatcher::consume(const EventBatch& batch) {
         run_handlers(by_type_[static_cast<size_t>(e.type)],
                      [&](Handler* h) { h->consume(e, *this); });
     }
+}
+
+void Dispatcher::consume(const EventBatch& batch) {
+    std::array<uint64_t, kEventTypeCount> counts{};
+    int64_t max_us = max_event_us_;
+    note_source(batch);
+    consume_events(batch, counts, max_us);
     for (size_t t = 0; t < kEventTypeCount; ++t) {
         if (counts[t]) events_counter(batch.source, static_cast<EventType>(t)).inc(counts[t]);
     }

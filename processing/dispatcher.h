@@ -60,6 +60,9 @@ private:
     void hand_over();
     /// Tells the handlers whether `batch` comes from a progress source (when that changes).
     void note_source(const EventBatch& batch);
+    /// Counts, hands to the handlers and finds the latest time of the batch's events.
+    void consume_events(const EventBatch& batch, std::array<uint64_t, kEventTypeCount>& counts,
+                        int64_t& max_us);
     /// Records the batch's progress and hands the handlers the new minimum over the sources.
     void apply_progress(SourceId source, const SourceProgress& p);
     void pass_checkpoint(const std::shared_ptr<const Checkpoint>& cp);

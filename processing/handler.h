@@ -52,6 +52,9 @@ public:
     virtual EventTypeSet raw_types() const { return {}; }
     /// Hot path: no I/O, no throw, no allocation per event where it can be avoided.
     virtual void consume(const Event& e, Emitter& out) = 0;
+    /// `e` will be consumed within a few events of this batch: a handler may start loading
+    /// what consume(e) reads (no state change that consume would not make). None by default.
+    virtual void prefetch(const Event& /*e*/) {}
     /// Emits every window ending at or before `watermark`; Timestamp::max() emits all.
     virtual void flush(Timestamp watermark, Emitter& out) = 0;
     /// Event-time progress of the inputs that publish it (the pcap meter): the smallest, over

@@ -1,6 +1,11 @@
 // Timestamp parsing and formatting without the C library's locale- and TZ-dependent calls.
 #include "types/timestamp.h"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
 namespace eveflow {
 namespace {
 
@@ -94,43 +99,73 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
     return Timestamp{secs * 1'000'000 + frac_us};
 }
 
+namespace {
+
+// Writes `width` decimal digits of v at p.
+void put_digits(char* p, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+}
+
+// Writes the two digits of v (0-99) at p.
+void put_pair(char* p, uint32_t v) {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    std::memcpy(p, kPairs + 2 * v, 2);
+}
+
+// "YYYY-MM-DDTHH:MM:SS" of one second since the epoch; a year outside 0-9999 prints as
+// 0000 or 9999.
+struct SecondText {
+    int64_t secs = std::numeric_limits<int64_t>::min();
+    std::array<char, 19> text{};
+
+    void set(int64_t s) {
+        secs = s;
+        int64_t days = floor_to(s, 86400) / 86400;
+        int64_t rem = s - days * 86400;
+        int64_t y;
+        unsigned m, d;
+        civil_from_days(days, y, m, d);
+        char* p = text.data();
+        put_digits(p, y < 0 ? 0 : y > 9999 ? 9999 : y, 4);
+        p[4] = '-';
+        put_digits(p + 5, m, 2);
+        p[7] = '-';
+        put_digits(p + 8, d, 2);
+        p[10] = 'T';
+        put_digits(p + 11, rem / 3600, 2);
+        p[13] = ':';
+        put_digits(p + 14, rem / 60 % 60, 2);
+        p[16] = ':';
+        put_digits(p + 17, rem % 60, 2);
+    }
+};
+
+}  // namespace
+
 void append_timestamp(std::string& out, Timestamp t) {
     if (!t.valid()) t.us = 0;  // an unset time prints as the epoch rather than overflowing
     int64_t secs = floor_to(t.us, 1'000'000) / 1'000'000;
     int64_t frac = t.us - secs * 1'000'000;
-    int64_t days = floor_to(secs, 86400) / 86400;
-    int64_t rem = secs - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
-    char buf[40];
-    char* p = buf;
-    auto put = [&](int64_t v, int width) {
-        for (int i = width - 1; i >= 0; --i) {
-            p[i] = static_cast<char>('0' + v % 10);
-            v /= 10;
-        }
-        p += width;
-    };
-    if (y < 0 || y > 9999) {
-        out += y < 0 ? "0000" : "9999";
-    } else {
-        put(y, 4);
-    }
-    *p++ = '-';
-    put(m, 2);
-    *p++ = '-';
-    put(d, 2);
-    *p++ = 'T';
-    put(rem / 3600, 2);
-    *p++ = ':';
-    put(rem / 60 % 60, 2);
-    *p++ = ':';
-    put(rem % 60, 2);
-    *p++ = '.';
-    put(frac, 6);
-    *p++ = 'Z';
-    out.append(buf, p);
+    // Records print the same few seconds over and over (window bounds above all): the
+    // calendar part of the last seconds seen is kept, by a hash of the second.
+    thread_local std::array<SecondText, 8> seen;
+    SecondText& c = seen[(static_cast<uint64_t>(secs) * 0x9e3779b97f4a7c15ULL) >> 61];
+    if (c.secs != secs) c.set(secs);
+    char buf[27];
+    std::copy(c.text.begin(), c.text.end(), buf);
+    buf[19] = '.';
+    const auto f = static_cast<uint32_t>(frac);  // 0-999999: three pairs of digits
+    put_pair(buf + 20, f / 10000);
+    put_pair(buf + 22, f / 100 % 100);
+    put_pair(buf + 24, f % 100);
+    buf[26] = 'Z';
+    out.append(buf, sizeof buf);
 }
 
 std::string format_timestamp(Timestamp t) {

@@ -35,48 +35,12 @@ DpiInfo ExportedFlow::dpi_view() const {
     return d;
 }
 
-void FlowBatcher::add(const ExportedFlow& x) {
-    const Flow& f = x.flow;
-    DpiInfo info;
-    const DpiInfo* dpi = nullptr;
-    if (x.has_dpi) {
-        info = x.dpi_view();
-        dpi = &info;
-    }
-    std::optional<process::FlowProcesses> procs;
-    if (processes_) {
-        procs = processes_->lookup(f.proto, f.client, f.client_port, f.server, f.server_port,
-                                   f.bidir.last_us);
-    }
-    Pending p{};
-    p.raw_off = batch_.buffer.size();
-    line_.clear();
-    const bool insert = x.kind == FlowReport::kInsert;
-    const bool no_line = insert || !lines_;
-    if (no_line) {  // no line of its own: app_proto alone, as a JSON string
-        std::string_view proto = dpi ? dpi->protocol : std::string_view();
-        line_.append("\"").append(proto).append("\"");
-        p.app_off = p.raw_off + 1;
-        p.app_len = proto.size();
-    } else {
-        std::string_view reason =
-            x.kind == FlowReport::kUpdate ? "update" : expiry_reason_name(x.reason);
-        render_flow(line_, f, reason, dpi, x.id, in_iface_, procs ? &*procs : nullptr);
-        // app_proto views its value inside the line (protocol names need no JSON escaping),
-        // so the buffer stays plain JSON lines.
-        constexpr std::string_view kApp = "\"app_proto\":\"";
-        size_t at = dpi ? line_.find(kApp) : std::string::npos;
-        p.app_off = at == std::string::npos ? p.raw_off : p.raw_off + at + kApp.size();
-        p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
-    }
-    batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
-    p.raw_len = no_line ? 0 : line_.size();
-    batch_.buffer.push_back('\n');
+namespace {
 
-    Event e;
-    e.type = EventType::kFlow;
-    e.aggregatable = !insert;
-    FlowEntry& fe = e.fields;
+// The event's typed fields, straight from the exported flow (the batch's vector holds it: no
+// temporary of the event's size is built and copied).
+void fill_entry(FlowEntry& fe, const ExportedFlow& x, std::string_view in_iface) {
+    const Flow& f = x.flow;
     fe.ts = Timestamp::from_us(f.bidir.last_us);
     fe.start = Timestamp::from_us(f.bidir.first_us);
     fe.end = fe.ts;
@@ -93,7 +57,7 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.has_icmp = f.has_icmp;
     fe.vlan = f.vlan_count ? f.vlans[0] : 0;
     fe.flow_id = x.id;
-    fe.in_iface = in_iface_;
+    fe.in_iface = in_iface;
     fe.pkts_toserver = f.dir[0].packets;
     fe.pkts_toclient = f.dir[1].packets;
     fe.bytes_toserver = f.dir[0].bytes;
@@ -103,14 +67,71 @@ void FlowBatcher::add(const ExportedFlow& x) {
     fe.delta = x.delta;
     fe.live = f.live;
     fe.reported_at = Timestamp::from_us(x.at_us);
+}
+
+}  // namespace
+
+void FlowBatcher::add(const ExportedFlow& x) {
+    const Flow& f = x.flow;
+    std::optional<process::FlowProcesses> procs;
+    if (processes_) {
+        procs = processes_->lookup(f.proto, f.client, f.client_port, f.server, f.server_port,
+                                   f.bidir.last_us);
+    }
+    const bool insert = x.kind == FlowReport::kInsert;
+    const bool no_line = insert || !lines_;
+    // Read by the flow's line, raw rows and forwarding (all with lines on) and by lifecycle
+    // records (inserted or live flows only); nothing else reads a meter flow's Community ID.
+    CommunityIdText id;
+    if (!no_line || insert || f.live) id = flow_community_id(f);
+    Pending p{};
+    p.raw_off = batch_.buffer.size();
+    if (no_line) {  // no line of its own: app_proto alone, as a JSON string
+        std::string_view proto = x.has_dpi ? x.dpi.protocol : std::string_view();
+        batch_.buffer.push_back('"');
+        batch_.buffer.insert(batch_.buffer.end(), proto.begin(), proto.end());
+        batch_.buffer.push_back('"');
+        p.app_off = p.raw_off + 1;
+        p.app_len = proto.size();
+    } else {
+        append_line(x, procs ? &*procs : nullptr, id, p);
+    }
+    batch_.buffer.push_back('\n');
+
+    Event& e = batch_.events.emplace_back();
+    e.type = EventType::kFlow;
+    e.aggregatable = !insert;
+    FlowEntry& fe = e.fields;
+    fill_entry(fe, x, in_iface_);
     if (procs) {
         fe.src_process_name = keep(procs->src.name);
         fe.dest_process_name = keep(procs->dest.name);
     }
-    // The rendered line carries it; the fixed copy outlives the line's views.
-    fe.enrich.community_id = flow_community_id(f);
-    batch_.events.push_back(e);
+    // The rendered line carries it too; the fixed copy outlives the line's views.
+    fe.enrich.community_id = id;
     pending_.push_back(p);
+}
+
+void FlowBatcher::append_line(const ExportedFlow& x, const process::FlowProcesses* procs,
+                              const CommunityIdText& id, Pending& p) {
+    DpiInfo info;
+    const DpiInfo* dpi = nullptr;
+    if (x.has_dpi) {
+        info = x.dpi_view();
+        dpi = &info;
+    }
+    line_.clear();
+    std::string_view reason =
+        x.kind == FlowReport::kUpdate ? "update" : expiry_reason_name(x.reason);
+    render_flow(line_, x.flow, reason, dpi, x.id, in_iface_, procs, &id);
+    // app_proto views its value inside the line (protocol names need no JSON escaping),
+    // so the buffer stays plain JSON lines.
+    constexpr std::string_view kApp = "\"app_proto\":\"";
+    size_t at = dpi ? line_.find(kApp) : std::string::npos;
+    p.app_off = at == std::string::npos ? p.raw_off : p.raw_off + at + kApp.size();
+    p.app_len = at == std::string::npos ? 0 : dpi->protocol.size();
+    batch_.buffer.insert(batch_.buffer.end(), line_.begin(), line_.end());
+    p.raw_len = line_.size();
 }
 
 std::string_view FlowBatcher::keep(const std::string& name) {

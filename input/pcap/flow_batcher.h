@@ -72,6 +72,9 @@ private:
     EventBatch batch_;
     std::vector<Pending> pending_;
     std::string line_;
+    /// Renders the flow's line into the buffer; sets p's raw_len and app_proto's place.
+    void append_line(const ExportedFlow& x, const process::FlowProcesses* procs,
+                     const CommunityIdText& id, Pending& p);
 };
 
 }  // namespace eveflow::input::pcap

@@ -195,7 +195,8 @@ CommunityIdText flow_community_id(const Flow& f) {
 }
 
 void render_flow(std::string& out, const Flow& f, std::string_view reason, const DpiInfo* dpi,
-                 uint64_t flow_id, std::string_view in_iface, const process::FlowProcesses* procs) {
+                 uint64_t flow_id, std::string_view in_iface, const process::FlowProcesses* procs,
+                 const CommunityIdText* community_id) {
     out += '{';
     ts(out, "timestamp", f.bidir.last_us);
     num(out, "flow_id", flow_id);
@@ -211,7 +212,7 @@ void render_flow(std::string& out, const Flow& f, std::string_view reason, const
         num(out, "icmp_type", f.icmp_type);
         num(out, "icmp_code", f.icmp_code);
     }
-    str(out, "community_id", flow_community_id(f).text());
+    str(out, "community_id", (community_id ? *community_id : flow_community_id(f)).text());
     if (f.vlan_count) {
         append_key(out, "vlan");
         out += '[';

@@ -135,11 +135,12 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
         max_event_time_ = c.t;
         advance(std::min(sat_sub(c.t, lateness_), progress_bound_), out);
     }
-    const FlowKey key = make_key(f, config_.key_fields, strings_, sensor_from_host_,
-                                 {config_.net_prefix_v4, config_.net_prefix_v6});
+    FlowKey key;
+    uint64_t hash = 0;
+    key_of(e, key, hash);
     bool late = false;
     bool inserted = false;
-    Accum& a = table_for(floor_to(c.t, period_), late).find_or_insert(key, hash_key(key), inserted);
+    Accum& a = table_for(floor_to(c.t, period_), late).find_or_insert(key, hash, inserted);
     if (inserted) {
         a.first_seen = c.first;
         a.last_seen = c.last;
@@ -159,6 +160,33 @@ void FlowAggregate::consume(const Event& e, Emitter& out) {
     pending_flows_ += c.flows;
     pending_late_ += late ? 1 : 0;
     if (open_keys_ > config_.max_keys) make_room(out);
+}
+
+// The key and hash of an event a few ahead of the one consumed now (made in event order, so
+// strings get their ids in the same order), and a load of the slot they probe first when the
+// event goes to the window of the last one (the usual case).
+void FlowAggregate::prefetch(const Event& e) {
+    if (!e.aggregatable) return;
+    Ahead& a = ahead_[ahead_next_++ % ahead_.size()];
+    a.event = &e;
+    a.key = make_key(e.fields, config_.key_fields, strings_, sensor_from_host_,
+                     {config_.net_prefix_v4, config_.net_prefix_v6});
+    a.hash = hash_key(a.key);
+    if (cached_ != nullptr && floor_to(contribution(e.fields).t, period_) == cached_start_)
+        cached_->prefetch(a.hash);
+}
+
+void FlowAggregate::key_of(const Event& e, FlowKey& key, uint64_t& hash) {
+    for (Ahead& a : ahead_) {
+        if (a.event != &e) continue;
+        a.event = nullptr;
+        key = a.key;
+        hash = a.hash;
+        return;
+    }
+    key = make_key(e.fields, config_.key_fields, strings_, sensor_from_host_,
+                   {config_.net_prefix_v4, config_.net_prefix_v6});
+    hash = hash_key(key);
 }
 
 WindowTable& FlowAggregate::table_for(int64_t window_start, bool& late) {

@@ -1,6 +1,7 @@
 // FlowAggregate: sums flow events per (event-time window, key) and emits AggregateRecords.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -36,6 +37,7 @@ public:
         return config_.key_fields & (kKeyHomeDirection | kGeoKeyFields);
     }
     void consume(const Event& e, Emitter& out) override;
+    void prefetch(const Event& e) override;
     void flush(Timestamp watermark, Emitter& out) override;
     void tick(std::chrono::steady_clock::time_point now, Emitter& out) override;
     void progress(const SourceProgress& bound, Emitter& out) override;
@@ -75,7 +77,7 @@ private:
     std::vector<SinkId> sinks_;
     StringInterner strings_;
     bool sensor_from_host_;
-    HostNames* host_names_;  // null without enrich.rdns
+    HostNames* host_names_;                    // null without enrich.rdns
     std::shared_ptr<DnsNameTable> dns_names_;  // enrich.dns_names; null when off
 
     Windows open_;
@@ -105,6 +107,17 @@ private:
     Counter& saturated_total_;
     Counter& early_flushes_;
     Histogram& flush_seconds_;
+
+    /// Keys computed by prefetch() for events consume() gets a few events later.
+    struct Ahead {
+        const Event* event = nullptr;
+        FlowKey key;
+        uint64_t hash = 0;
+    };
+    std::array<Ahead, 8> ahead_{};
+    size_t ahead_next_ = 0;
+    /// The key and hash of `e`: prefetch()'s when it made them, else computed now.
+    void key_of(const Event& e, FlowKey& key, uint64_t& hash);
 };
 
 }  // namespace eveflow::processing

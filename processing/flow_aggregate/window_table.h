@@ -55,6 +55,13 @@ public:
         }
     }
 
+    /// Starts loading the first slot a key of hash `h` probes.
+    void prefetch(uint64_t h) const {
+        const Slot& s = slots_[h & (slots_.size() - 1)];
+        __builtin_prefetch(&s);
+        __builtin_prefetch(&s.used);
+    }
+
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
 

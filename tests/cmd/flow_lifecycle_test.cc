@@ -14,6 +14,7 @@
 #include "cmd/eveflow/plan.h"
 #include "tests/cmd/plan_util.h"
 #include "tests/input/pcap_writer.h"
+#include "types/community_id.h"
 
 namespace eveflow {
 namespace {
@@ -231,6 +232,49 @@ TEST(FlowLifecyclePipeline, EachInsertedFlowIsInsertedUpdatedAndRemovedOnceInOrd
     EXPECT_EQ(removes_total, static_cast<double>(passed.size()));
     EXPECT_EQ(updates_total, static_cast<double>(lines.updates_total));
     EXPECT_EQ(passed.size(), 7u);
+}
+
+// Without flow records (no forwarding, so the meter renders no line), lifecycle records still
+// carry each flow's Community ID, the one its 5-tuple gives.
+TEST(FlowLifecyclePipeline, CommunityIdWithoutFlowRecords) {
+    register_test_sink();
+    {
+        std::lock_guard lock(received().mu);
+        received().records.clear();
+    }
+    namespace fs = std::filesystem;
+    fs::path dir =
+        fs::temp_directory_path() / ("eveflow-lifecycle-id-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string cap = (dir / "c.pcap").string();
+    eveflow::testing::write_pcap(cap, flows_of_every_length());
+    const std::string yaml = "inputs: [{type: pcap, file: '" + cap +
+                             "', dpi: false, update_interval: 2s, insert_after_packets: 3}]\n"
+                             "outputs: [{type: jsonl, path: '" +
+                             (dir / "agg.jsonl").string() + "'}, {type: lifecycle_test}]\n";
+    Stats stats;
+    Context ctx{stats, SystemClock::instance(), "s"};
+    std::shared_ptr<ConfigDiagnostics> diag;
+    cmd::Plan plan = eveflow::testing::plan_from_yaml(yaml, ctx, diag);
+    ASSERT_TRUE(diag->ok()) << diag->errors()[0];
+    {
+        cmd::Pipeline pipeline(ctx);
+        pipeline.build(std::move(plan));
+        ASSERT_EQ(pipeline.run(), 0);
+    }
+    fs::remove_all(dir);
+    size_t checked = 0;
+    std::lock_guard lock(received().mu);
+    for (const Record& r : received().records) {
+        const auto* l = std::get_if<FlowLifecycle>(&r);
+        if (l == nullptr || l->op == FlowOp::kRemove) continue;
+        CommunityTuple t{*IpAddr::parse("10.0.0.1"), *IpAddr::parse("10.0.0.2"), 17,
+                         static_cast<uint16_t>(number_after(l->json, "src_port")), 80};
+        const std::string want = "\"community_id\":\"" + std::string(community_id_v1(t).text());
+        EXPECT_NE(l->json.find(want + "\""), std::string::npos) << l->json;
+        ++checked;
+    }
+    EXPECT_GE(checked, 14u);  // 7 inserts and their updates
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <ctime>
 #include <random>
+#include <vector>
 
 namespace eveflow {
 namespace {
@@ -53,6 +55,28 @@ TEST(Timestamp, FormatsAndRoundTripsRandomInstants) {
     }
     EXPECT_EQ(format_timestamp({0}), "1970-01-01T00:00:00.000000Z");
     EXPECT_EQ(format_timestamp({-1}), "1969-12-31T23:59:59.999999Z");
+}
+
+TEST(Timestamp, RepeatedSecondsFormatAsGmtimeDoes) {
+    // A few seconds printed over and over with other fractions, mixed with fresh ones (the
+    // pattern of aggregate records), each against gmtime_r and strftime.
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int64_t> secs(0, 4'102'444'799);  // 1970 to 2099
+    std::uniform_int_distribution<int64_t> frac(0, 999'999);
+    std::vector<int64_t> few = {secs(rng), secs(rng), secs(rng), 0, 60, 86'399};
+    for (int i = 0; i < 20000; ++i) {
+        int64_t s = i % 3 == 0 ? secs(rng) : few[static_cast<size_t>(i) % few.size()];
+        int64_t us = frac(rng);
+        std::time_t tt = static_cast<std::time_t>(s);
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        char want[40];
+        size_t n = std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        std::snprintf(want + n, sizeof want - n, ".%06lldZ", static_cast<long long>(us));
+        ASSERT_EQ(format_timestamp({s * 1'000'000 + us}), want) << s;
+    }
+    // Year -1 (before what the format can hold): the year prints as 0000.
+    EXPECT_EQ(format_timestamp({-62'198'755'200'000'000}), "0000-01-01T00:00:00.000000Z");
 }
 
 TEST(Timestamp, FloorBinsNegativeTimesDown) {
