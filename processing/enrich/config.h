@@ -29,7 +29,7 @@ struct EnrichConfig {
     bool community_id = false;  // compute it for EVE events that have a 5-tuple but none
     bool rdns = false;          // enrich.rdns present
     RdnsConfig rdns_config;
-    bool dns_names = false;     // enrich.dns_names present
+    bool dns_names = false;  // enrich.dns_names present
     uint64_t dns_names_max_entries = 1000000;
     std::chrono::microseconds dns_names_ttl = std::chrono::hours(1);
 
