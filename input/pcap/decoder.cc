@@ -76,9 +76,32 @@ bool datalink_supported(int dlt) {
     }
 }
 
+// `out = DecodedPacket{}` field by field: the compiler then clears it with a few wide stores
+// instead of a string instruction whose start-up cost dominated decoding a packet.
+void Decoder::reset(DecodedPacket& out) {
+    static_assert(sizeof(DecodedPacket) == 96, "a field was added: reset it here too");
+    out.l3 = nullptr;
+    out.l3_caplen = 0;
+    out.ip_version = 0;
+    out.proto = 0;
+    out.src = {};
+    out.dst = {};
+    out.sport = out.dport = 0;
+    out.tcp_flags = 0;
+    out.has_tcp_header = false;
+    out.vlan_count = 0;
+    out.vlans = {};
+    out.inner_vlan = 0;
+    out.ip_bytes = out.transport_bytes = out.payload_bytes = 0;
+    out.icmp_type = out.icmp_code = 0;
+    out.has_icmp = false;
+    out.udp_payload = nullptr;
+    out.udp_payload_caplen = 0;
+}
+
 SkipReason Decoder::decode(const uint8_t* frame, uint32_t caplen, DecodedPacket& out,
                            uint32_t wire_len) const {
-    out = DecodedPacket{};
+    reset(out);
     if (caplen < kMinFrame) return SkipReason::kTooShort;
     Cursor c{frame, caplen, std::max(caplen, wire_len)};
     return link(c, out);

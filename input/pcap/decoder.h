@@ -65,6 +65,7 @@ public:
 
 private:
     struct Cursor;
+    static void reset(DecodedPacket& out);
     SkipReason link(Cursor& c, DecodedPacket& out) const;
     SkipReason ethertype(Cursor& c, uint16_t type, DecodedPacket& out) const;
     SkipReason ip(Cursor& c, DecodedPacket& out, int depth) const;

@@ -78,14 +78,12 @@ void Meter::packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int
 
 void Meter::dpi(Flow& f, bool created, int64_t ts_us) {
     if (created) f.dpi = ndpi_->new_flow();
-    if (!f.dpi) return;
+    if (!f.dpi || f.dpi_done) return;  // detection complete: nDPI gets no more packets
     uint32_t cap = f.proto == 6    ? config_.dpi_packets_tcp
                    : f.proto == 17 ? config_.dpi_packets_udp
                                    : config_.dpi_packets_other;
-    // A flow whose detection is complete returns at once (no nDPI call).
-    const bool was_done = f.dpi_done;
     f.dpi_done = ndpi_->process(f.dpi, pkt_.l3, pkt_.l3_caplen, ts_us, f.bidir.packets, cap);
-    if (config_.names && f.dpi_done && !was_done) {
+    if (config_.names && f.dpi_done) {
         DpiInfo info;
         ndpi_->describe(f.dpi, info);
         flow_name(f, info);
@@ -171,8 +169,7 @@ void Meter::sweep(int64_t now_us) {
 }
 
 ExportedFlow& Meter::report(Flow& f, FlowReport kind, int64_t at_us) {
-    ExportedFlow& x = exported_.emplace_back();
-    x.flow = f;
+    ExportedFlow& x = exported_.emplace_back(f);  // the flow copied once, not cleared first
     x.flow.dpi = nullptr;
     x.kind = kind;
     x.id = f.id;
