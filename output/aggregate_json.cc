@@ -67,12 +67,30 @@ void append_enriched(std::string& out, const AggregateRecord& r) {
     enriched(out, "dest_name", false, r.dest_name);
 }
 
+// The record's opening up to its window's end: the same for every record of a window, so
+// the text of the last window written on this thread is kept.
+void append_opening(std::string& out, const AggregateRecord& r) {
+    struct Opening {
+        int64_t start = Timestamp::kNone, end = Timestamp::kNone;
+        bool set = false;
+        std::string text;
+    };
+    thread_local Opening last;
+    if (!last.set || last.start != r.window_start.us || last.end != r.window_end.us) {
+        last.text = "{\"event_type\":\"flow_aggregate\"";
+        field_time(last.text, "window_start", r.window_start);
+        field_time(last.text, "window_end", r.window_end);
+        last.start = r.window_start.us;
+        last.end = r.window_end.us;
+        last.set = true;
+    }
+    out += last.text;
+}
+
 }  // namespace
 
 void append_aggregate_json(std::string& out, const AggregateRecord& r, std::string_view sensor_id) {
-    out += "{\"event_type\":\"flow_aggregate\"";
-    field_time(out, "window_start", r.window_start);
-    field_time(out, "window_end", r.window_end);
+    append_opening(out, r);
     const uint32_t k = r.key_fields;
     if (k & kKeySrcIp) field(out, "src_ip"), json::append_ip(out, r.src_ip);
     if (k & kKeyDestIp) field(out, "dest_ip"), json::append_ip(out, r.dest_ip);

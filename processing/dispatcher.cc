@@ -210,16 +210,28 @@ void Dispatcher::emit_event(const Event& e) {
 }
 
 void Dispatcher::emit(SinkId sink, Record&& record) {
-    if (sink < pending_.size()) pending_[sink].push_back(std::move(record));
+    if (sink >= pending_.size()) return;
+    RecordBatch& batch = pending_[sink];
+    batch.push_back(std::move(record));
+    // A large emission (a whole window's records) goes out in pieces, in order: the sink
+    // starts on it sooner, and the pieces' memory is reused rather than one vector as large as
+    // the window faulted in afresh and copied as it doubles. Never with a checkpoint pending.
+    if (batch.size() >= kPieceRecords && markers_pending_ == 0) {
+        hand_over(sink);
+        pending_[sink].reserve(kPieceRecords);
+    }
+}
+
+void Dispatcher::hand_over(SinkId sink) {
+    records_emitted_.inc(pending_[sink].size() - markers_pending_);
+    // Blocking push: a slow sink slows processing, which slows the inputs (backpressure).
+    sinks_[sink]->push(std::move(pending_[sink]));
+    pending_[sink] = RecordBatch();
 }
 
 void Dispatcher::hand_over() {
-    for (size_t i = 0; i < pending_.size(); ++i) {
-        if (pending_[i].empty()) continue;
-        records_emitted_.inc(pending_[i].size() - markers_pending_);
-        // Blocking push: a slow sink slows processing, which slows the inputs (backpressure).
-        sinks_[i]->push(std::move(pending_[i]));
-        pending_[i] = RecordBatch();
+    for (SinkId i = 0; i < pending_.size(); ++i) {
+        if (!pending_[i].empty()) hand_over(i);
     }
     markers_pending_ = 0;
 }

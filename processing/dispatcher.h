@@ -58,6 +58,10 @@ private:
     template <typename F>
     void run_handlers(const std::vector<Handler*>& hs, F&& f);
     void hand_over();
+    /// Hands sink `sink`'s pending records to its queue.
+    void hand_over(SinkId sink);
+    /// Records a sink's pending batch reaches before it is handed over mid-emission.
+    static constexpr size_t kPieceRecords = 2048;
     /// Tells the handlers whether `batch` comes from a progress source (when that changes).
     void note_source(const EventBatch& batch);
     /// Counts, hands to the handlers and finds the latest time of the batch's events.

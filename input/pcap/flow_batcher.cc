@@ -2,7 +2,6 @@
 #include "input/pcap/flow_batcher.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "input/pcap/flow_render.h"
 
@@ -72,12 +71,18 @@ void fill_entry(FlowEntry& fe, const ExportedFlow& x, std::string_view in_iface)
 }  // namespace
 
 void FlowBatcher::add(const ExportedFlow& x) {
-    const Flow& f = x.flow;
-    std::optional<process::FlowProcesses> procs;
-    if (processes_) {
-        procs = processes_->lookup(f.proto, f.client, f.client_port, f.server, f.server_port,
-                                   f.bidir.last_us);
+    if (!processes_) {  // no FlowProcesses (four strings a side) to build per flow
+        add(x, nullptr);
+        return;
     }
+    const Flow& f = x.flow;
+    const process::FlowProcesses procs = processes_->lookup(
+        f.proto, f.client, f.client_port, f.server, f.server_port, f.bidir.last_us);
+    add(x, &procs);
+}
+
+void FlowBatcher::add(const ExportedFlow& x, const process::FlowProcesses* procs) {
+    const Flow& f = x.flow;
     const bool insert = x.kind == FlowReport::kInsert;
     const bool no_line = insert || !lines_;
     // Read by the flow's line, raw rows and forwarding (all with lines on) and by lifecycle
@@ -94,7 +99,7 @@ void FlowBatcher::add(const ExportedFlow& x) {
         p.app_off = p.raw_off + 1;
         p.app_len = proto.size();
     } else {
-        append_line(x, procs ? &*procs : nullptr, id, p);
+        append_line(x, procs, id, p);
     }
     batch_.buffer.push_back('\n');
 

@@ -63,6 +63,8 @@ private:
     struct Pending {
         size_t raw_off, raw_len, app_off, app_len;
     };
+    /// add() with the processes of the flow's ends (null: attribution off).
+    void add(const ExportedFlow& x, const process::FlowProcesses* procs);
     /// Copies a process name into the batch (its views must outlive `line_`).
     std::string_view keep(const std::string& name);
 

@@ -66,7 +66,7 @@ private:
     uint64_t emit_before(int64_t until, Emitter& out);
     uint64_t emit_late(Emitter& out);
     uint64_t emit_table(int64_t window_start, WindowTable& table, bool late, Emitter& out);
-    void emit_record(AggregateRecord&& rec, Emitter& out);
+    void emit_record(Record&& rec, Emitter& out);
     void set_enriched(AggregateRecord& r, const FlowKey& k) const;
     void release(std::unique_ptr<WindowTable> table);
     void publish_counts();

@@ -38,6 +38,33 @@ TEST(AggregateJson, DefaultKeyRecord) {
               "\"last_seen\":\"2024-05-01T10:00:59.000000Z\",\"sensor_id\":\"s\\\"1\"}");
 }
 
+// Records of different windows in turn, and one with only its end changed, each with its
+// own bounds.
+TEST(AggregateJson, EachRecordHasItsOwnWindow) {
+    AggregateRecord a = sample();
+    AggregateRecord b = sample();
+    b.window_start = *parse_timestamp("2024-05-01T10:01:00Z");
+    b.window_end = *parse_timestamp("2024-05-01T10:02:00Z");
+    AggregateRecord c = a;
+    c.window_end = *parse_timestamp("2024-05-01T10:00:30Z");
+    const std::string a_window =
+        "\"window_start\":\"2024-05-01T10:00:00.000000Z\","
+        "\"window_end\":\"2024-05-01T10:01:00.000000Z\"";
+    const std::string b_window =
+        "\"window_start\":\"2024-05-01T10:01:00.000000Z\","
+        "\"window_end\":\"2024-05-01T10:02:00.000000Z\"";
+    const std::string c_window =
+        "\"window_start\":\"2024-05-01T10:00:00.000000Z\","
+        "\"window_end\":\"2024-05-01T10:00:30.000000Z\"";
+    const std::pair<const AggregateRecord*, const std::string*> turns[] = {
+        {&a, &a_window}, {&b, &b_window}, {&a, &a_window}, {&c, &c_window}, {&a, &a_window}};
+    for (const auto& [r, window] : turns) {
+        std::string out;
+        append_aggregate_json(out, *r, "s1");
+        EXPECT_EQ(out.rfind("{\"event_type\":\"flow_aggregate\"," + *window + ",", 0), 0u) << out;
+    }
+}
+
 TEST(AggregateJson, CustomKeyFieldsAndLateFlag) {
     AggregateRecord r = sample();
     r.key_fields = kKeySrcIp | kKeyAppProto | kKeyVlan;

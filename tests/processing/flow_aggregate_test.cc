@@ -245,6 +245,32 @@ TEST(FlowAggregate, MatchesReferenceWithTinyMaxKeys) {
     EXPECT_LE(early, fx.stats.sum("eveflow_aggregate_records_total"));
 }
 
+// Windows of very different sizes in turn, each key fed about three times: a window's table
+// grows over many chunks of entries, is reused for a window of a few keys (and shrinks), then
+// grows again.
+TEST(FlowAggregate, MatchesReferenceWhenWindowSizesSwing) {
+    Fixture fx("{period: 10s, allowed_lateness: 0s}");
+    std::mt19937_64 rng(11);
+    KeyPool pool(rng, 30000);
+    std::uniform_int_distribution<int> port(1024, 65535);
+    const int kKeys[] = {25000, 5, 12000, 3, 30000, 9000};
+    std::vector<Event> events;
+    for (int w = 0; w < 6; ++w) {
+        const int n = kKeys[w] * 3;
+        for (int i = 0; i < n; ++i) {
+            const auto& k = pool.keys[static_cast<size_t>(i % kKeys[w])];
+            const bool icmp = k.proto == 1 || k.proto == 58;
+            const int64_t ts = kBase + w * 10 * kSec + i * (10 * kSec / n);
+            Event e =
+                flow_event(k.src, k.dst, icmp ? -1 : port(rng), icmp ? -1 : k.dport, k.proto, ts);
+            e.fields.pkts_toserver = static_cast<uint64_t>(i % 13);
+            events.push_back(e);
+        }
+    }
+    run_and_compare(fx, events, 10 * kSec);
+    for (const auto& r : fx.records()) EXPECT_FALSE(r.late);
+}
+
 TEST(FlowAggregate, CheckpointsEmitPartialsThatAddUpToTheReference) {
     Fixture fx("{period: 60s, allowed_lateness: 10s}");
     auto events = random_stream(11, 20000, 20 * kSec, 3);
