@@ -134,6 +134,8 @@ if stage fuzz && [ -x tests/fuzz/run.sh ]; then
     tests/data || fail "fuzz ioc lists"
   JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" dns_wire_fuzz \
     tests/data/dns_wire || fail "fuzz dns wire"
+  JOBS=$JOBS tests/fuzz/run_target.sh "$BUILD_ROOT/fuzz" "$FUZZ_SECONDS" mapped_pcap_fuzz \
+    tests/data/pcap || fail "fuzz mapped pcap"
 fi
 
 if stage format; then

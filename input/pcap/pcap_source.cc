@@ -131,6 +131,8 @@ void PcapSource::open_file() {
         return;
     }
     apply_bpf();
+    // Without a filter, records are read in place from a mapping of the file.
+    if (config_.bpf.empty() && config_.file != "-") mapped_ = MappedPcap::map(config_.file);
 }
 
 // The configured filter on the open handle; StartupError when libpcap refuses it.
@@ -232,32 +234,54 @@ void PcapSource::on_packet(unsigned char* user, const ::pcap_pkthdr* h, const un
 }
 
 Status PcapSource::run_file(std::stop_token& stop) {
-    ::pcap_pkthdr* h = nullptr;
-    const u_char* data = nullptr;
     int64_t last_tick = 0;  // capture times are after 1970: the first packet ticks
     uint64_t since_publish = 0;
     std::string error;
     FILE* f = pcap_file(pc_);
-    while (!stop.stop_requested()) {
+    // One record; false once the event channel is closed.
+    auto record = [&](const uint8_t* data, uint32_t caplen, int64_t t) {
+        // Expire before counting: the packet may start a new flow for an expired key.
+        if (t - last_tick >= kTickUs || t < last_tick) {
+            tick_all(t);
+            last_tick = t;
+        }
+        feed(data, caplen, caplen, t);  // files: cut frames stay skipped
+        if (++since_publish >= kPublishPackets ||
+            (!fanout_ && lanes_[0].meter->pending() >= config_.batch_size)) {
+            if (mapped_) {
+                done_bytes_.store(mapped_->offset());
+            } else if (f) {
+                done_bytes_.store(static_cast<uint64_t>(std::max<long>(ftell(f), 0)));
+            }
+            since_publish = 0;
+            return publish_own();
+        }
+        return true;
+    };
+    bool rest = true;  // records left for libpcap
+    if (mapped_) {
+        MappedPcap::Record r;
+        while (!stop.stop_requested() && mapped_->next(r)) {
+            if (!record(r.data, r.caplen, r.ts_us)) return {};
+        }
+        rest = !mapped_->at_end() && !stop.stop_requested();
+        // libpcap reads on from the first record the mapping left, with its own checks.
+        if (rest && (!f || std::fseek(f, static_cast<long>(mapped_->offset()), SEEK_SET) != 0)) {
+            error = "cannot seek to offset " + std::to_string(mapped_->offset());
+            rest = false;
+        }
+        mapped_.reset();
+    }
+    ::pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    while (rest && !stop.stop_requested()) {
         int rc = pcap_next_ex(pc_, &h, &data);
         if (rc == PCAP_ERROR_BREAK) break;  // end of file
         if (rc != 1) {
             error = pcap_geterr(pc_);
             break;
         }
-        int64_t t = ts_us(h);
-        // Expire before counting: the packet may start a new flow for an expired key.
-        if (t - last_tick >= kTickUs || t < last_tick) {
-            tick_all(t);
-            last_tick = t;
-        }
-        feed(data, h->caplen, h->caplen, t);  // files: cut frames stay skipped
-        if (++since_publish >= kPublishPackets ||
-            (!fanout_ && lanes_[0].meter->pending() >= config_.batch_size)) {
-            if (f) done_bytes_.store(static_cast<uint64_t>(std::max<long>(ftell(f), 0)));
-            since_publish = 0;
-            if (!publish_own()) return {};
-        }
+        if (!record(data, h->caplen, ts_us(h))) return {};
     }
     done_bytes_.store(error.empty() ? total_bytes_ : done_bytes_.load());
     finish_meters();

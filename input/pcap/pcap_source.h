@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "input/pcap/config.h"
+#include "input/pcap/mapped_pcap.h"
 #include "input/pcap/meter.h"
 #include "input/pcap/packet_fanout.h"
 #include "input/process/process_attributor.h"
@@ -96,6 +97,7 @@ private:
     PcapConfig config_;
     Context& ctx_;
     ::pcap* pc_ = nullptr;
+    std::unique_ptr<MappedPcap> mapped_;  // files without a filter: records read in place
     std::string open_error_;
     std::vector<Lane> lanes_;                    // one per worker (the first: the only one)
     std::unique_ptr<PacketFanout> fanout_;       // set with more than one worker

@@ -82,13 +82,15 @@ eveflow_add_test(pcap_dns_wire SOURCES input/pcap_dns_wire_test.cc DEPS eveflow_
 eveflow_add_test(dns_wire_fuzz_smoke
     SOURCES input/dns_wire_fuzz_smoke.cc fuzz/dns_wire_fuzz.cc
     DEPS eveflow_input_pcap LABELS unit)
-if(EVEFLOW_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    add_executable(dns_wire_fuzz fuzz/dns_wire_fuzz.cc)
-    target_include_directories(dns_wire_fuzz PRIVATE ${PROJECT_SOURCE_DIR})
-    target_compile_options(dns_wire_fuzz PRIVATE -fsanitize=fuzzer)
-    target_link_options(dns_wire_fuzz PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(dns_wire_fuzz PRIVATE eveflow_input_pcap)
-endif()
+eveflow_add_fuzz_target(dns_wire_fuzz fuzz/dns_wire_fuzz.cc eveflow_input_pcap)
 
 # Flow slots that stay put; expiry and the end-of-input flush in bounded batches.
 eveflow_add_test(pcap_flush SOURCES input/pcap_flush_test.cc DEPS eveflow_input_pcap yaml-cpp LABELS unit)
+
+# Records read in place from a mapped capture file, against libpcap; and its fuzz target:
+#   ./mapped_pcap_fuzz -max_total_time=60 corpus/
+eveflow_add_test(pcap_mapped SOURCES input/pcap_mapped_test.cc DEPS eveflow_input_pcap yaml-cpp simdjson::simdjson LABELS unit)
+eveflow_add_test(mapped_pcap_fuzz_smoke
+    SOURCES input/mapped_pcap_fuzz_smoke.cc fuzz/mapped_pcap_fuzz.cc
+    DEPS eveflow_input_pcap LABELS unit)
+eveflow_add_fuzz_target(mapped_pcap_fuzz fuzz/mapped_pcap_fuzz.cc eveflow_input_pcap)

@@ -16,13 +16,7 @@ eveflow_add_test(dns_handlers SOURCES processing/dns_handlers_test.cc
 eveflow_add_test(dns_event_fuzz_smoke
     SOURCES processing/dns_event_fuzz_smoke.cc fuzz/dns_event_fuzz.cc
     DEPS eveflow_processing_dns LABELS unit)
-if(EVEFLOW_FUZZ AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    add_executable(dns_event_fuzz fuzz/dns_event_fuzz.cc)
-    target_include_directories(dns_event_fuzz PRIVATE ${PROJECT_SOURCE_DIR})
-    target_compile_options(dns_event_fuzz PRIVATE -fsanitize=fuzzer)
-    target_link_options(dns_event_fuzz PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(dns_event_fuzz PRIVATE eveflow_processing_dns)
-endif()
+eveflow_add_fuzz_target(dns_event_fuzz fuzz/dns_event_fuzz.cc eveflow_processing_dns)
 # Names seen in DNS: EVE dns answers of each layout into the shared name table.
 eveflow_add_test(dns_names_enricher SOURCES processing/dns_names_enricher_test.cc
     DEPS eveflow_processing_enrich eveflow_input_eve LABELS unit)

@@ -1,0 +1,129 @@
+// MappedPcap: classic pcap records in place; anything unusual is left to libpcap.
+#include "input/pcap/mapped_pcap.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace eveflow::input::pcap {
+namespace {
+
+constexpr size_t kFileHeader = 24, kRecordHeader = 16;
+constexpr uint32_t kMaxCaplen = 262144;  // libpcap's per-record maximum for these link types
+constexpr size_t kReleaseBytes = 8 << 20;
+constexpr uint32_t kMagicMicros = 0xa1b2c3d4, kMagicNanos = 0xa1b23c4d;
+
+uint32_t bswap(uint32_t v) { return __builtin_bswap32(v); }
+
+// Link types libpcap hands over as stored (no pseudo-header swapped or fixed up).
+bool plain_linktype(uint32_t lt) {
+    switch (lt) {
+        case 0:    // NULL
+        case 1:    // ETHERNET
+        case 9:    // PPP
+        case 50:   // PPP_HDLC
+        case 101:  // RAW
+        case 104:  // C_HDLC
+        case 108:  // LOOP
+        case 113:  // LINUX_SLL
+        case 228:  // IPV4
+        case 229:  // IPV6
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+MappedPcap::MappedPcap(const uint8_t* bytes, size_t size, bool owned)
+    : bytes_(bytes), size_(size), owned_(owned) {}
+
+MappedPcap::~MappedPcap() {
+    if (owned_ && size_ > 0) ::munmap(const_cast<uint8_t*>(bytes_), size_);
+}
+
+uint32_t MappedPcap::u32(size_t at) const {
+    uint32_t v;
+    std::memcpy(&v, bytes_ + at, sizeof v);
+    return swapped_ ? bswap(v) : v;
+}
+
+std::unique_ptr<MappedPcap> MappedPcap::view(const uint8_t* bytes, size_t size) {
+    if (size < kFileHeader) return nullptr;
+    std::unique_ptr<MappedPcap> m(new MappedPcap(bytes, size, false));
+    uint32_t magic = m->u32(0);
+    if (magic == bswap(kMagicMicros) || magic == bswap(kMagicNanos)) {
+        m->swapped_ = true;
+        magic = bswap(magic);
+    }
+    if (magic != kMagicMicros && magic != kMagicNanos) return nullptr;  // pcapng, others
+    m->nanos_ = magic == kMagicNanos;
+    uint16_t major, minor;  // two 16-bit fields in the file's byte order
+    std::memcpy(&major, bytes + 4, 2);
+    std::memcpy(&minor, bytes + 6, 2);
+    if (m->swapped_) {
+        major = __builtin_bswap16(major);
+        minor = __builtin_bswap16(minor);
+    }
+    if (major != 2 || minor != 4) return nullptr;  // older layouts: libpcap's quirks
+    uint32_t snaplen = m->u32(16), linktype = m->u32(20);
+    if (!plain_linktype(linktype)) return nullptr;  // FCS bits, pseudo-headers: libpcap
+    // libpcap's snapshot: the header's, unless 0 or past the maximum.
+    m->snaplen_ = snaplen == 0 || snaplen > kMaxCaplen ? kMaxCaplen : snaplen;
+    m->off_ = kFileHeader;
+    return m;
+}
+
+std::unique_ptr<MappedPcap> MappedPcap::map(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return nullptr;
+    void* p = MAP_FAILED;
+    size_t size = 0;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
+        size = static_cast<size_t>(st.st_size);
+        if (size >= kFileHeader) p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    ::close(fd);
+    if (p == MAP_FAILED) return nullptr;
+    ::madvise(p, size, MADV_SEQUENTIAL);
+    auto* bytes = static_cast<const uint8_t*>(p);
+    std::unique_ptr<MappedPcap> m = view(bytes, size);
+    if (!m) {
+        ::munmap(p, size);
+        return nullptr;
+    }
+    m->owned_ = true;
+    return m;
+}
+
+bool MappedPcap::next(Record& r) {
+    // The previous record is done with: pages behind it leave the process's memory (they stay
+    // in the page cache), so a large capture does not add its size to the resident set.
+    if (owned_ && off_ - released_ >= kReleaseBytes) {
+        const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+        const size_t upto = off_ / page * page;
+        ::madvise(const_cast<uint8_t*>(bytes_) + released_, upto - released_, MADV_DONTNEED);
+        released_ = upto;
+    }
+    if (size_ - off_ < kRecordHeader) return false;  // the end, or a cut header: libpcap's
+    const uint32_t sec = u32(off_), frac = u32(off_ + 4);
+    const uint32_t caplen = u32(off_ + 8), len = u32(off_ + 12);
+    if (caplen > snaplen_ || caplen > size_ - off_ - kRecordHeader) return false;
+    if (frac >= (nanos_ ? 1'000'000'000u : 1'000'000u)) return false;
+    // Seconds from 2038 on: libpcap 1.10 extends them by sign or not by byte order, left to it.
+    if (sec > INT32_MAX) return false;
+    r.ts_us = static_cast<int64_t>(sec) * 1'000'000 + (nanos_ ? frac / 1000 : frac);
+    r.caplen = caplen;
+    r.len = len;
+    r.data = bytes_ + off_ + kRecordHeader;
+    off_ += kRecordHeader + caplen;
+    return true;
+}
+
+}  // namespace eveflow::input::pcap

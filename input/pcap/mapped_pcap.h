@@ -1,0 +1,58 @@
+// MappedPcap: the well-formed records of a classic pcap file, read from a memory mapping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace eveflow::input::pcap {
+
+/// A view of classic pcap bytes (header and records) that hands out records in place, without
+/// the copy and the per-packet stdio call of pcap_next_ex. It takes only what libpcap would
+/// read the same way: the two standard magics (microsecond and nanosecond, either byte order),
+/// link types that libpcap passes through untouched, and records whose captured length fits
+/// the header's snapshot length, libpcap's per-record maximum and the bytes left. At the first
+/// other record it stops and tells the offset, so libpcap reads the rest with its own checks,
+/// errors and fix-ups: together they read what libpcap alone reads.
+class MappedPcap {
+public:
+    struct Record {
+        const uint8_t* data = nullptr;
+        uint32_t caplen = 0;
+        uint32_t len = 0;  // length on the wire, as recorded
+        int64_t ts_us = 0;
+    };
+
+    /// Over `size` bytes at `bytes` (not owned); null when they are not a classic pcap file
+    /// this reader takes (then libpcap reads all of it).
+    static std::unique_ptr<MappedPcap> view(const uint8_t* bytes, size_t size);
+    /// Maps the regular file at `path`; null when it cannot, or when view() would say no.
+    static std::unique_ptr<MappedPcap> map(const std::string& path);
+    ~MappedPcap();
+    MappedPcap(const MappedPcap&) = delete;
+    MappedPcap& operator=(const MappedPcap&) = delete;
+
+    /// The next record; false at the end of the bytes or at a record left to libpcap. A
+    /// record's bytes stay valid until the next call.
+    bool next(Record& r);
+    /// Where the next record starts (after next() returned false: the record left to libpcap).
+    uint64_t offset() const { return off_; }
+    /// True once every byte was read as records (nothing left to libpcap).
+    bool at_end() const { return off_ == size_; }
+
+private:
+    MappedPcap(const uint8_t* bytes, size_t size, bool owned);
+    uint32_t u32(size_t at) const;
+
+    const uint8_t* bytes_;
+    size_t size_;
+    bool owned_;  // a mapping of our own, unmapped at the end
+    bool swapped_ = false;
+    bool nanos_ = false;
+    uint32_t snaplen_ = 0;
+    uint64_t off_ = 0;
+    size_t released_ = 0;  // bytes before this are no longer mapped in (page-aligned)
+};
+
+}  // namespace eveflow::input::pcap
