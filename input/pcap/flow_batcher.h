@@ -18,6 +18,10 @@ namespace eveflow::input::pcap {
 /// and of what nDPI said. Names view nDPI's or the module's storage (alive as long as the
 /// meter); the per-flow strings are copied here.
 struct ExportedFlow {
+    ExportedFlow() = default;
+    /// The flow copied in once (an explicit constructor: clang 14 has no parenthesized
+    /// aggregate initialization for emplace_back).
+    explicit ExportedFlow(const Flow& f) : flow(f) {}
     Flow flow;                                 // flow.dpi is null
     ExpiryReason reason = ExpiryReason::kEnd;  // of a final record
     FlowReport kind = FlowReport::kFinal;
