@@ -39,13 +39,6 @@ bool plain_linktype(uint32_t lt) {
 
 }  // namespace
 
-MappedPcap::MappedPcap(const uint8_t* bytes, size_t size, bool owned)
-    : bytes_(bytes), size_(size), owned_(owned) {}
-
-MappedPcap::~MappedPcap() {
-    if (owned_ && size_ > 0) ::munmap(const_cast<uint8_t*>(bytes_), size_);
-}
-
 uint32_t MappedPcap::u32(size_t at) const {
     uint32_t v;
     std::memcpy(&v, bytes_ + at, sizeof v);
@@ -54,7 +47,7 @@ uint32_t MappedPcap::u32(size_t at) const {
 
 std::unique_ptr<MappedPcap> MappedPcap::view(const uint8_t* bytes, size_t size) {
     if (size < kFileHeader) return nullptr;
-    std::unique_ptr<MappedPcap> m(new MappedPcap(bytes, size, false));
+    std::unique_ptr<MappedPcap> m(new MappedPcap(bytes, size));
     uint32_t magic = m->u32(0);
     if (magic == bswap(kMagicMicros) || magic == bswap(kMagicNanos)) {
         m->swapped_ = true;
@@ -98,14 +91,24 @@ std::unique_ptr<MappedPcap> MappedPcap::map(const std::string& path) {
         ::munmap(p, size);
         return nullptr;
     }
-    m->owned_ = true;
+    m->mapping_ = std::shared_ptr<const void>(
+        p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+    return m;
+}
+
+std::unique_ptr<MappedPcap> MappedPcap::rewound() const {
+    std::unique_ptr<MappedPcap> m(new MappedPcap(*this));
+    m->off_ = kFileHeader;
+    m->released_ = 0;
     return m;
 }
 
 bool MappedPcap::next(Record& r) {
     // The previous record is done with: pages behind it leave the process's memory (they stay
-    // in the page cache), so a large capture does not add its size to the resident set.
-    if (owned_ && off_ - released_ >= kReleaseBytes) {
+    // in the page cache), so a large capture does not add its size to the resident set. A
+    // reader further behind faults them in again from the page cache (the mapping is private
+    // and read-only: the bytes are the file's either way).
+    if (mapping_ && off_ - released_ >= kReleaseBytes) {
         const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
         const size_t upto = off_ / page * page;
         ::madvise(const_cast<uint8_t*>(bytes_) + released_, upto - released_, MADV_DONTNEED);

@@ -29,8 +29,10 @@ public:
     static std::unique_ptr<MappedPcap> view(const uint8_t* bytes, size_t size);
     /// Maps the regular file at `path`; null when it cannot, or when view() would say no.
     static std::unique_ptr<MappedPcap> map(const std::string& path);
-    ~MappedPcap();
-    MappedPcap(const MappedPcap&) = delete;
+    /// Another reader of the same bytes, from the first record (the mapping is shared: it
+    /// lasts as long as any of its readers). Readers are independent and each may run on a
+    /// thread of its own.
+    std::unique_ptr<MappedPcap> rewound() const;
     MappedPcap& operator=(const MappedPcap&) = delete;
 
     /// The next record; false at the end of the bytes or at a record left to libpcap. A
@@ -42,17 +44,18 @@ public:
     bool at_end() const { return off_ == size_; }
 
 private:
-    MappedPcap(const uint8_t* bytes, size_t size, bool owned);
+    MappedPcap(const uint8_t* bytes, size_t size) : bytes_(bytes), size_(size) {}
+    MappedPcap(const MappedPcap&) = default;
     uint32_t u32(size_t at) const;
 
     const uint8_t* bytes_;
     size_t size_;
-    bool owned_;  // a mapping of our own, unmapped at the end
+    std::shared_ptr<const void> mapping_;  // a mapping of our own, unmapped with its last reader
     bool swapped_ = false;
     bool nanos_ = false;
     uint32_t snaplen_ = 0;
     uint64_t off_ = 0;
-    size_t released_ = 0;  // bytes before this are no longer mapped in (page-aligned)
+    size_t released_ = 0;  // bytes before this were let go by this reader (page-aligned)
 };
 
 }  // namespace eveflow::input::pcap

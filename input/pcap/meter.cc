@@ -48,12 +48,11 @@ uint32_t Meter::size_of(const DecodedPacket& p, uint32_t frame_len) const {
     return frame_len;
 }
 
-void Meter::packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
+void Meter::packet_decoded(SkipReason r, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
     ++counters_.packets;
     counters_.bytes += caplen;
     last_us_ = ts_us;
     now_us_ = ts_us;
-    SkipReason r = decoder_.decode(frame, caplen, pkt_, wire_len);
     if (r != SkipReason::kNone) {
         ++counters_.skipped[static_cast<size_t>(r)];
         return;

@@ -74,7 +74,17 @@ public:
     }
     /// A live frame cut at the snapshot length: `wire_len` (pcap_pkthdr.len) is what
     /// link accounting counts, and what the IP and transport lengths fall back to.
-    void packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us);
+    void packet(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
+        packet_decoded(decode(frame, caplen, wire_len), caplen, wire_len, ts_us);
+    }
+    /// packet() in two steps, for a reader that picks a meter by the decoded packet
+    /// (flow_hash()): decode() decodes the frame into this meter's packet (decoded()), then
+    /// packet_decoded() meters it with decode()'s result while the frame is still valid.
+    SkipReason decode(const uint8_t* frame, uint32_t caplen, uint32_t wire_len) {
+        return decoder_.decode(frame, caplen, pkt_, wire_len);
+    }
+    const DecodedPacket& decoded() const { return pkt_; }
+    void packet_decoded(SkipReason r, uint32_t caplen, uint32_t wire_len, int64_t ts_us);
     /// Runs expiry at `now_us` (packet time for files, wall clock for live capture). With
     /// `sweep` (live capture) it first reports the flows whose unreported traffic lies in a grid
     /// cell that ended by then (silent flows; in files a flow's next packet or its final record

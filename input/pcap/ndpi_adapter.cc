@@ -3,7 +3,9 @@
 
 #include <ndpi_api.h>
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
 
 namespace eveflow::input::pcap {
 
@@ -46,12 +48,34 @@ bool is_tls_like(const ndpi_protocol& p) {
 
 std::string_view bounded(const char* s, size_t cap) { return {s, strnlen(s, cap)}; }
 
+// Making a module writes no global state of nDPI 4.2 but an atomic memory total and a count of
+// patricia trees that nothing reads, except: the first ndpi_init_detection_module() sets
+// libgcrypt up (gcry_check_version, not reentrant), and the protocols file parser uses
+// strtok(), whose position libc keeps in one static for the process. Both run under this
+// lock; the rest of a module's making runs in parallel.
+std::mutex serial_mu;
+std::atomic<bool> crypto_ready{false};
+
+ndpi_detection_module_struct* init_module() {
+    if (crypto_ready.load(std::memory_order_acquire))
+        return ndpi_init_detection_module(ndpi_no_prefs);
+    std::lock_guard lock(serial_mu);
+    ndpi_detection_module_struct* nd = ndpi_init_detection_module(ndpi_no_prefs);
+    if (nd) crypto_ready.store(true, std::memory_order_release);
+    return nd;
+}
+
+int load_protocols(ndpi_detection_module_struct* nd, const std::string& path) {
+    std::lock_guard lock(serial_mu);
+    return ndpi_load_protocols_file(nd, path.c_str());
+}
+
 }  // namespace
 
 std::unique_ptr<NdpiModule> NdpiModule::create(const NdpiFiles& files, std::string& error) {
     std::unique_ptr<NdpiModule> m(new NdpiModule());
     m->impl_ = new Impl();
-    ndpi_detection_module_struct* nd = ndpi_init_detection_module(ndpi_no_prefs);
+    ndpi_detection_module_struct* nd = init_module();
     if (!nd) {
         error = "nDPI initialisation failed";
         return nullptr;
@@ -62,7 +86,7 @@ std::unique_ptr<NdpiModule> NdpiModule::create(const NdpiFiles& files, std::stri
     ndpi_set_protocol_detection_bitmask2(nd, &all);
     // Same order as ndpiReader: protocols, categories, risky domains, JA3, SHA1.
     if (!files.protos.empty() &&
-        !load(ndpi_load_protocols_file(nd, files.protos.c_str()), files.protos, "protocols", error))
+        !load(load_protocols(nd, files.protos), files.protos, "protocols", error))
         return nullptr;
     if (!files.categories.empty() && !load(ndpi_load_categories_file(nd, files.categories.c_str()),
                                            files.categories, "categories", error))

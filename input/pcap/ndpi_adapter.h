@@ -32,6 +32,7 @@ struct DpiInfo {
 class NdpiModule {
 public:
     /// Loads the given files; a file nDPI refuses is a set-up error (message in `error`).
+    /// Thread-safe: modules can be made in parallel.
     static std::unique_ptr<NdpiModule> create(const NdpiFiles& files, std::string& error);
     ~NdpiModule();
     NdpiModule(const NdpiModule&) = delete;

@@ -18,9 +18,7 @@
 namespace eveflow::input::pcap {
 namespace {
 
-constexpr int64_t kTickUs = 1'000'000;       // expiry and stats cadence
-constexpr int kPollMs = 100;                 // live: longest wait for a packet
-constexpr uint64_t kPublishPackets = 65536;  // files: publish counters at least this often
+constexpr int kPollMs = 100;  // live: longest wait for a packet
 
 int64_t ts_us(const ::pcap_pkthdr* h) {  // handles opened with nanosecond precision
     return static_cast<int64_t>(h->ts.tv_sec) * 1'000'000 +
@@ -77,13 +75,22 @@ PcapSource::~PcapSource() {
 }
 
 void PcapSource::open() {
-    // One nDPI module per meter: each worker classifies its flows on its own.
+    // One nDPI module per meter: each worker classifies its flows on its own. Made in
+    // parallel, one thread each (most of the start-up time).
     std::vector<std::unique_ptr<NdpiModule>> ndpi(config_.workers);
-    for (auto& m : ndpi) {
-        if (!config_.meter.dpi) break;
-        std::string err;
-        m = NdpiModule::create(config_.ndpi_files, err);
-        if (!m) throw StartupError(config_.name + ": " + err);
+    if (config_.meter.dpi) {
+        std::vector<std::string> errors(ndpi.size());
+        {
+            std::vector<std::jthread> makers;
+            for (size_t i = 1; i < ndpi.size(); ++i) {
+                makers.emplace_back(
+                    [&, i] { ndpi[i] = NdpiModule::create(config_.ndpi_files, errors[i]); });
+            }
+            ndpi[0] = NdpiModule::create(config_.ndpi_files, errors[0]);
+        }
+        for (size_t i = 0; i < ndpi.size(); ++i) {
+            if (!ndpi[i]) throw StartupError(config_.name + ": " + errors[i]);
+        }
     }
     if (config_.file.empty()) {
         open_live();
@@ -185,7 +192,7 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
     handoff_ = &handoff;
     closed_.store(false);
     std::thread renderer([&] { render_loop(handoff, out); });
-    start_workers();
+    start_workers(stop);
     Status st = config_.file.empty() ? run_live(stop) : run_file(stop);
     join_workers();  // when reading stopped early
     handoff.close();
@@ -260,14 +267,24 @@ Status PcapSource::run_file(std::stop_token& stop) {
     };
     bool rest = true;  // records left for libpcap
     if (mapped_) {
-        MappedPcap::Record r;
-        while (!stop.stop_requested() && mapped_->next(r)) {
-            if (!record(r.data, r.caplen, r.ts_us)) return {};
+        Walked w;
+        if (fanout_) {
+            // The workers read the mapping themselves: the first tells where it stopped.
+            w = walked_.get_future().get();
+            if (!w.open) return {};
+            last_tick = w.last_tick;
+        } else {
+            MappedPcap::Record r;
+            while (!stop.stop_requested() && mapped_->next(r)) {
+                if (!record(r.data, r.caplen, r.ts_us)) return {};
+            }
+            w.at_end = mapped_->at_end();
+            w.offset = mapped_->offset();
         }
-        rest = !mapped_->at_end() && !stop.stop_requested();
+        rest = !w.at_end && !stop.stop_requested();
         // libpcap reads on from the first record the mapping left, with its own checks.
-        if (rest && (!f || std::fseek(f, static_cast<long>(mapped_->offset()), SEEK_SET) != 0)) {
-            error = "cannot seek to offset " + std::to_string(mapped_->offset());
+        if (rest && (!f || std::fseek(f, static_cast<long>(w.offset), SEEK_SET) != 0)) {
+            error = "cannot seek to offset " + std::to_string(w.offset);
             rest = false;
         }
         mapped_.reset();

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,8 +29,11 @@ namespace eveflow::input::pcap {
 /// Reads packets with libpcap into a Meter and publishes finished flows as `flow` events.
 /// Files: read to the end with packet-time expiry, then every flow is flushed. Live:
 /// non-blocking reads under poll(), expiry on a wall-clock tick, flush on stop. With
-/// `workers` > 1 the reading thread hands packets by flow hash (PacketFanout) to that many
-/// worker threads, each with its own Meter; with 1 the reading thread meters them itself.
+/// `workers` > 1 each of that many worker threads has its own Meter and meters the packets
+/// whose flow hash picks it: a capture file read in place (MappedPcap) is read by every worker
+/// itself; what libpcap reads (live capture, pipes, filtered files, the rest of a file after a
+/// record the mapping leaves to libpcap) the reading thread hands over (PacketFanout). With 1
+/// worker the reading thread meters every packet itself.
 class PcapSource final : public Source {
 public:
     PcapSource(PcapConfig config, Context& ctx);
@@ -88,11 +92,27 @@ private:
     /// stays mapped and warm instead of being allocated per batch).
     std::vector<ExportedFlow> take_spare();
     void give_spare(std::vector<ExportedFlow>&& v);
-    void start_workers();
+    /// With a mapped capture file each worker first reads it itself (walk()), then meters
+    /// the chunks of its queue (work()): what libpcap reads after the mapping stopped.
+    void start_workers(std::stop_token stop);
     /// Closes the workers' queues and waits for the workers (each flushes its meter).
     void join_workers();
+    /// Where the workers' reading of the mapping stopped.
+    struct Walked {
+        bool open = true;    // false: the event channel closed
+        bool at_end = true;  // every record read: nothing left to libpcap
+        uint64_t offset = 0;
+        int64_t last_tick = 0;  // capture times are after 1970: the first packet ticks
+    };
+    /// A worker's reading of the whole mapped file: it decodes every record and meters those
+    /// whose flow_hash() picks it, with the expiry, progress and publishing of a lone meter
+    /// (every worker sees every record's time). The first worker reports where it stopped.
+    void walk(Lane& lane, MappedPcap& file, const std::stop_token& stop);
     /// A worker thread: meters the chunks of its queue, publishing as it goes.
     void work(Lane& lane);
+
+    static constexpr int64_t kTickUs = 1'000'000;       // expiry and stats cadence
+    static constexpr uint64_t kPublishPackets = 65536;  // files: publish at least this often
 
     PcapConfig config_;
     Context& ctx_;
@@ -101,6 +121,7 @@ private:
     std::string open_error_;
     std::vector<Lane> lanes_;                    // one per worker (the first: the only one)
     std::unique_ptr<PacketFanout> fanout_;       // set with more than one worker
+    std::promise<Walked> walked_;                // set by the first worker's walk()
     std::vector<std::thread> workers_;           // running while run() runs
     Channel<ExportedChunk>* handoff_ = nullptr;  // set while run() runs
     std::atomic<bool> closed_{false};            // the event channel closed

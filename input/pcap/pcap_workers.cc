@@ -1,15 +1,11 @@
-// PcapSource with meter workers: the reading thread feeds its own meter or the workers' queues.
+// PcapSource with meter workers: each reads a mapped file itself, or the reading thread feeds
+// their queues.
 #include <chrono>
 
+#include "input/pcap/flow_hash.h"
 #include "input/pcap/pcap_source.h"
 
 namespace eveflow::input::pcap {
-namespace {
-
-constexpr uint64_t kPublishPackets = 65536;  // a worker publishes counters at least this often
-
-}  // namespace
-
 void PcapSource::feed(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
     if (fanout_) {
         fanout_->packet(frame, caplen, wire_len, ts_us);
@@ -62,9 +58,17 @@ void PcapSource::finish_meters() {
     drain(lanes_[0]);
 }
 
-void PcapSource::start_workers() {
+void PcapSource::start_workers(std::stop_token stop) {
     if (!fanout_) return;
-    for (Lane& lane : lanes_) workers_.emplace_back([this, &lane] { work(lane); });
+    walked_ = {};
+    for (Lane& lane : lanes_) {
+        std::shared_ptr<MappedPcap> file;
+        if (mapped_) file = mapped_->rewound();
+        workers_.emplace_back([this, &lane, stop, file] {
+            if (file) walk(lane, *file, stop);
+            work(lane);
+        });
+    }
 }
 
 void PcapSource::join_workers() {
@@ -72,6 +76,40 @@ void PcapSource::join_workers() {
     fanout_->close();
     for (auto& t : workers_) t.join();
     workers_.clear();
+}
+
+void PcapSource::walk(Lane& lane, MappedPcap& file, const std::stop_token& stop) {
+    Meter& meter = *lane.meter;
+    const size_t lanes = lanes_.size();
+    Walked w;
+    uint64_t since_publish = 0;
+    MappedPcap::Record r;
+    while (w.open && !stop.stop_requested() && file.next(r)) {
+        const int64_t t = r.ts_us;
+        // As the lone meter: expiry before the packet, which may start a new flow for an
+        // expired key.
+        if (t - w.last_tick >= kTickUs || t < w.last_tick) {
+            expire(lane, t);
+            w.last_tick = t;
+            since_publish = kPublishPackets;
+        }
+        // Files: cut frames stay skipped (wire length = captured length). Skipped frames (not
+        // IP, fragments) go by whatever addresses the decoder found, as through the fan-out.
+        SkipReason why = meter.decode(r.data, r.caplen, r.caplen);
+        if (worker_of(flow_hash(meter.decoded()), lanes) == lane.index) {
+            meter.packet_decoded(why, r.caplen, r.caplen, t);
+        } else {
+            meter.advance(t, t);  // another worker's packet: its time all the same
+        }
+        if (++since_publish >= kPublishPackets || meter.pending() >= config_.batch_size) {
+            if (lane.index == 0) done_bytes_.store(file.offset());
+            since_publish = 0;
+            w.open = publish(lane);
+        }
+    }
+    w.at_end = file.at_end();
+    w.offset = file.offset();
+    if (lane.index == 0) walked_.set_value(w);
 }
 
 void PcapSource::work(Lane& lane) {

@@ -1,16 +1,22 @@
 // Meter workers: the same flows, counters and a watermark that holds, whatever their number.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "input/pcap/mapped_pcap.h"
 #include "input/pcap/packet_fanout.h"
 #include "tests/input/pcap_test_util.h"
+#include "tests/input/pcap_writer.h"
 
 namespace eveflow::input::pcap {
 namespace {
@@ -81,6 +87,76 @@ TEST(PcapWorkers, FragmentsAndTunnelsStayWithTheirFlows) {
                   s2.sum("eveflow_pcap_skipped_packets_total"))
             << name;
     }
+}
+
+// A capture whose middle record the mapping leaves to libpcap: its fraction of a second is out
+// of range (a second moved into it, so libpcap gives the same time). With workers, each reads
+// the mapping up to that record itself and the reading thread hands them the rest.
+TEST(PcapWorkers, AFileReadPartlyInPlaceAndPartlyByLibpcapGivesOneWorkersRecords) {
+    std::vector<eveflow::testing::SynthFlow> flows(300);
+    for (size_t i = 0; i < flows.size(); ++i) {
+        auto& f = flows[i];
+        f.client = {10, 1, static_cast<uint8_t>(i / 200), static_cast<uint8_t>(i % 200 + 1)};
+        f.server = {192, 0, 2, static_cast<uint8_t>(i % 7 + 1)};
+        f.client_port = static_cast<uint16_t>(30000 + i);
+        f.proto = i % 3 == 0 ? 17 : 6;
+        // Packets over 90 s of capture time: expiry ticks, idle and active timeouts on the way.
+        const int64_t start = 1'700'000'000'000'000 + static_cast<int64_t>(i) * 250'000;
+        for (int k = 0; k < 6; ++k) {
+            int64_t at = start + k * static_cast<int64_t>(i % 5 + 1) * 3'000'000;
+            f.packets.push_back(
+                eveflow::testing::pkt(at, k % 2 == 0, static_cast<uint16_t>(10 * k + i % 9)));
+        }
+    }
+    const std::string path = (fs::temp_directory_path() /
+                              ("eveflow-workers-split-" + std::to_string(::getpid()) + ".pcap"))
+                                 .string();
+    eveflow::testing::write_pcap(path, flows);
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    size_t off = 24, records = 0, half = 0;
+    while (off + 16 <= bytes.size()) {
+        uint32_t caplen;
+        std::memcpy(&caplen, bytes.data() + off + 8, 4);
+        if (records++ == 900) half = off;
+        off += 16 + caplen;
+    }
+    ASSERT_EQ(records, 1800u);
+    uint32_t sec, frac;
+    std::memcpy(&sec, bytes.data() + half, 4);
+    std::memcpy(&frac, bytes.data() + half + 4, 4);
+    sec -= 1;
+    frac += 1'000'000;
+    std::memcpy(bytes.data() + half, &sec, 4);
+    std::memcpy(bytes.data() + half + 4, &frac, 4);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    {  // the mapping stops at that record
+        auto m = MappedPcap::map(path);
+        ASSERT_TRUE(m);
+        MappedPcap::Record r;
+        while (m->next(r)) {
+        }
+        EXPECT_EQ(m->offset(), half);
+    }
+    std::string yaml =
+        "{type: pcap, file: '" + path + "', update_interval: 2s, batch_size: 8, workers: ";
+    Stats s1;
+    MeterRun one = run_meter(yaml + "1}", s1);
+    EXPECT_EQ(s1.sum("eveflow_pcap_packets_total"), 1800.0);
+    ASSERT_GT(one.records.size(), 300u);  // interim updates too
+    for (int workers : {2, 3}) {
+        Stats sn;
+        MeterRun n = run_meter(yaml + std::to_string(workers) + "}", sn);
+        EXPECT_EQ(one.records, n.records) << workers;
+        EXPECT_EQ(n.result.watermark_violations, 0u) << workers;
+        for (const char* metric : {"eveflow_pcap_packets_total", "eveflow_pcap_bytes_total",
+                                   "eveflow_flows_expired_total", "eveflow_flow_updates_total"})
+            EXPECT_EQ(s1.sum(metric), sn.sum(metric)) << metric << " " << workers;
+    }
+    fs::remove(path);
 }
 
 TEST(PcapWorkers, LiveFanoutDropsAndCountsFramesOfAFullQueueAndKeepsItsTick) {
