@@ -2,6 +2,9 @@
 #include "input/pcap/decoder.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 
 namespace eveflow::input::pcap {
@@ -14,6 +17,20 @@ constexpr int kDltSll = 113, kDltIpv4 = 228, kDltIpv6 = 229, kDltSll2 = 276;
 
 constexpr uint32_t kMinFrame = 28;  // ndpiReader drops shorter frames: so do we, counted
 constexpr int kMaxDepth = 4;        // tunnels inside tunnels
+
+// ::ffff:a.b.c.d stored as two 8-byte words: flow_hash() and the flow key read the address back
+// as words, which then come straight from the store buffer (bytes stored one by one would hold
+// up each word load until they all reach the cache).
+void put_v4_mapped(std::array<uint8_t, 16>& a, const uint8_t* v4) {
+    uint32_t addr;
+    std::memcpy(&addr, v4, 4);
+    const uint64_t hi = 0;
+    const uint64_t lo = std::endian::native == std::endian::little
+                            ? 0xFFFF0000ull | (static_cast<uint64_t>(addr) << 32)
+                            : (0xFFFFull << 32) | addr;
+    std::memcpy(a.data(), &hi, 8);
+    std::memcpy(a.data() + 8, &lo, 8);
+}
 constexpr uint16_t kGtpUPort = 2152, kTzspPort = 37008, kCapwapDataPort = 5247;
 
 }  // namespace
@@ -227,11 +244,8 @@ SkipReason Decoder::ipv4(Cursor& c, DecodedPacket& out, int depth) const {
         if (strict_length_) return SkipReason::kTruncated;
     }
     // Addresses first: a skipped fragment still names its datagram's pair (flow_hash()).
-    std::memset(out.src.data(), 0, 10);
-    out.src[10] = out.src[11] = 0xFF;
-    out.dst = out.src;
-    std::memcpy(out.src.data() + 12, c.p + c.off + 12, 4);
-    std::memcpy(out.dst.data() + 12, c.p + c.off + 16, 4);
+    put_v4_mapped(out.src, c.p + c.off + 12);
+    put_v4_mapped(out.dst, c.p + c.off + 16);
     if ((c.be16(c.off + 6) & 0x1FFF) != 0) return SkipReason::kFragment;
     uint8_t proto = c.u8(c.off + 9);
     out.l3 = c.p + c.off;

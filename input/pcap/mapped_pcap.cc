@@ -72,12 +72,12 @@ std::unique_ptr<MappedPcap> MappedPcap::view(const uint8_t* bytes, size_t size) 
 }
 
 std::unique_ptr<MappedPcap> MappedPcap::map(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    // Non-blocking: a FIFO given as the file does not wait for a writer (fstat turns it down).
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return nullptr;
     void* p = MAP_FAILED;
     size_t size = 0;
+    struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
         size = static_cast<size_t>(st.st_size);
         if (size >= kFileHeader) p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
