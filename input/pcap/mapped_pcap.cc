@@ -6,14 +6,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
+#include <mutex>
 
 namespace eveflow::input::pcap {
 namespace {
 
 constexpr size_t kFileHeader = 24, kRecordHeader = 16;
-constexpr uint32_t kMaxCaplen = 262144;  // libpcap's per-record maximum for these link types
-constexpr size_t kReleaseBytes = 8 << 20;
+constexpr uint32_t kMaxCaplen = 262144;    // libpcap's per-record maximum for these link types
+constexpr size_t kReleaseBytes = 8 << 20;  // a reader tells where it is after this many bytes
+constexpr uint64_t kMaxLag = 64 << 20;     // pages further behind a reader are let go anyway
 constexpr uint32_t kMagicMicros = 0xa1b2c3d4, kMagicNanos = 0xa1b23c4d;
 
 uint32_t bswap(uint32_t v) { return __builtin_bswap32(v); }
@@ -38,6 +42,26 @@ bool plain_linktype(uint32_t lt) {
 }
 
 }  // namespace
+
+// The pages of a mapped file and where each of its readers is: pages are let go of once every
+// reader is past them (or once they lie kMaxLag behind the reader that lets go), so readers on
+// several threads do not unmap and fault in the same pages in turn.
+struct MappedPcap::Mapping {
+    Mapping(void* b, size_t n) : base(b), size(n) {}
+    ~Mapping() { ::munmap(base, size); }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+
+    void* base;
+    size_t size;
+    std::mutex mu;
+    std::deque<std::atomic<uint64_t>> places;  // one per reader; UINT64_MAX once it is gone
+    size_t released = 0;                       // bytes before this are let go (page-aligned)
+};
+
+MappedPcap::~MappedPcap() {
+    if (place_) place_->store(UINT64_MAX, std::memory_order_relaxed);
+}
 
 uint32_t MappedPcap::u32(size_t at) const {
     uint32_t v;
@@ -91,29 +115,40 @@ std::unique_ptr<MappedPcap> MappedPcap::map(const std::string& path) {
         ::munmap(p, size);
         return nullptr;
     }
-    m->mapping_ = std::shared_ptr<const void>(
-        p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+    m->mapping_ = std::make_shared<Mapping>(p, size);
     return m;
 }
 
 std::unique_ptr<MappedPcap> MappedPcap::rewound() const {
     std::unique_ptr<MappedPcap> m(new MappedPcap(*this));
     m->off_ = kFileHeader;
-    m->released_ = 0;
+    m->told_ = 0;
+    m->place_ = nullptr;  // a place of its own from its first record on
     return m;
 }
 
+void MappedPcap::let_go() {
+    told_ = off_;
+    Mapping& map = *mapping_;
+    std::lock_guard lock(map.mu);
+    if (!place_) place_ = &map.places.emplace_back(off_);
+    place_->store(off_, std::memory_order_relaxed);
+    uint64_t past = off_;  // where every reader is past
+    for (const auto& p : map.places) past = std::min(past, p.load(std::memory_order_relaxed));
+    if (off_ > kMaxLag) past = std::max(past, off_ - kMaxLag);
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t upto = past / page * page;
+    if (upto <= map.released) return;
+    ::madvise(static_cast<uint8_t*>(map.base) + map.released, upto - map.released, MADV_DONTNEED);
+    map.released = upto;
+}
+
 bool MappedPcap::next(Record& r) {
-    // The previous record is done with: pages behind it leave the process's memory (they stay
-    // in the page cache), so a large capture does not add its size to the resident set. A
-    // reader further behind faults them in again from the page cache (the mapping is private
-    // and read-only: the bytes are the file's either way).
-    if (mapping_ && off_ - released_ >= kReleaseBytes) {
-        const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-        const size_t upto = off_ / page * page;
-        ::madvise(const_cast<uint8_t*>(bytes_) + released_, upto - released_, MADV_DONTNEED);
-        released_ = upto;
-    }
+    // The previous record is done with: pages every reader is past leave the process's memory
+    // (they stay in the page cache), so a large capture does not add its size to the resident
+    // set. A reader more than kMaxLag behind faults its pages in again from the page cache (the
+    // mapping is private and read-only: the bytes are the file's either way).
+    if (mapping_ && (off_ - told_ >= kReleaseBytes || !place_)) let_go();
     if (size_ - off_ < kRecordHeader) return false;  // the end, or a cut header: libpcap's
     const uint32_t sec = u32(off_), frac = u32(off_ + 4);
     const uint32_t caplen = u32(off_ + 8), len = u32(off_ + 12);

@@ -1,6 +1,7 @@
 // MappedPcap: the well-formed records of a classic pcap file, read from a memory mapping.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -33,6 +34,7 @@ public:
     /// lasts as long as any of its readers). Readers are independent and each may run on a
     /// thread of its own.
     std::unique_ptr<MappedPcap> rewound() const;
+    ~MappedPcap();
     MappedPcap& operator=(const MappedPcap&) = delete;
 
     /// The next record; false at the end of the bytes or at a record left to libpcap. A
@@ -44,18 +46,22 @@ public:
     bool at_end() const { return off_ == size_; }
 
 private:
+    struct Mapping;
     MappedPcap(const uint8_t* bytes, size_t size) : bytes_(bytes), size_(size) {}
     MappedPcap(const MappedPcap&) = default;
     uint32_t u32(size_t at) const;
+    /// Tells the mapping how far this reader got; pages every reader is past are let go.
+    void let_go();
 
     const uint8_t* bytes_;
     size_t size_;
-    std::shared_ptr<const void> mapping_;  // a mapping of our own, unmapped with its last reader
+    std::shared_ptr<Mapping> mapping_;        // a mapping of our own, unmapped with its last reader
+    std::atomic<uint64_t>* place_ = nullptr;  // this reader's offset, as the mapping sees it
     bool swapped_ = false;
     bool nanos_ = false;
     uint32_t snaplen_ = 0;
     uint64_t off_ = 0;
-    size_t released_ = 0;  // bytes before this were let go by this reader (page-aligned)
+    uint64_t told_ = 0;  // off_ when let_go() last ran
 };
 
 }  // namespace eveflow::input::pcap

@@ -3,7 +3,9 @@
 // every shared capture and on generated files with each oddity the mapping leaves to libpcap.
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -224,6 +226,76 @@ TEST(MappedPcap, RefusesWhatIsNotAClassicPcapFile) {
     const uint8_t ng[28] = {0x0a, 0x0d, 0x0d, 0x0a};
     EXPECT_EQ(MappedPcap::view(ng, sizeof ng), nullptr);
     EXPECT_EQ(MappedPcap::view(ng, 3), nullptr);
+}
+
+// The file-backed part of this process's resident set (the mapping's pages; not the heap, nor
+// a sanitizer's shadow memory), in MiB.
+double rss_file_mib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("RssFile:", 0) == 0) return std::stod(line.substr(8)) / 1024;
+    }
+    return -1;
+}
+
+TEST(MappedPcap, ReadersKeepOnlyTheirPagesMappedIn) {
+    // 192 MiB of 64 KiB records (a native-order file, written record by record).
+    constexpr uint32_t kRecords = 3072, kBytes = 65536 - 16, kSideBySide = 1024;
+    const std::string path =
+        Writer(false, false, 65535, 1).save("pages-" + std::to_string(::getpid()));
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::app);
+        std::vector<char> rec(16 + kBytes, 'x');
+        for (uint32_t i = 0; i < kRecords; ++i) {
+            const uint32_t head[4] = {1700000000 + i, 0, kBytes, kBytes};
+            std::memcpy(rec.data(), head, sizeof head);
+            out.write(rec.data(), static_cast<std::streamsize>(rec.size()));
+        }
+    }
+    const double before = rss_file_mib();
+    ASSERT_GE(before, 0);
+    auto first = MappedPcap::map(path);
+    ASSERT_TRUE(first);
+    auto second = first->rewound();
+    MappedPcap::Record r;
+    auto read = [&](MappedPcap& m, size_t n) {
+        size_t got = 0;
+        uint64_t sum = 0;
+        while (got < n && m.next(r)) {
+            sum += r.data[0] + r.data[r.caplen - 1];  // touch the record's first and last page
+            ++got;
+        }
+        EXPECT_GT(sum + 1, 0u);
+        return got;
+    };
+    // Side by side: pages both are past are let go; at most a few MiB stay mapped in.
+    double most = 0;
+    for (size_t done = 0; done < kSideBySide; done += 16) {
+        ASSERT_EQ(read(*first, 16), 16u);
+        ASSERT_EQ(read(*second, 16), 16u);
+        most = std::max(most, rss_file_mib() - before);
+    }
+    EXPECT_LT(most, 24) << "MiB mapped in while two readers go side by side";
+    // One reader stays where it is and the other reads 128 MiB on: it keeps at most the allowed
+    // lag (64 MiB) mapped in behind itself, not everything from the slower reader on.
+    most = 0;
+    while (read(*first, 16) == 16u) most = std::max(most, rss_file_mib() - before);
+    EXPECT_TRUE(first->at_end());
+    EXPECT_GT(most, 40) << "the slower reader's pages stay mapped in, up to the lag";
+    EXPECT_LT(most, 64 + 24) << "MiB mapped in with one reader 64 MiB behind";
+    // The slower reader reads on: every record is still there, as the file has it.
+    size_t rest = 0;
+    while (second->next(r)) {
+        ASSERT_EQ(r.caplen, kBytes);
+        ASSERT_EQ(r.ts_us, (1700000000 + static_cast<int64_t>(kSideBySide + rest)) * 1'000'000);
+        ASSERT_EQ(r.data[kBytes - 1], 'x');
+        ++rest;
+    }
+    EXPECT_EQ(rest, kRecords - kSideBySide);
+    first.reset();
+    second.reset();
+    fs::remove(path);
 }
 
 }  // namespace
