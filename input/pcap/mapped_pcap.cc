@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kFileHeader = 24, kRecordHeader = 16;
 constexpr uint32_t kMaxCaplen = 262144;    // libpcap's per-record maximum for these link types
 constexpr size_t kReleaseBytes = 8 << 20;  // a reader tells where it is after this many bytes
-constexpr uint64_t kMaxLag = 32 << 20;     // pages further behind a reader are let go anyway
+constexpr uint64_t kMaxLag = 16 << 20;     // pages further behind a reader are let go anyway
 constexpr uint32_t kMagicMicros = 0xa1b2c3d4, kMagicNanos = 0xa1b23c4d;
 
 uint32_t bswap(uint32_t v) { return __builtin_bswap32(v); }

@@ -278,12 +278,12 @@ TEST(MappedPcap, ReadersKeepOnlyTheirPagesMappedIn) {
     }
     EXPECT_LT(most, 24) << "MiB mapped in while two readers go side by side";
     // One reader stays where it is and the other reads 128 MiB on: it keeps at most the allowed
-    // lag (32 MiB) mapped in behind itself, not everything from the slower reader on.
+    // lag (16 MiB) mapped in behind itself, not everything from the slower reader on.
     most = 0;
     while (read(*first, 16) == 16u) most = std::max(most, rss_file_mib() - before);
     EXPECT_TRUE(first->at_end());
-    EXPECT_GT(most, 24) << "the slower reader's pages stay mapped in, up to the lag";
-    EXPECT_LT(most, 32 + 20) << "MiB mapped in with one reader far behind";
+    EXPECT_GT(most, 12) << "the slower reader's pages stay mapped in, up to the lag";
+    EXPECT_LT(most, 16 + 16) << "MiB mapped in with one reader far behind";
     // The slower reader reads on: every record is still there, as the file has it.
     size_t rest = 0;
     while (second->next(r)) {
