@@ -128,6 +128,7 @@ std::unique_ptr<MappedPcap> MappedPcap::rewound() const {
 }
 
 void MappedPcap::let_go() {
+    const uint64_t from = told_;  // what this reader read since it last told
     told_ = off_;
     Mapping& map = *mapping_;
     std::lock_guard lock(map.mu);
@@ -137,10 +138,16 @@ void MappedPcap::let_go() {
     for (const auto& p : map.places) past = std::min(past, p.load(std::memory_order_relaxed));
     if (off_ > kMaxLag) past = std::max(past, off_ - kMaxLag);
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    auto* base = static_cast<uint8_t*>(map.base);
     const size_t upto = past / page * page;
-    if (upto <= map.released) return;
-    ::madvise(static_cast<uint8_t*>(map.base) + map.released, upto - map.released, MADV_DONTNEED);
-    map.released = upto;
+    if (upto > map.released) {
+        ::madvise(base + map.released, upto - map.released, MADV_DONTNEED);
+        map.released = upto;
+    }
+    // A reader more than kMaxLag behind read pages let go of already, faulting them in again:
+    // it lets go of those itself.
+    const size_t lo = from / page * page, hi = std::min<size_t>(off_ / page * page, map.released);
+    if (hi > lo) ::madvise(base + lo, hi - lo, MADV_DONTNEED);
 }
 
 bool MappedPcap::next(Record& r) {
