@@ -8,6 +8,7 @@
 
 #include "output/sink_metrics.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::output {
 namespace {
@@ -57,7 +58,10 @@ SinkRunner::SinkRunner(Context& ctx, std::unique_ptr<Sink> sink, size_t queue_ba
 SinkRunner::~SinkRunner() { join(); }
 
 void SinkRunner::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("out:" + std::string(sink_->name()));
+        run();
+    });
 }
 
 void SinkRunner::join() {

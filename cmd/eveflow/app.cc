@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::cmd {
 
@@ -49,6 +50,7 @@ SignalThread::SignalThread(std::function<void()> on_stop, std::function<void()> 
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, kWakeSignal}) sigaddset(&impl_->set, s);
     pthread_sigmask(SIG_BLOCK, &impl_->set, nullptr);
     impl_->thread = std::thread([impl = impl_.get(), on_stop, on_reopen] {
+        name_this_thread("signals");
         while (!impl->done.load()) {
             int sig = 0;
             if (sigwait(&impl->set, &sig) != 0 || impl->done.load()) continue;

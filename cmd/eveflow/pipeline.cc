@@ -5,6 +5,7 @@
 
 #include "util/listen_fds.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::cmd {
 namespace {
@@ -73,6 +74,7 @@ void Pipeline::start_sources() {
         slot.publisher = std::make_unique<input::Publisher>(*events_, slot.on_full,
                                                             static_cast<SourceId>(i), dropped);
         slot.thread = std::jthread([this, &slot](std::stop_token stop) {
+            name_this_thread("in:" + slot.name);
             Status st = slot.source->run(stop, *slot.publisher);
             if (!st.ok()) {
                 slot.failed = true;
@@ -101,7 +103,10 @@ void Pipeline::request_stop() {
             return;
         }
         stop_requested_ = true;
-        watchdog_ = std::thread([this] { watchdog(); });
+        watchdog_ = std::thread([this] {
+            name_this_thread("watchdog");
+            watchdog();
+        });
     }
     log::info("pipeline: stopping: draining inputs, flushing windows and sinks");
     for (auto& s : sources_) s.thread.request_stop();
@@ -156,7 +161,10 @@ int Pipeline::run() {
     dispatcher.set_enrich(enrich_.get());
 
     for (auto& s : sinks_) s->start();
-    std::thread processing([&] { dispatcher.run(*events_); });
+    std::thread processing([&] {
+        name_this_thread("processing");
+        dispatcher.run(*events_);
+    });
     start_sources();
     wait_for_sources();
     events_->close();

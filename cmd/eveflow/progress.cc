@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <tuple>
 
+#include "util/thread_name.h"
+
 namespace eveflow {
 namespace {
 
@@ -109,7 +111,10 @@ void ProgressLine::start(std::chrono::milliseconds interval) {
     started_ = std::chrono::steady_clock::now();
     if (thread_.joinable() || !isatty(fd_)) return;
     drawing_ = true;
-    thread_ = std::jthread([this, interval](std::stop_token st) { run(st, interval); });
+    thread_ = std::jthread([this, interval](std::stop_token st) {
+        name_this_thread("progress");
+        run(st, interval);
+    });
 }
 
 void ProgressLine::stop() {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "util/thread_name.h"
+
 namespace eveflow::input {
 
 ParsePool::ParsePool(EveCounters& counters, size_t threads, Publisher& out,
@@ -14,7 +16,12 @@ ParsePool::ParsePool(EveCounters& counters, size_t threads, Publisher& out,
     for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
         parsers_.push_back(std::make_unique<EveLineParser>(counters));
     }
-    for (auto& p : parsers_) threads_.emplace_back([this, parser = p.get()] { work(*parser); });
+    for (auto& p : parsers_) {
+        threads_.emplace_back([this, parser = p.get()] {
+            name_this_thread("eve-parse");
+            work(*parser);
+        });
+    }
 }
 
 ParsePool::~ParsePool() {

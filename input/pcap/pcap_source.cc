@@ -14,6 +14,7 @@
 #include "input/pcap/snaplen.h"
 #include "types/dns_names.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::input::pcap {
 namespace {
@@ -191,7 +192,10 @@ Status PcapSource::run(std::stop_token stop, Publisher& out) {
     Channel<ExportedChunk> handoff(8 * lanes_.size());
     handoff_ = &handoff;
     closed_.store(false);
-    std::thread renderer([&] { render_loop(handoff, out); });
+    std::thread renderer([&] {
+        name_this_thread("meter-records");
+        render_loop(handoff, out);
+    });
     start_workers(stop);
     Status st = config_.file.empty() ? run_live(stop) : run_file(stop);
     join_workers();  // when reading stopped early

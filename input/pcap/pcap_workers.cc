@@ -4,6 +4,7 @@
 
 #include "input/pcap/flow_hash.h"
 #include "input/pcap/pcap_source.h"
+#include "util/thread_name.h"
 
 namespace eveflow::input::pcap {
 void PcapSource::feed(const uint8_t* frame, uint32_t caplen, uint32_t wire_len, int64_t ts_us) {
@@ -65,6 +66,7 @@ void PcapSource::start_workers(std::stop_token stop) {
         std::shared_ptr<MappedPcap> file;
         if (mapped_) file = mapped_->rewound();
         workers_.emplace_back([this, &lane, stop, file] {
+            name_this_thread("meter" + std::to_string(lane.index));
             if (file) walk(lane, *file, stop);
             work(lane);
         });

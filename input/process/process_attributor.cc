@@ -13,6 +13,7 @@
 #include "input/process/diag_source.h"
 #include "util/log.h"
 #include "util/status.h"
+#include "util/thread_name.h"
 
 namespace eveflow::input::process {
 namespace {
@@ -102,7 +103,10 @@ ProcessAttributor::ProcessAttributor(const ProcessConfig& config, Stats& stats,
     }
     refresh_local_addrs();
     log::info("process: {}: process visibility on backend={}", source, source_->name());
-    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+    thread_ = std::jthread([this](std::stop_token stop) {
+        name_this_thread("processes");
+        run(stop);
+    });
 }
 
 ProcessAttributor::~ProcessAttributor() {

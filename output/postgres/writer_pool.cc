@@ -6,6 +6,7 @@
 
 #include "output/postgres/schema.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::output::postgres {
 namespace {
@@ -67,7 +68,10 @@ void WriterPool::start(const std::string& dsn, int lanes, std::unique_ptr<SpillD
     }
     for (auto& lane : lanes_) {
         Lane* l = lane.get();
-        l->thread = std::thread([this, l] { run(*l); });
+        l->thread = std::thread([this, l] {
+            name_this_thread("pg-writer");
+            run(*l);
+        });
     }
 }
 

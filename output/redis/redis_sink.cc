@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace eveflow::output {
 namespace {
@@ -94,7 +95,10 @@ void RedisSink::open() {
     }
     log::info("{}: live flows to {} key={}{}{}", config_.name, config_.endpoint.describe(),
               config_.key, config_.top_key.empty() ? "" : " top_key=", config_.top_key);
-    thread_ = std::thread([this] { writer(); });
+    thread_ = std::thread([this] {
+        name_this_thread("redis-writer");
+        writer();
+    });
 }
 
 std::string RedisSink::expand(const std::string& tmpl, std::string_view sensor) const {

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "util/status.h"
+#include "util/thread_name.h"
 
 namespace eveflow::processing {
 
@@ -74,7 +75,10 @@ void RdnsResolver::start() {
     }
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw StartupError("enrich.rdns: eventfd: " + std::string(strerror(errno)));
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("rdns");
+        run();
+    });
     log::info("enrich: rdns resolver started servers={} private_only={}",
               config_.servers.empty() ? "resolv.conf" : std::to_string(config_.servers.size()),
               config_.private_only);

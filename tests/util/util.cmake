@@ -5,3 +5,4 @@ eveflow_add_test(backoff SOURCES util/backoff_test.cc DEPS eveflow_util LABELS u
 eveflow_add_test(json_writer SOURCES util/json_writer_test.cc DEPS eveflow_util LABELS unit)
 eveflow_add_test(listen_fds SOURCES util/listen_fds_test.cc DEPS eveflow_util LABELS unit)
 eveflow_add_test(path_lock SOURCES util/path_lock_test.cc DEPS eveflow_util LABELS unit)
+eveflow_add_test(thread_name SOURCES util/thread_name_test.cc DEPS eveflow_util LABELS unit)
