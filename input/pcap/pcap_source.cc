@@ -245,17 +245,14 @@ void PcapSource::on_packet(unsigned char* user, const ::pcap_pkthdr* h, const un
 }
 
 Status PcapSource::run_file(std::stop_token& stop) {
-    int64_t last_tick = 0;  // capture times are after 1970: the first packet ticks
+    FileTicks ticks;
     uint64_t since_publish = 0;
     std::string error;
     FILE* f = pcap_file(pc_);
     // One record; false once the event channel is closed.
     auto record = [&](const uint8_t* data, uint32_t caplen, int64_t t) {
         // Expire before counting: the packet may start a new flow for an expired key.
-        if (t - last_tick >= kTickUs || t < last_tick) {
-            tick_all(t);
-            last_tick = t;
-        }
+        if (ticks.due(t)) tick_all(t);
         feed(data, caplen, caplen, t);  // files: cut frames stay skipped
         if (++since_publish >= kPublishPackets ||
             (!fanout_ && lanes_[0].meter->pending() >= config_.batch_size)) {
@@ -276,7 +273,7 @@ Status PcapSource::run_file(std::stop_token& stop) {
             // The workers read the mapping themselves: the first tells where it stopped.
             w = walked_.get_future().get();
             if (!w.open) return {};
-            last_tick = w.last_tick;
+            ticks = w.ticks;
         } else {
             MappedPcap::Record r;
             while (!stop.stop_requested() && mapped_->next(r)) {

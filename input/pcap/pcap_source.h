@@ -97,12 +97,26 @@ private:
     void start_workers(std::stop_token stop);
     /// Closes the workers' queues and waits for the workers (each flushes its meter).
     void join_workers();
+    static constexpr int64_t kTickUs = 1'000'000;       // expiry and stats cadence
+    static constexpr uint64_t kPublishPackets = 65536;  // files: publish at least this often
+    /// A capture file's expiry ticks, in packet time: at the first packet, then once a packet
+    /// is a second past the last tick or earlier than it. The lone meter's reading and every
+    /// worker's walk() tick alike through this, so their flows expire at the same times.
+    struct FileTicks {
+        int64_t last = 0;  // capture times are after 1970: the first packet ticks
+        /// True when the packet at `t` comes with a tick (expiry at `t` before the packet).
+        bool due(int64_t t) {
+            if (t - last < kTickUs && t >= last) return false;
+            last = t;
+            return true;
+        }
+    };
     /// Where the workers' reading of the mapping stopped.
     struct Walked {
         bool open = true;    // false: the event channel closed
         bool at_end = true;  // every record read: nothing left to libpcap
         uint64_t offset = 0;
-        int64_t last_tick = 0;  // capture times are after 1970: the first packet ticks
+        FileTicks ticks;
     };
     /// A worker's reading of the whole mapped file: it decodes every record and meters those
     /// whose flow_hash() picks it, with the expiry, progress and publishing of a lone meter
@@ -110,9 +124,6 @@ private:
     void walk(Lane& lane, MappedPcap& file, const std::stop_token& stop);
     /// A worker thread: meters the chunks of its queue, publishing as it goes.
     void work(Lane& lane);
-
-    static constexpr int64_t kTickUs = 1'000'000;       // expiry and stats cadence
-    static constexpr uint64_t kPublishPackets = 65536;  // files: publish at least this often
 
     PcapConfig config_;
     Context& ctx_;

@@ -90,9 +90,8 @@ void PcapSource::walk(Lane& lane, MappedPcap& file, const std::stop_token& stop)
         const int64_t t = r.ts_us;
         // As the lone meter: expiry before the packet, which may start a new flow for an
         // expired key.
-        if (t - w.last_tick >= kTickUs || t < w.last_tick) {
+        if (w.ticks.due(t)) {
             expire(lane, t);
-            w.last_tick = t;
             since_publish = kPublishPackets;
         }
         // Files: cut frames stay skipped (wire length = captured length). Skipped frames (not
